@@ -1,0 +1,1 @@
+"""The Starlette app: routes, error mapping, OpenAPI."""

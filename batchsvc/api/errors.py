@@ -1,0 +1,70 @@
+"""Every error mapped to an HTTP answer in one place; no stack trace ever leaves the server."""
+
+import logging
+
+import redis
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from .. import errors as e
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_ERROR = [
+    (e.NotFound, 404),
+    (e.PayloadTooLarge, 413),
+    (e.Conflict, 409),
+    (e.InvalidRequest, 422),
+    (e.DataError, 422),
+    (e.ModelError, 422),
+]
+
+
+def error_response(status: int, type_: str, message: str, **extra) -> JSONResponse:
+    return JSONResponse({"error": {"type": type_, "message": message, **extra}}, status_code=status)
+
+
+async def batchsvc_error(request: Request, exc: e.BatchsvcError) -> JSONResponse:
+    status = next((code for cls, code in STATUS_BY_ERROR if isinstance(exc, cls)), 500)
+    return JSONResponse({"error": exc.to_dict()}, status_code=status)
+
+
+async def validation_error(request: Request, exc: ValidationError) -> JSONResponse:
+    problems = exc.errors(include_url=False, include_context=False, include_input=False)
+    if any(p["type"] == "json_invalid" for p in problems):
+        return error_response(400, "MalformedJSON", f"the body is not valid JSON: {problems[0]['msg']}")
+    details = [{"field": _path(p["loc"]), "message": p["msg"]} for p in problems]
+    summary = "; ".join(f"{d['field'] or 'body'}: {d['message']}" for d in details)
+    return error_response(422, "ValidationError", summary, field=details[0]["field"], details=details)
+
+
+def _path(loc) -> str:
+    """input.tagged-union-tag.values.0 -> input.values.0 (drop pydantic's union tags)."""
+    return ".".join(str(part) for part in loc if part not in ("table", "records", "asset", "upload"))
+
+
+async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    response = error_response(exc.status_code, "HTTPError", exc.detail)
+    response.headers.update(exc.headers or {})
+    return response
+
+
+async def redis_down(request: Request, exc: Exception) -> JSONResponse:
+    return error_response(503, "Unavailable", "the job store (Redis) does not answer; try again shortly")
+
+
+async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return error_response(500, "InternalError", "unexpected server error; see the API log")
+
+
+HANDLERS = {
+    e.BatchsvcError: batchsvc_error,
+    ValidationError: validation_error,
+    HTTPException: http_error,
+    redis.ConnectionError: redis_down,
+    redis.TimeoutError: redis_down,
+    Exception: unexpected,
+}

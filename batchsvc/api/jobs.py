@@ -1,0 +1,133 @@
+"""/v1/jobs: submit, read, wait, list, cancel, results, events, delete."""
+
+import asyncio
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
+
+from .. import runner
+from ..errors import Conflict, InvalidRequest
+from ..schemas import JobRequest
+from ..scoring import output
+from ..status import JobStatus
+from ..submit import submit_job
+from .body import int_param, read_json
+from .state import services
+
+MAX_WAIT_S = 60
+LIST_MAX = 500
+MEDIA_TYPES = {"parquet": "application/vnd.apache.parquet", "csv": "text/csv", "jsonl": "application/x-ndjson"}
+
+
+def present(job: dict) -> dict:
+    """A stored job as the API shows it."""
+    return {
+        "id": job["id"], "name": job.get("name"), "status": job["status"], "model": job["model"],
+        "progress": {"rows_done": job["rows_done"], "rows_total": job.get("rows_total"),
+                     "chunks_done": job["chunks_done"], "chunks_total": job.get("chunks_total")},
+        "created_at": job["created_at"], "started_at": job.get("started_at"), "finished_at": job.get("finished_at"),
+        "error": job.get("error"), "result": job.get("result"), "schedule_id": job.get("schedule_id"),
+        "attempts": job["attempts"],
+    }
+
+
+async def submit(request: Request) -> Response:
+    svc = services(request)
+    body = await read_json(request, JobRequest, svc.settings.max_json_bytes)
+    if request.headers.get("idempotency-key") and not body.idempotency_key:
+        body = body.model_copy(update={"idempotency_key": request.headers["idempotency-key"]})
+    job, created = await run_in_threadpool(submit_job, svc, body, request.app.state.enqueue)
+    return JSONResponse(present(job), status_code=202 if created else 200)
+
+
+async def get(request: Request) -> Response:
+    svc, job_id = services(request), request.path_params["job_id"]
+    wait_s = int_param(request, "wait", 0, 0, MAX_WAIT_S)
+    job = await run_in_threadpool(svc.store.get, job_id)
+    if wait_s and not JobStatus(job["status"]).finished:
+        job = await _wait_until_finished(request, job_id, wait_s)
+    return JSONResponse(present(job))
+
+
+async def _wait_until_finished(request: Request, job_id: str, wait_s: int) -> dict:
+    """Hold the request until the job's done message arrives (pub/sub) or wait_s pass."""
+    svc = services(request)
+    async with request.app.state.aredis.pubsub() as pubsub:
+        await pubsub.subscribe(svc.keys.job_done_channel(job_id))
+        job = await run_in_threadpool(svc.store.get, job_id)  # it may have finished before we subscribed
+        if not JobStatus(job["status"]).finished:
+            try:
+                await asyncio.wait_for(_first_message(pubsub), timeout=wait_s)
+            except asyncio.TimeoutError:
+                pass
+            job = await run_in_threadpool(svc.store.get, job_id)
+    return job
+
+
+async def _first_message(pubsub) -> None:
+    async for message in pubsub.listen():
+        if message["type"] == "message":
+            return
+
+
+async def list_jobs(request: Request) -> Response:
+    svc, q = services(request), request.query_params
+    status = q.get("status")
+    if status and status not in {s.value for s in JobStatus}:
+        raise InvalidRequest(f"status must be one of: {', '.join(s.value for s in JobStatus)}", field="status")
+    limit = int_param(request, "limit", 50, 1, LIST_MAX)
+    cursor = q.get("cursor")
+    if cursor and not cursor.isdigit():
+        raise InvalidRequest("cursor must be the next_cursor of a previous page", field="cursor")
+    jobs, next_cursor = await run_in_threadpool(
+        svc.store.list, status=status, model=q.get("model"), schedule_id=q.get("schedule_id"), limit=limit,
+        cursor=cursor)
+    return JSONResponse({"jobs": [present(j) for j in jobs], "next_cursor": next_cursor})
+
+
+async def cancel(request: Request) -> Response:
+    svc, job_id = services(request), request.path_params["job_id"]
+    if not await run_in_threadpool(runner.cancel, svc, job_id):
+        job = await run_in_threadpool(svc.store.get, job_id)
+        raise Conflict(f"job {job_id} is already {job['status']}; only queued or running jobs can be canceled")
+    return JSONResponse(present(await run_in_threadpool(svc.store.get, job_id)))
+
+
+async def results(request: Request) -> Response:
+    svc, job_id = services(request), request.path_params["job_id"]
+    job = await run_in_threadpool(svc.store.get, job_id)
+    if job["status"] != JobStatus.COMPLETED.value:
+        raise Conflict(f"job {job_id} is {job['status']}; results exist once it is completed")
+    if request.query_params.get("errors") == "true":
+        return _file(svc.data.errors_file(job_id), "jsonl", f"{job_id}-errors.jsonl")
+    stored = job["result"]["format"]
+    wanted = request.query_params.get("format", stored)
+    if wanted not in MEDIA_TYPES:
+        raise InvalidRequest(f"format must be one of: {', '.join(MEDIA_TYPES)}", field="format")
+    path = svc.data.result_file(job_id, stored)
+    if wanted == stored:
+        return _file(path, stored, f"{job_id}{path.suffix}")
+    return StreamingResponse(output.convert(path, stored, wanted), media_type=MEDIA_TYPES[wanted],
+                             headers={"Content-Disposition": f'attachment; filename="{job_id}.{wanted}"'})
+
+
+def _file(path, fmt: str, filename: str) -> Response:
+    if not path.exists():
+        raise Conflict("the file is gone (the job was deleted?)")
+    return FileResponse(path, media_type=MEDIA_TYPES[fmt], filename=filename)
+
+
+async def events(request: Request) -> Response:
+    svc = services(request)
+    return JSONResponse({"events": await run_in_threadpool(svc.store.events, request.path_params["job_id"])})
+
+
+async def delete(request: Request) -> Response:
+    svc, job_id = services(request), request.path_params["job_id"]
+    job = await run_in_threadpool(svc.store.get, job_id)
+    if not JobStatus(job["status"]).finished:
+        raise Conflict(f"job {job_id} is {job['status']}; cancel it first, then delete it")
+    await run_in_threadpool(svc.store.delete, job_id)
+    await run_in_threadpool(runner.remove_job_files, svc, job_id)
+    return Response(status_code=204)

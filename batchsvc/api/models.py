@@ -1,0 +1,87 @@
+"""/v1/models: register versions (multipart), read, alias, delete."""
+
+import tempfile
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..errors import InvalidRequest, PayloadTooLarge
+from ..schemas import AliasRequest
+from .body import check_length, read_json
+from .state import services
+
+COPY_BLOCK_BYTES = 1 << 20
+
+
+async def register(request: Request) -> Response:
+    svc, name = services(request), request.path_params["name"]
+    check_length(request, svc.settings.max_upload_bytes)
+    async with request.form(max_files=1, max_fields=10) as form:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InvalidRequest("send the joblib file as the multipart field 'file'", field="file")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "model.joblib"
+            await _save(upload, path, svc.settings.max_upload_bytes)
+            meta = await run_in_threadpool(
+                svc.registry.register, name, path, str(form.get("description") or ""),
+                _split(form.get("tags")), _split(form.get("features")) or None)
+    return JSONResponse(_public(meta), status_code=201)
+
+
+async def _save(upload: UploadFile, path: Path, limit: int) -> None:
+    size = 0
+    with open(path, "wb") as f:
+        while block := await upload.read(COPY_BLOCK_BYTES):
+            size += len(block)
+            if size > limit:
+                raise PayloadTooLarge(f"the model file is over {limit} bytes (BATCHSVC_MAX_UPLOAD_BYTES)")
+            f.write(block)
+
+
+def _split(value) -> list[str]:
+    return [v.strip() for v in str(value or "").split(",") if v.strip()]
+
+
+def _public(meta: dict) -> dict:
+    keys = ("name", "version", "sha256", "task", "features", "classes", "created_at", "description", "tags")
+    return {k: meta.get(k) for k in keys}
+
+
+async def list_models(request: Request) -> Response:
+    return JSONResponse({"models": await run_in_threadpool(services(request).registry.list)})
+
+
+async def get_model(request: Request) -> Response:
+    model = await run_in_threadpool(services(request).registry.describe, request.path_params["name"])
+    return JSONResponse({**model, "versions": [_public(v) for v in model["versions"]]})
+
+
+async def get_version(request: Request) -> Response:
+    meta = await run_in_threadpool(services(request).registry.version, request.path_params["name"],
+                                   _version(request))
+    return JSONResponse(_public(meta))
+
+
+async def set_alias(request: Request) -> Response:
+    svc = services(request)
+    body = await read_json(request, AliasRequest, svc.settings.max_json_bytes)
+    model = await run_in_threadpool(svc.registry.set_alias, request.path_params["name"],
+                                    request.path_params["alias"], body.version)
+    return JSONResponse({**model, "versions": [_public(v) for v in model["versions"]]})
+
+
+async def delete_version(request: Request) -> Response:
+    await run_in_threadpool(services(request).registry.delete_version, request.path_params["name"],
+                            _version(request))
+    return Response(status_code=204)
+
+
+def _version(request: Request) -> int:
+    raw = request.path_params["version"]
+    if not raw.isdigit():
+        raise InvalidRequest(f"version must be a whole number, not {raw!r}", field="version")
+    return int(raw)

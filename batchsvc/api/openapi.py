@@ -1,0 +1,70 @@
+"""The OpenAPI 3.1 document, made from the endpoint table and the pydantic models the handlers use."""
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from .. import __version__
+from ..schemas import ErrorResponse
+from .routing import Endpoint
+
+REF = "#/components/schemas/{model}"
+ERROR_TEXT = {400: "malformed JSON", 401: "missing or unknown API key", 403: "the key's role may not do this",
+              404: "not found", 409: "conflicts with the current state", 413: "too large",
+              422: "invalid request", 503: "Redis does not answer"}
+
+
+def document(endpoints: list[Endpoint]) -> dict:
+    models = {m for e in endpoints for m in (e.body, e.response) if m is not None} | {ErrorResponse}
+    refs, defs = models_json_schema([(m, "validation") for m in sorted(models, key=lambda m: m.__name__)],
+                                    ref_template=REF)
+    paths: dict = {}
+    for e in endpoints:
+        paths.setdefault(e.path, {})[e.method.lower()] = _operation(e, refs)
+    return {"openapi": "3.1.0", "info": {"title": "batchsvc", "version": __version__},
+            "paths": paths, "components": {"schemas": defs.get("$defs", {})}}
+
+
+def _operation(e: Endpoint, refs: dict) -> dict:
+    op: dict = {"summary": e.summary, "tags": [e.tag], "operationId": _operation_id(e),
+                "parameters": _parameters(e), "responses": _responses(e, refs)}
+    if e.body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(e.body, refs)}}}
+    elif e.multipart is not None:
+        props = {k: {"type": "string", "description": v, **({"format": "binary"} if k == "file" else {})}
+                 for k, v in e.multipart.items()}
+        op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
+            "type": "object", "properties": props, "required": ["file"]}}}}
+    return op
+
+
+def _operation_id(e: Endpoint) -> str:
+    return f"{e.method.lower()}_{e.path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}"
+
+
+def _parameters(e: Endpoint) -> list[dict]:
+    params = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+              for p in _path_params(e.path)]
+    params += [{"name": n, "in": "query", "required": False, "schema": {"type": t}} for n, t in e.query.items()]
+    return params
+
+
+def _path_params(path: str) -> list[str]:
+    return [part[1:-1].split(":")[0] for part in path.split("/") if part.startswith("{")]
+
+
+def _responses(e: Endpoint, refs: dict) -> dict:
+    if e.response is not None:
+        ok = {"description": "OK", "content": {"application/json": {"schema": _ref(e.response, refs)}}}
+    elif e.media_type:
+        ok = {"description": "OK", "content": {e.media_type: {"schema": {"type": "string"}}}}
+    else:
+        ok = {"description": "OK"}
+    out = {str(e.status): ok}
+    for code in (*e.errors, 503):
+        out[str(code)] = {"description": ERROR_TEXT[code],
+                          "content": {"application/json": {"schema": _ref(ErrorResponse, refs)}}}
+    return out
+
+
+def _ref(model: type[BaseModel], refs: dict) -> dict:
+    return refs[(model, "validation")]

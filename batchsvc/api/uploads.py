@@ -1,0 +1,32 @@
+"""/v1/uploads: a data file as multipart `file` or as the raw body."""
+
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from ..errors import InvalidRequest
+from ..uploads import format_hint, save_upload
+from .body import check_length
+from .state import services
+
+BLOCK_BYTES = 1 << 20
+
+
+async def create(request: Request) -> Response:
+    svc = services(request)
+    check_length(request, svc.settings.max_upload_bytes)
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        async with request.form(max_files=1, max_fields=5) as form:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise InvalidRequest("send the data file as the multipart field 'file'", field="file")
+            record = await save_upload(svc, _blocks(upload), format_hint(upload.content_type, upload.filename))
+    else:
+        record = await save_upload(svc, request.stream(), format_hint(content_type, None))
+    return JSONResponse(record, status_code=201)
+
+
+async def _blocks(upload: UploadFile):
+    while block := await upload.read(BLOCK_BYTES):
+        yield block

@@ -1,0 +1,89 @@
+"""One error root with branches; each message says what to check."""
+
+
+class BatchsvcError(Exception):
+    """Root of every error batchsvc raises on purpose."""
+
+    def __init__(self, message: str, **details):
+        super().__init__(message)
+        self.message = message
+        self.details = {k: v for k, v in details.items() if v is not None}
+
+    @property
+    def type(self) -> str:
+        return type(self).__name__
+
+    def to_dict(self) -> dict:
+        return {"type": self.type, "message": self.message, **self.details}
+
+
+class ConfigError(BatchsvcError):
+    """A setting has a bad value; raised at start."""
+
+
+class NotFound(BatchsvcError):
+    """A named thing does not exist."""
+
+
+class ModelNotFound(NotFound):
+    pass
+
+
+class JobNotFound(NotFound):
+    pass
+
+
+class UploadNotFound(NotFound):
+    pass
+
+
+class ScheduleNotFound(NotFound):
+    pass
+
+
+class InvalidRequest(BatchsvcError):
+    """A request that is well-formed but cannot be accepted (HTTP 422)."""
+
+
+class PathNotAllowed(InvalidRequest):
+    """An input path resolves outside every data root."""
+
+
+class InvalidModel(InvalidRequest):
+    """A file offered as a model is not a usable scikit-learn estimator."""
+
+
+class Conflict(BatchsvcError):
+    """The request clashes with the current state (HTTP 409)."""
+
+
+class PayloadTooLarge(BatchsvcError):
+    """A body or inline table is over its limit (HTTP 413)."""
+
+
+class DataError(BatchsvcError):
+    """The input data cannot be scored; ends the job failed, never retried."""
+
+
+class SchemaError(DataError):
+    """The input lacks columns the model needs, or a value has the wrong type."""
+
+
+class UnreadableInput(DataError):
+    """The input file cannot be read, or is empty."""
+
+
+class TooManyBadRows(DataError):
+    """More unreadable rows than the job's max_bad_rows allows."""
+
+
+class ModelError(BatchsvcError):
+    """A registered model cannot be used by a worker; ends the job failed."""
+
+
+class ChecksumMismatch(ModelError):
+    """The model file on disk is not the one that was registered."""
+
+
+class ScoringError(ModelError):
+    """The model raised while scoring a chunk."""

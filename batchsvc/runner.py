@@ -1,0 +1,210 @@
+"""Running a job: plan its chunks, score each chunk into a part, assemble the parts once.
+
+Every step is idempotent: a redelivered message re-does at most its own chunk, a finished
+chunk (in the ledger) is never scored again, and only one finalizer completes the job.
+"""
+
+import json
+import logging
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from .errors import BatchsvcError, DataError, ScoringError, SchemaError, TooManyBadRows
+from .loader import ModelCache
+from .registry import model_info
+from .scoring import output, sources
+from .scoring.predict import predict
+from .scoring.prepare import describe_bad_row, prepare, require_columns
+from .services import Services
+from .status import ACTIVE, JobStatus
+from .clock import iso
+from .storage import atomic_path, remove_tree
+
+log = logging.getLogger(__name__)
+WORKER = f"{socket.gethostname()}:{os.getpid()}"
+RUNNING = {JobStatus.RUNNING}
+
+
+def plan_job(svc: Services, job_id: str, send_chunk: Callable[[str, int], None], cache: ModelCache) -> None:
+    """Split the job into chunks and send them; a one-chunk job is scored right here."""
+    job = svc.store.get(job_id)
+    if JobStatus(job["status"]) not in ACTIVE:
+        return
+    if job.get("chunks") is None:
+        plan = _plan(svc, job)
+        svc.store.update(job_id, chunks=plan.chunks, chunks_total=len(plan.chunks), rows_total=plan.rows_total)
+        job = svc.store.get(job_id)
+    svc.store.increment(job_id, "attempts")
+    if not svc.store.transition(job_id, JobStatus.RUNNING, {JobStatus.QUEUED}, started_at=iso()):
+        if svc.store.status(job_id) != JobStatus.RUNNING or job.get("dispatched"):
+            return
+    if len(job["chunks"]) == 1:
+        run_chunk(svc, job_id, 0, cache, lambda jid: finalize(svc, jid))
+        return
+    for chunk in job["chunks"]:
+        if not svc.store.chunk_done(job_id, chunk["index"]):
+            send_chunk(job_id, chunk["index"])
+    svc.store.update(job_id, dispatched=1)
+
+
+def _plan(svc: Services, job: dict) -> sources.Plan:
+    spec = job["spec"]
+    chunk_rows = spec.get("chunk_size") or svc.settings.chunk_rows
+    if spec["input"]["kind"] == "file":
+        return sources.plan_file(_file(spec), chunk_rows, explicit=bool(spec.get("chunk_size")))
+    return sources.plan_rows(len(_inline_frame(spec["input"])), chunk_rows)
+
+
+def run_chunk(svc: Services, job_id: str, index: int, cache: ModelCache, on_last: Callable[[str], None]) -> None:
+    """Score one chunk into its part file and record it in the ledger; the last one triggers on_last."""
+    job = svc.store.get(job_id)
+    if job["status"] != JobStatus.RUNNING.value:
+        return
+    if not svc.store.chunk_done(job_id, index):
+        started = time.perf_counter()
+        entry = _score_chunk(svc, job, job["chunks"][index], cache)
+        if svc.store.status(job_id) != JobStatus.RUNNING:  # canceled or failed meanwhile: leave nothing behind
+            remove_tree(svc.data.job_dir(job_id))
+            return
+        entry.update(seconds=round(time.perf_counter() - started, 4), worker=WORKER)
+        newly, done, total = svc.store.commit_chunk(job_id, index, entry)
+        if newly:
+            svc.store.add_event(job_id, "chunk", index=index, **entry)
+            _check_bad_row_budget(svc, job)
+    else:
+        done, total = svc.store.get(job_id)["chunks_done"], len(job["chunks"])
+    if done >= total:
+        on_last(job_id)
+
+
+def _score_chunk(svc: Services, job: dict, chunk: dict, cache: ModelCache) -> dict:
+    spec = job["spec"]
+    meta = svc.registry.version(job["model"]["name"], job["model"]["version"])
+    model, info = cache.get(meta), model_info(meta)
+    passthrough = spec["output"]["passthrough"]
+    part = svc.data.part_file(job["id"], chunk["index"])
+    bad: list[dict] = []
+    with atomic_path(part) as tmp:
+        writer = output.PartWriter(tmp)
+        for batch in _batches(svc, spec, chunk, info, passthrough):
+            require_columns(batch.frame.columns, info, passthrough)
+            ready = prepare(batch.frame, info, batch.first_row, batch.first_line)
+            bad += _note_bad_rows(batch.bad + ready.bad, spec["max_bad_rows"], len(bad))
+            predictions = _predict(model, info, ready.frame, batch)
+            writer.write(output.output_frame(ready.frame, predictions, passthrough))
+        writer.close()
+    if bad:
+        _write_bad_rows(svc.data.bad_rows_part(job["id"], chunk["index"]), bad)
+    return {"rows": writer.rows, "bad_rows": len(bad), "part": part.name}
+
+
+def _batches(svc: Services, spec: dict, chunk: dict, info, passthrough):
+    columns = None if passthrough == ["*"] else list(dict.fromkeys(info.features + passthrough))
+    batch_rows = min(spec.get("chunk_size") or svc.settings.chunk_rows, svc.settings.chunk_rows)
+    if spec["input"]["kind"] == "file":
+        yield from sources.read_file_chunk(_file(spec), chunk, columns, batch_rows)
+        return
+    start, stop = chunk["rows"]
+    frame = _inline_frame(spec["input"]).iloc[start:stop].reset_index(drop=True)
+    yield sources.Batch(frame, start + 1)
+
+
+def _note_bad_rows(bad: list[dict], max_bad_rows: int, seen: int) -> list[dict]:
+    if bad and seen + len(bad) > max_bad_rows:
+        first = bad[0]
+        cls = SchemaError if max_bad_rows == 0 else TooManyBadRows
+        budget = "" if max_bad_rows == 0 else f" (more than max_bad_rows={max_bad_rows})"
+        raise cls(describe_bad_row(first) + budget, column=first.get("column"), row=first.get("row"),
+                  line=first.get("line"))
+    return bad
+
+
+def _predict(model, info, frame: pd.DataFrame, batch: sources.Batch) -> pd.DataFrame:
+    try:
+        return predict(model, info, frame[info.features])
+    except ScoringError as exc:
+        row = exc.details.get("batch_row")
+        if row is None:
+            raise
+        where = f"line {batch.first_line + row}" if batch.first_line else f"row {batch.first_row + row}"
+        raise DataError(f"{where}: {exc.message}", row=batch.first_row + row) from None
+
+
+def _write_bad_rows(path: Path, bad: list[dict]) -> None:
+    with atomic_path(path) as tmp:
+        tmp.write_text("".join(json.dumps(b, default=str) + "\n" for b in bad))
+
+
+def _check_bad_row_budget(svc: Services, job: dict) -> None:
+    total = svc.store.get(job["id"])["bad_rows"]
+    allowed = job["spec"]["max_bad_rows"]
+    if total > allowed:
+        raise TooManyBadRows(f"{total} unreadable rows, more than max_bad_rows={allowed}; see the job's events")
+
+
+def finalize(svc: Services, job_id: str) -> None:
+    """Assemble the parts in input order into the result file, then mark the job completed (once)."""
+    job = svc.store.get(job_id)
+    if job["status"] != JobStatus.RUNNING.value or not svc.store.acquire_finalizer(job_id, svc.settings.job_time_limit_s):
+        return
+    started = time.perf_counter()
+    fmt = job["spec"]["output"]["format"]
+    parts = [svc.data.part_file(job_id, c["index"]) for c in job["chunks"]]
+    dest = svc.data.result_file(job_id, fmt)
+    with atomic_path(dest) as tmp:
+        rows = output.assemble(parts, fmt, tmp)
+    bad_rows = _assemble_bad_rows(svc, job)
+    result = {"rows": rows, "bad_rows": bad_rows, "format": fmt, "url": f"/v1/jobs/{job_id}/results"}
+    if job["spec"]["input"]["kind"] != "file":
+        result["predictions"] = output.watson_predictions(dest, fmt, svc.settings.max_inline_result_rows)
+    if bad_rows:
+        result["errors_url"] = f"/v1/jobs/{job_id}/results?errors=true"
+    remove_tree(svc.data.parts_dir(job_id))
+    svc.store.add_event(job_id, "finalized", seconds=round(time.perf_counter() - started, 4), worker=WORKER)
+    svc.store.transition(job_id, JobStatus.COMPLETED, RUNNING, result=result)
+
+
+def _assemble_bad_rows(svc: Services, job: dict) -> int:
+    """Join the chunks' bad-row lists, in input order, into errors.jsonl; returns the count."""
+    parts = [svc.data.bad_rows_part(job["id"], c["index"]) for c in job["chunks"]]
+    parts = [p for p in parts if p.exists()]
+    if parts:
+        with atomic_path(svc.data.errors_file(job["id"])) as tmp, open(tmp, "wb") as out:
+            for p in parts:
+                out.write(p.read_bytes())
+    return svc.store.get(job["id"])["bad_rows"]
+
+
+def fail(svc: Services, job_id: str, error: BatchsvcError | dict) -> None:
+    """End a queued or running job as failed, keeping the error and removing partial output."""
+    body = error.to_dict() if isinstance(error, BatchsvcError) else error
+    if svc.store.transition(job_id, JobStatus.FAILED, set(ACTIVE), error=body):
+        remove_tree(svc.data.job_dir(job_id))
+
+
+def cancel(svc: Services, job_id: str) -> bool:
+    """Cancel a queued or running job: queued chunks will not start, running ones stop at their end."""
+    svc.store.get(job_id)
+    if svc.store.transition(job_id, JobStatus.CANCELED, set(ACTIVE)):
+        remove_tree(svc.data.job_dir(job_id))
+        return True
+    return False
+
+
+def remove_job_files(svc: Services, job_id: str) -> None:
+    remove_tree(svc.data.job_dir(job_id))
+
+
+def _file(spec: dict) -> sources.FileSource:
+    return sources.FileSource(Path(spec["input"]["path"]), spec["input"]["format"])
+
+
+def _inline_frame(source: dict) -> pd.DataFrame:
+    if source["kind"] == "records":
+        return pd.DataFrame.from_records(source["records"])
+    return pd.DataFrame(source["values"], columns=source["fields"])

@@ -1,0 +1,151 @@
+"""Request and response shapes: the handlers validate with these and /openapi.json is made from them."""
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+INPUT_KINDS = {"values": "table", "records": "records", "path": "asset", "upload": "upload"}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TableInput(Strict):
+    """Watson ML's inline shape; without `fields` the values follow the model's feature order."""
+    fields: list[str] | None = Field(None, min_length=1)
+    values: list[list[Any]] = Field(min_length=1)
+
+
+class RecordsInput(Strict):
+    records: list[dict[str, Any]] = Field(min_length=1)
+
+
+class AssetInput(Strict):
+    path: str = Field(min_length=1, max_length=4096)
+    format: Literal["csv", "parquet"] | None = None
+
+
+class UploadInput(Strict):
+    upload: str = Field(pattern=r"^[0-9a-f]{32}$")
+
+
+def _input_kind(value: Any) -> str | None:
+    if isinstance(value, BaseModel):
+        value = value.model_dump(exclude_none=True)
+    if not isinstance(value, dict):
+        return None
+    kinds = [INPUT_KINDS[k] for k in value if k in INPUT_KINDS]
+    return kinds[0] if len(kinds) == 1 else None
+
+
+JobInput = Annotated[
+    Union[Annotated[TableInput, Tag("table")], Annotated[RecordsInput, Tag("records")],
+          Annotated[AssetInput, Tag("asset")], Annotated[UploadInput, Tag("upload")]],
+    Discriminator(_input_kind, custom_error_type="input_kind",
+                  custom_error_message="input must have exactly one of: values (with optional fields), "
+                                       "records, path, upload"),
+]
+
+
+class OutputSpec(Strict):
+    format: Literal["parquet", "csv", "jsonl"] | None = None
+    passthrough: list[str] = Field(default_factory=list)
+
+
+class JobRequest(Strict):
+    model: str = Field(min_length=1, max_length=200, examples=["credit-risk@production"])
+    input: JobInput
+    output: OutputSpec = Field(default_factory=OutputSpec)
+    chunk_size: int | None = Field(None, gt=0, le=10_000_000)
+    max_bad_rows: int = Field(0, ge=0)
+    name: str | None = Field(None, max_length=200)
+    idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+
+
+class AliasRequest(Strict):
+    version: int = Field(gt=0)
+
+
+class ErrorBody(BaseModel):
+    type: str
+    message: str
+    field: str | None = None
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class ModelRef(BaseModel):
+    name: str
+    version: int
+
+
+class Progress(BaseModel):
+    rows_done: int
+    rows_total: int | None
+    chunks_done: int
+    chunks_total: int | None
+
+
+class JobRecord(BaseModel):
+    id: str
+    name: str | None
+    status: Literal["queued", "running", "completed", "failed", "canceled"]
+    model: ModelRef
+    progress: Progress
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    error: dict | None
+    result: dict | None
+    schedule_id: str | None
+    attempts: int
+
+
+class JobList(BaseModel):
+    jobs: list[JobRecord]
+    next_cursor: str | None
+
+
+class ModelVersion(BaseModel):
+    name: str
+    version: int
+    sha256: str
+    task: Literal["classification", "regression"]
+    features: list[str]
+    classes: list | None
+    created_at: str
+    description: str = ""
+    tags: list[str] = []
+
+
+class Model(BaseModel):
+    name: str
+    latest_version: int
+    aliases: dict[str, int]
+    versions: list[ModelVersion]
+
+
+class ModelSummary(BaseModel):
+    name: str
+    latest_version: int
+    task: str
+    aliases: dict[str, int]
+    versions: int
+    updated_at: str
+
+
+class ModelList(BaseModel):
+    models: list[ModelSummary]
+
+
+class UploadRecord(BaseModel):
+    upload: str
+    bytes: int
+    format: Literal["csv", "parquet"]
+
+
+class Events(BaseModel):
+    events: list[dict]

@@ -1,0 +1,200 @@
+"""Where input rows come from: plan a job's chunks, then read one chunk in bounded batches.
+
+A chunk is a plain dict (JSON-safe) so it can travel in messages and the ledger:
+  {"index": i, "rows": [start, stop]}                       Parquet or inline row range
+  {"index": i, "bytes": [start, stop], "first_line": n}     plain CSV, cut at line boundaries
+  {"index": 0, "stream": True}                              gzip CSV, read from the start
+"""
+
+import gzip
+import io
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from ..errors import UnreadableInput
+
+CSV_SAMPLE_BYTES = 1 << 20
+READ_BLOCK_BYTES = 8 << 20
+
+
+@dataclass
+class Batch:
+    frame: pd.DataFrame
+    first_row: int  # 1-based row number of the frame's first row in the whole input
+    first_line: int | None = None  # CSV only: file line number of the first row
+    bad: list[dict] = field(default_factory=list)  # rows the reader could not split into fields
+
+
+@dataclass
+class Plan:
+    chunks: list[dict]
+    rows_total: int | None
+
+
+@dataclass
+class FileSource:
+    path: Path
+    format: str  # "csv" or "parquet"
+
+    @property
+    def gzipped(self) -> bool:
+        return self.path.name.lower().endswith(".gz")
+
+
+def plan_file(source: FileSource, chunk_rows: int, explicit: bool) -> Plan:
+    """Split a file into chunks of about chunk_rows rows."""
+    try:
+        if source.format == "parquet":
+            return _plan_parquet(source.path, chunk_rows, explicit)
+        if source.gzipped:
+            return Plan([{"index": 0, "stream": True}], None)
+        return _plan_csv(source.path, chunk_rows)
+    except (OSError, pa.ArrowException) as exc:
+        raise UnreadableInput(f"cannot read {source.path.name} as {source.format}: {exc}") from None
+
+
+def plan_rows(rows_total: int, chunk_rows: int) -> Plan:
+    """Row ranges over an in-memory table."""
+    bounds = range(0, max(rows_total, 1), chunk_rows)
+    chunks = [{"index": i, "rows": [s, min(s + chunk_rows, rows_total)]} for i, s in enumerate(bounds)]
+    return Plan(chunks, rows_total)
+
+
+def _plan_parquet(path: Path, chunk_rows: int, explicit: bool) -> Plan:
+    meta = pq.ParquetFile(path).metadata
+    if meta.num_rows == 0:
+        raise UnreadableInput(f"{path.name} has no rows")
+    if explicit:
+        return plan_rows(meta.num_rows, chunk_rows)
+    cuts, start, pos = [], 0, 0
+    for g in range(meta.num_row_groups):
+        pos += meta.row_group(g).num_rows
+        while pos - start > 2 * chunk_rows:  # a row group far larger than a chunk: split it
+            start += chunk_rows
+            cuts.append(start)
+        if pos - start >= chunk_rows // 2 and pos < meta.num_rows:
+            start = pos
+            cuts.append(pos)
+    bounds = [0, *cuts, meta.num_rows]
+    chunks = [{"index": i, "rows": [a, b]} for i, (a, b) in enumerate(itertools.pairwise(bounds))]
+    return Plan(chunks, meta.num_rows)
+
+
+def _plan_csv(path: Path, chunk_rows: int) -> Plan:
+    size = path.stat().st_size
+    with open(path, "rb") as f:
+        if not f.readline().strip():
+            raise UnreadableInput(f"{path.name} is empty: no header line")
+        body_start = f.tell()
+        sample = f.read(CSV_SAMPLE_BYTES)
+        if not sample.strip():
+            raise UnreadableInput(f"{path.name} has a header but no rows")
+        target = max(1, int(len(sample) / max(1, sample.count(b"\n")) * chunk_rows))
+        chunks, start, line, rows_total = [], body_start, 2, 0
+        while start < size:
+            f.seek(min(start + target, size))
+            f.readline()
+            stop = min(f.tell(), size)
+            rows = _count_lines(f, start, stop)
+            chunks.append({"index": len(chunks), "bytes": [start, stop], "first_line": line})
+            start, line, rows_total = stop, line + rows, rows_total + rows
+    return Plan(chunks, rows_total)
+
+
+def _count_lines(f, start: int, stop: int) -> int:
+    f.seek(start)
+    count, left, last = 0, stop - start, b""
+    while left > 0:
+        block = f.read(min(READ_BLOCK_BYTES, left))
+        count, left, last = count + block.count(b"\n"), left - len(block), block[-1:] or last
+    return count + (1 if last not in (b"\n", b"") else 0)
+
+
+def read_file_chunk(source: FileSource, chunk: dict, columns: list[str] | None, batch_rows: int) -> Iterator[Batch]:
+    """The chunk's rows as DataFrames of at most batch_rows rows (CSV byte chunks: one frame)."""
+    try:
+        if "rows" in chunk:
+            yield from _read_parquet_rows(source.path, *chunk["rows"], columns, batch_rows)
+        elif "bytes" in chunk:
+            yield _read_csv_bytes(source.path, chunk, columns)
+        else:
+            yield from _read_csv_stream(source.path, columns, batch_rows)
+    except (OSError, EOFError, pa.ArrowException) as exc:
+        raise UnreadableInput(f"cannot read {source.path.name}: {exc}") from None
+
+
+def _read_parquet_rows(path: Path, start: int, stop: int, columns, batch_rows: int) -> Iterator[Batch]:
+    pf = pq.ParquetFile(path)
+    groups, first, pos = [], None, 0
+    for g in range(pf.metadata.num_row_groups):
+        n = pf.metadata.row_group(g).num_rows
+        if pos < stop and pos + n > start:
+            groups.append(g)
+            first = pos if first is None else first
+        pos += n
+    columns = [c for c in columns if c in pf.schema_arrow.names] if columns is not None else None
+    pos = first or 0
+    for batch in pf.iter_batches(batch_size=batch_rows, row_groups=groups, columns=columns):
+        lo, hi = max(start, pos), min(stop, pos + batch.num_rows)
+        if lo < hi:
+            yield Batch(_to_pandas(batch.slice(lo - pos, hi - lo)), lo + 1)
+        pos += batch.num_rows
+        if pos >= stop:
+            return
+
+
+def _read_csv_bytes(path: Path, chunk: dict, columns) -> Batch:
+    start, stop = chunk["bytes"]
+    with open(path, "rb") as f:
+        header = f.readline()
+        f.seek(start)
+        body = f.read(stop - start)
+    line = chunk["first_line"]
+    return _parse_csv(header, body, columns, line)
+
+
+def _read_csv_stream(path: Path, columns, batch_rows: int) -> Iterator[Batch]:
+    with gzip.open(path, "rb") as f:
+        header = f.readline()
+        if not header.strip():
+            raise UnreadableInput(f"{path.name} is empty: no header line")
+        line = 2
+        while lines := list(itertools.islice(f, batch_rows)):
+            yield _parse_csv(header, b"".join(lines), columns, line)
+            line += len(lines)
+        if line == 2:
+            raise UnreadableInput(f"{path.name} has a header but no rows")
+
+
+def _parse_csv(header: bytes, body: bytes, columns, first_line: int) -> Batch:
+    """Parse header + whole lines; rows with the wrong number of fields are set aside as bad rows."""
+    names = pacsv.read_csv(io.BytesIO(header)).column_names
+    include = [c for c in columns if c in names] if columns is not None else None
+    bad: list[dict] = []
+
+    def set_aside(row) -> str:
+        line = first_line + row.number - 2 if row.number is not None else None
+        bad.append({"line": line, "error": f"expected {row.expected_columns} fields, found {row.actual_columns}",
+                    "value": row.text[:200]})
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(header + body),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=set_aside),
+            convert_options=pacsv.ConvertOptions(include_columns=include),
+        )
+    except pa.ArrowInvalid as exc:
+        raise UnreadableInput(f"CSV rows from line {first_line}: {exc}") from None
+    return Batch(_to_pandas(table), first_line - 1, first_line, bad)
+
+
+def _to_pandas(table) -> pd.DataFrame:
+    return table.to_pandas()

@@ -1,0 +1,66 @@
+"""Settings from BATCHSVC_* environment variables (or .env); a bad value fails at start."""
+
+import functools
+from pathlib import Path
+from urllib.parse import urlparse
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .errors import ConfigError
+
+ENV_PREFIX = "BATCHSVC_"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    data_dir: Path = Path("./var")
+    data_roots: str | None = None
+    api_url: str = "http://127.0.0.1:8000"
+    api_key: str | None = None
+    namespace: str = Field("batchsvc", pattern=r"^[A-Za-z0-9_.-]+$")
+
+    chunk_rows: int = Field(50_000, gt=0)
+    max_inline_rows: int = Field(10_000, gt=0)
+    max_json_bytes: int = Field(16 * 2**20, gt=0)
+    max_upload_bytes: int = Field(2 * 2**30, gt=0)
+    max_inline_result_rows: int = Field(10_000, ge=0)
+
+    job_time_limit_s: int = Field(3600, gt=0)
+    job_max_retries: int = Field(3, ge=0)
+    heartbeat_timeout_ms: int = Field(10_000, ge=1000)
+    maintenance_chance: int = Field(1_000_000, ge=0, le=1_000_000)
+    worker_timeout_ms: int = Field(100, gt=0)
+    native_threads: int | None = Field(None, gt=0)
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, url: str) -> str:
+        if urlparse(url).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return url
+
+    @property
+    def roots(self) -> list[Path]:
+        """Folders that job inputs may be read from, resolved."""
+        if self.data_roots:
+            raw = [p for p in self.data_roots.split(":") if p]
+        else:
+            raw = [str(self.data_dir), "sample_data"]
+        return [Path(p).resolve() for p in raw]
+
+
+def load_settings() -> Settings:
+    """Read settings now, turning a validation error into one line per bad variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        lines = [f"{ENV_PREFIX}{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors()]
+        raise ConfigError("bad setting: " + "; ".join(lines)) from None
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,98 @@
+"""All file access: inputs under the data roots, and the data dir's models, uploads and results.
+
+Kept in one module so that object-store URLs (s3://...) later are a local change.
+"""
+
+import contextlib
+import hashlib
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Iterator
+
+from .errors import PathNotAllowed
+
+HASH_BLOCK_BYTES = 1 << 20
+FORMAT_SUFFIXES = {"parquet": ".parquet", "csv": ".csv", "jsonl": ".jsonl"}
+
+
+def infer_format(path: str) -> str | None:
+    """'csv' or 'parquet' from a file name (.csv, .csv.gz, .parquet, .pq), else None."""
+    name = path.lower()
+    if name.endswith((".csv", ".csv.gz", ".txt", ".tsv")):
+        return "csv"
+    if name.endswith((".parquet", ".pq")):
+        return "parquet"
+    return None
+
+
+def resolve_input(path: str, roots: list[Path]) -> Path:
+    """The real path of a job input, refused unless it lies inside one of the roots."""
+    if "\x00" in path:
+        raise PathNotAllowed("input.path contains a NUL byte", field="input.path")
+    real = Path(path).resolve()
+    if not any(real.is_relative_to(root) for root in roots):
+        allowed = ", ".join(str(r) for r in roots)
+        raise PathNotAllowed(
+            f"input.path {path!r} is outside the data roots ({allowed}); set BATCHSVC_DATA_ROOTS to allow it",
+            field="input.path",
+        )
+    if not real.is_file():
+        raise PathNotAllowed(f"input.path {path!r}: no such file", field="input.path")
+    return real
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(HASH_BLOCK_BYTES):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextlib.contextmanager
+def atomic_path(final: Path) -> Iterator[Path]:
+    """Yield a temporary path beside `final`; rename it to `final` only if the block succeeds."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def remove_tree(path: Path) -> None:
+    shutil.rmtree(path, ignore_errors=True)
+
+
+class DataDir:
+    """Names of every file the server itself writes; no user text becomes a path here."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root).resolve()
+
+    def model_file(self, name: str, version: int) -> Path:
+        return self.root / "models" / name / str(version) / "model.joblib"
+
+    def upload_file(self, upload_id: str, fmt: str, gzipped: bool = False) -> Path:
+        return self.root / "uploads" / f"{upload_id}{FORMAT_SUFFIXES[fmt]}{'.gz' if gzipped else ''}"
+
+    def job_dir(self, job_id: str) -> Path:
+        return self.root / "results" / job_id
+
+    def part_file(self, job_id: str, index: int) -> Path:
+        return self.job_dir(job_id) / "parts" / f"part-{index:06d}.parquet"
+
+    def parts_dir(self, job_id: str) -> Path:
+        return self.job_dir(job_id) / "parts"
+
+    def bad_rows_part(self, job_id: str, index: int) -> Path:
+        return self.job_dir(job_id) / "parts" / f"errors-{index:06d}.jsonl"
+
+    def result_file(self, job_id: str, fmt: str) -> Path:
+        return self.job_dir(job_id) / f"predictions{FORMAT_SUFFIXES[fmt]}"
+
+    def errors_file(self, job_id: str) -> Path:
+        return self.job_dir(job_id) / "errors.jsonl"

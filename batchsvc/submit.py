@@ -1,0 +1,94 @@
+"""Accepting a job: check the request against the model and the files, then store and enqueue it."""
+
+import hashlib
+import json
+from typing import Callable
+
+from .errors import Conflict, InvalidRequest, PayloadTooLarge
+from .schemas import AssetInput, JobRequest, RecordsInput, TableInput, UploadInput
+from .scoring.prepare import require_columns
+from .registry import model_info
+from .services import Services
+from .storage import infer_format, resolve_input
+from .store import new_job_id
+from .uploads import get_upload
+
+IDEMPOTENCY_TTL_S = 24 * 3600
+
+
+def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], None], *,
+               schedule_id: str | None = None, created_by: str | None = None) -> tuple[dict, bool]:
+    """Validate, store and enqueue a job; returns (record, created). A repeated idempotency key returns the first job."""
+    meta = svc.registry.resolve(request.model)
+    spec = {"input": _check_input(svc, request, meta), "output": _output(request),
+            "chunk_size": request.chunk_size, "max_bad_rows": request.max_bad_rows}
+    job_id = new_job_id()
+    if request.idempotency_key:
+        existing = _claim_key(svc, request, job_id)
+        if existing:
+            return svc.store.get(existing), False
+    record = svc.store.create({"id": job_id, "name": request.name, "model": {"name": meta["name"],
+                               "version": meta["version"]}, "model_ref": request.model, "spec": spec,
+                               "schedule_id": schedule_id, "created_by": created_by})
+    enqueue(job_id)
+    return record, True
+
+
+def _claim_key(svc: Services, request: JobRequest, job_id: str) -> str | None:
+    """Bind the key to this body and job; for a repeat, the first job's id (409 if the body differs)."""
+    body = request.model_dump(mode="json", exclude={"idempotency_key"})
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    key = svc.keys.idempotency(request.idempotency_key)
+    if svc.redis.set(key, f"{job_id} {digest}", nx=True, ex=IDEMPOTENCY_TTL_S):
+        return None
+    first_id, _, first_digest = (svc.redis.get(key) or "").partition(" ")
+    if first_digest != digest:
+        raise Conflict("idempotency key was already used with a different request body; use a new key",
+                       field="idempotency_key")
+    return first_id
+
+
+def _output(request: JobRequest) -> dict:
+    fmt = request.output.format or ("jsonl" if isinstance(request.input, (TableInput, RecordsInput)) else "parquet")
+    return {"format": fmt, "passthrough": request.output.passthrough}
+
+
+def _check_input(svc: Services, request: JobRequest, meta: dict) -> dict:
+    source = request.input
+    if isinstance(source, AssetInput):
+        path = resolve_input(source.path, svc.settings.roots)
+        fmt = source.format or infer_format(path.name)
+        if fmt is None:
+            raise InvalidRequest(f"cannot tell the format of {source.path!r}; set input.format to csv or parquet",
+                                 field="input.format")
+        return {"kind": "file", "path": str(path), "format": fmt}
+    if isinstance(source, UploadInput):
+        upload = get_upload(svc, source.upload)
+        return {"kind": "file", "path": upload["path"], "format": upload["format"], "upload": source.upload}
+    return _check_inline(svc, source, meta, request.output.passthrough)
+
+
+def _check_inline(svc: Services, source, meta: dict, passthrough: list[str]) -> dict:
+    rows = len(source.values) if isinstance(source, TableInput) else len(source.records)
+    if rows > svc.settings.max_inline_rows:
+        raise PayloadTooLarge(f"inline input has {rows} rows, over the limit of {svc.settings.max_inline_rows} "
+                              "(BATCHSVC_MAX_INLINE_ROWS); upload a file instead")
+    info = model_info(meta)
+    if isinstance(source, RecordsInput):
+        columns = set().union(*(r.keys() for r in source.records))
+        _require(columns, info, passthrough)
+        return {"kind": "records", "records": source.records}
+    fields = source.fields or info.features
+    for i, row in enumerate(source.values):
+        if len(row) != len(fields):
+            raise InvalidRequest(f"input.values[{i}] has {len(row)} values but there are {len(fields)} fields",
+                                 field=f"input.values.{i}")
+    _require(fields, info, passthrough)
+    return {"kind": "table", "fields": fields, "values": source.values}
+
+
+def _require(columns, info, passthrough) -> None:
+    try:
+        require_columns(columns, info, passthrough)
+    except Exception as exc:
+        raise InvalidRequest(str(exc), field="input") from None

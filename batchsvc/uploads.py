@@ -1,0 +1,71 @@
+"""Uploaded input files: streamed to the data dir under a server-made name, recorded in Redis."""
+
+import uuid
+from pathlib import Path
+from typing import AsyncIterator
+
+from .clock import iso
+from .errors import InvalidRequest, PayloadTooLarge, UploadNotFound
+from .services import Services
+from .storage import atomic_path
+
+PARQUET_MAGIC = b"PAR1"
+GZIP_MAGIC = b"\x1f\x8b"
+CONTENT_TYPES = {"text/csv": "csv", "application/vnd.apache.parquet": "parquet", "application/x-parquet": "parquet"}
+
+
+async def save_upload(svc: Services, chunks: AsyncIterator[bytes], fmt_hint: str | None) -> dict:
+    """Write the stream to uploads/<id>.<ext>, refusing it past the size limit; returns the record."""
+    upload_id = uuid.uuid4().hex
+    staging = svc.data.root / "uploads" / f"{upload_id}.part"
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        size, head = await _stream_to(staging, chunks, svc.settings.max_upload_bytes)
+        fmt, gz = _detect(head, fmt_hint)
+        final = svc.data.upload_file(upload_id, fmt, gz)
+        with atomic_path(final) as tmp:
+            staging.replace(tmp)
+    finally:
+        staging.unlink(missing_ok=True)
+    record = {"upload": upload_id, "bytes": size, "format": fmt, "path": str(final), "created_at": iso()}
+    svc.redis.hset(svc.keys.upload(upload_id), mapping=record)
+    return {k: record[k] for k in ("upload", "bytes", "format")}
+
+
+async def _stream_to(path: Path, chunks: AsyncIterator[bytes], limit_bytes: int) -> tuple[int, bytes]:
+    size, head = 0, b""
+    with open(path, "wb") as f:
+        async for chunk in chunks:
+            size += len(chunk)
+            if size > limit_bytes:
+                raise PayloadTooLarge(f"upload is over {limit_bytes} bytes (BATCHSVC_MAX_UPLOAD_BYTES)")
+            if len(head) < 8:
+                head += chunk[:8]
+            f.write(chunk)
+    if size == 0:
+        raise InvalidRequest("the upload is empty", field="file")
+    return size, head
+
+
+def _detect(head: bytes, hint: str | None) -> tuple[str, bool]:
+    if head.startswith(PARQUET_MAGIC):
+        return "parquet", False
+    if head.startswith(GZIP_MAGIC):
+        return "csv", True
+    if hint == "parquet":
+        raise InvalidRequest("the upload is not a Parquet file (no PAR1 header)", field="file")
+    return "csv", False
+
+
+def format_hint(content_type: str | None, filename: str | None) -> str | None:
+    if filename and filename.lower().endswith((".parquet", ".pq")):
+        return "parquet"
+    return CONTENT_TYPES.get((content_type or "").split(";")[0].strip())
+
+
+def get_upload(svc: Services, upload_id: str) -> dict:
+    record = svc.redis.hgetall(svc.keys.upload(upload_id))
+    if not record:
+        raise UploadNotFound(f"no upload {upload_id!r}; upload the file with POST /v1/uploads first",
+                             field="input.upload")
+    return record

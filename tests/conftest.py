@@ -1,0 +1,78 @@
+"""Session fixtures: one real Redis, one API process and two worker processes for the whole run."""
+
+import os
+import uuid
+
+import httpx
+import pytest
+
+from batchsvc.sample import make_credit_risk, train_credit_risk
+from batchsvc.services import get_services, reset_services
+from harness import ROOT, RedisServer, register, start_api, start_workers, wait_for
+
+from harness import JOB_WAIT_S
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def env(redis_server, tmp_path_factory) -> dict:
+    """The environment of every batchsvc process in the run (this one included)."""
+    data_dir = tmp_path_factory.mktemp("data")
+    inputs = tmp_path_factory.mktemp("inputs")
+    values = {
+        "BATCHSVC_REDIS_URL": redis_server.url,
+        "BATCHSVC_DATA_DIR": str(data_dir),
+        "BATCHSVC_DATA_ROOTS": f"{data_dir}:{inputs}:{ROOT / 'sample_data'}",
+        "BATCHSVC_WORKER_TIMEOUT_MS": "20",
+        "BATCHSVC_HEARTBEAT_TIMEOUT_MS": "3000",
+        "BATCHSVC_JOB_MAX_RETRIES": "2",
+    }
+    os.environ.update(values)
+    reset_services()
+    return {**os.environ, **values}
+
+
+@pytest.fixture(scope="session")
+def inputs_dir(env):
+    from pathlib import Path
+    return Path(env["BATCHSVC_DATA_ROOTS"].split(":")[1])
+
+
+@pytest.fixture(scope="session")
+def api_url(env, tmp_path_factory):
+    logs = tmp_path_factory.mktemp("logs")
+    api, url = start_api(env, logs / "api.log")
+    workers = start_workers(env, logs / "workers.log", processes=2)
+    svc = get_services()
+    wait_for(lambda: svc.redis.zcard(svc.keys.worker_heartbeats()) >= 2, 60, 0.1, "two live worker processes")
+    yield url
+    workers.stop()
+    api.stop()
+
+
+@pytest.fixture(scope="session")
+def client(api_url):
+    with httpx.Client(base_url=api_url, timeout=JOB_WAIT_S + 10) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def credit_estimator():
+    return train_credit_risk(make_credit_risk(3_000, seed=7))
+
+
+@pytest.fixture(scope="session")
+def credit_model(client, credit_estimator) -> str:
+    """A registered credit-risk pipeline; returns its unique name."""
+    name = f"credit-{uuid.uuid4().hex[:8]}"
+    register(client, name, credit_estimator)
+    return name
+
+

@@ -1,0 +1,124 @@
+"""Real processes for tests: a private redis-server, the API under uvicorn, worker supervisors."""
+
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import joblib
+
+from batchsvc import redisproc
+
+ROOT = Path(__file__).resolve().parent.parent
+START_TIMEOUT_S = 30.0
+JOB_WAIT_S = 60
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout_s: float = 20.0, interval_s: float = 0.02, what: str = "condition"):
+    """Poll until predicate() is truthy; returns its value or fails the test naming `what`."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval_s)
+    raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
+
+
+class RedisServer:
+    """A redis-server on a free loopback port with AOF, that a test may stop and start again."""
+
+    def __init__(self, directory: Path):
+        self.port, self.dir, self.proc = free_port(), directory, None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.proc = redisproc.start(self.port, self.dir, appendonly=True)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+class Process:
+    """A batchsvc CLI subprocess with the test environment, stopped with SIGTERM (or killed)."""
+
+    def __init__(self, args: list[str], env: dict, log: Path):
+        self.log = open(log, "ab")
+        self.proc = subprocess.Popen([sys.executable, "-m", "batchsvc.cli", *args], env=env, cwd=ROOT,
+                                     stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def stop(self, timeout_s: float = 30) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+def start_api(env: dict, log: Path) -> tuple[Process, str]:
+    port = free_port()
+    api = Process(["api", "--port", str(port)], env, log)
+    url = f"http://127.0.0.1:{port}"
+    wait_for(lambda: _answers(url), START_TIMEOUT_S, 0.1, f"the API on {url} (see {log})")
+    return api, url
+
+
+def start_workers(env: dict, log: Path, processes: int = 2) -> Process:
+    return Process(["worker", "--processes", str(processes)], env, log)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def register(client: httpx.Client, name: str, estimator, **form) -> dict:
+    buffer = io.BytesIO()
+    joblib.dump(estimator, buffer)
+    response = client.post(f"/v1/models/{name}/versions", files={"file": ("model.joblib", buffer.getvalue())},
+                           data=form)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def submit(client: httpx.Client, body: dict) -> dict:
+    response = client.post("/v1/jobs", json=body)
+    assert response.status_code == 202, response.text
+    return response.json()
+
+
+def wait_job(client: httpx.Client, job_id: str, timeout_s: float = JOB_WAIT_S) -> dict:
+    """The job once finished, through the server's long poll."""
+    def finished():
+        job = client.get(f"/v1/jobs/{job_id}", params={"wait": 10}).json()
+        return job if job["status"] in ("completed", "failed", "canceled") else None
+    return wait_for(finished, timeout_s, 0, f"job {job_id} to finish")
+
+
+def run_job(client: httpx.Client, body: dict) -> dict:
+    return wait_job(client, submit(client, body)["id"])
