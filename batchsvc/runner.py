@@ -67,9 +67,14 @@ def run_chunk(svc: Services, job_id: str, index: int, cache: ModelCache, on_last
         return
     if not svc.store.chunk_done(job_id, index):
         started = time.perf_counter()
-        entry = _score_chunk(svc, job, job["chunks"][index], cache)
-        if svc.store.status(job_id) != JobStatus.RUNNING:  # canceled or failed meanwhile: leave nothing behind
-            remove_tree(svc.data.job_dir(job_id))
+        svc.store.add_event(job_id, "chunk_started", index=index, worker=WORKER)
+        try:
+            entry = _score_chunk(svc, job, job["chunks"][index], cache)
+        except Exception:
+            if not _discard_if_stopped(svc, job_id, index):
+                raise
+            return
+        if _discard_if_stopped(svc, job_id, index):
             return
         entry.update(seconds=round(time.perf_counter() - started, 4), worker=WORKER)
         newly, done, total = svc.store.commit_chunk(job_id, index, entry)
@@ -80,6 +85,15 @@ def run_chunk(svc: Services, job_id: str, index: int, cache: ModelCache, on_last
         done, total = svc.store.get(job_id)["chunks_done"], len(job["chunks"])
     if done >= total:
         on_last(job_id)
+
+
+def _discard_if_stopped(svc: Services, job_id: str, index: int) -> bool:
+    """A chunk of a job canceled or failed meanwhile leaves nothing behind (its files may be gone already)."""
+    if svc.store.status(job_id) == JobStatus.RUNNING:
+        return False
+    remove_tree(svc.data.job_dir(job_id))
+    svc.store.add_event(job_id, "chunk_discarded", index=index, worker=WORKER)
+    return True
 
 
 def _score_chunk(svc: Services, job: dict, chunk: dict, cache: ModelCache) -> dict:

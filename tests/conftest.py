@@ -33,6 +33,7 @@ def env(redis_server, tmp_path_factory) -> dict:
         "BATCHSVC_WORKER_TIMEOUT_MS": "20",
         "BATCHSVC_HEARTBEAT_TIMEOUT_MS": "3000",
         "BATCHSVC_JOB_MAX_RETRIES": "2",
+        "PYTHONPATH": str(ROOT / "tests"),  # workers unpickle tests/slowmodel.py
     }
     os.environ.update(values)
     reset_services()

@@ -1,0 +1,164 @@
+"""Bad input gets a clear answer naming the field, column or line; the worker goes on to the next job."""
+
+import io
+import os
+import uuid
+
+import pandas as pd
+import pytest
+from sklearn.linear_model import LinearRegression
+
+from batchsvc.sample import FIELDS, WATSON_ROW, make_credit_risk
+from harness import register, run_job, submit
+
+
+def error_of(response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert "Traceback" not in response.text
+    return response.json()["error"]
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"model": "m", "input": {"values": [[1]]}, "colour": "red"}, "colour"),
+    ({"model": "m", "input": {"values": [[1]], "path": "x.csv"}}, "input"),
+    ({"model": "m", "input": {}}, "input"),
+    ({"model": "m", "input": {"path": "x.csv", "format": "xlsx"}}, "input.format"),
+    ({"model": "m", "input": {"values": [[1]]}, "output": {"format": "xml"}}, "output.format"),
+    ({"model": "m", "input": {"values": [[1]]}, "chunk_size": 0}, "chunk_size"),
+    ({"input": {"values": [[1]]}}, "model"),
+])
+def test_body_that_breaks_the_schema_gets_422_with_the_field_path(client, body, field):
+    error = error_of(client.post("/v1/jobs", json=body), 422)
+    assert error["field"] == field, error
+
+
+def test_malformed_json_gets_400(client):
+    error = error_of(client.post("/v1/jobs", content=b'{"model": ', headers={"Content-Type": "application/json"}),
+                     400)
+    assert "not valid JSON" in error["message"]
+
+
+def test_unknown_model_and_unknown_job_get_404(client):
+    error = error_of(client.post("/v1/jobs", json={"model": "no-such-model", "input": {"values": [[1]]}}), 404)
+    assert "no-such-model" in error["message"]
+    error_of(client.get(f"/v1/jobs/{uuid.uuid4().hex}"), 404)
+    error_of(client.post(f"/v1/jobs/{uuid.uuid4().hex}/cancel"), 404)
+
+
+def test_too_large_body_gets_413(client, credit_model):
+    big = {"model": credit_model, "input": {"values": [WATSON_ROW] * 200_000}}
+    error = error_of(client.post("/v1/jobs", json=big), 413)
+    assert "BATCHSVC_MAX_JSON_BYTES" in error["message"]
+
+
+def test_inline_input_lacking_features_is_refused_at_submit(client, credit_model):
+    body = {"model": credit_model, "input": {"fields": FIELDS[:18], "values": [WATSON_ROW[:18]]}}
+    error = error_of(client.post("/v1/jobs", json=body), 422)
+    assert "Telephone" in error["message"] and "ForeignWorker" in error["message"]
+
+
+@pytest.mark.parametrize("path", ["../../etc/passwd", "/etc/passwd", "sample_data/../pyproject.toml",
+                                  "%2e%2e/%2e%2e/etc/passwd", "sample_data/x\x00.csv"])
+def test_path_outside_the_data_roots_is_refused_at_submit(client, credit_model, path):
+    error = error_of(client.post("/v1/jobs", json={"model": credit_model, "input": {"path": path}}), 422)
+    assert error["field"] == "input.path"
+
+
+def test_symlink_pointing_out_of_a_root_is_refused(client, credit_model, inputs_dir):
+    link = inputs_dir / "escape.csv"
+    if not link.exists():
+        os.symlink("/etc/passwd", link)
+    error = error_of(client.post("/v1/jobs", json={"model": credit_model, "input": {"path": str(link)}}), 422)
+    assert "outside the data roots" in error["message"]
+
+
+def write(inputs_dir, name: str, data) -> str:
+    path = inputs_dir / name
+    path.write_bytes(data) if isinstance(data, bytes) else path.write_text(data)
+    return str(path)
+
+
+def csv_with_bad_amounts(rows: int, bad_lines: list[int]) -> str:
+    frame = make_credit_risk(rows, seed=5)
+    frame["LoanAmount"] = frame["LoanAmount"].astype(object)
+    for line in bad_lines:
+        frame.loc[line - 2, "LoanAmount"] = "lots"
+    return frame.to_csv(index=False)
+
+
+def test_file_lacking_columns_fails_naming_them(client, credit_model, inputs_dir):
+    frame = make_credit_risk(10).drop(columns=["Age", "LoanAmount"])
+    job = run_job(client, {"model": credit_model, "input": {"path": write(inputs_dir, "lack.csv", frame.to_csv())}})
+    assert job["status"] == "failed"
+    assert job["error"]["type"] == "SchemaError"
+    assert job["error"]["message"] == "input lacks columns: LoanAmount, Age"
+
+
+def test_unreadable_value_fails_naming_column_and_line(client, credit_model, inputs_dir):
+    path = write(inputs_dir, "badvalue.csv", csv_with_bad_amounts(500, [137]))
+    job = run_job(client, {"model": credit_model, "input": {"path": path}, "chunk_size": 100})
+    assert job["status"] == "failed"
+    assert job["error"]["message"] == "column LoanAmount, line 137: 'lots' is not a number"
+    assert job["error"]["line"] == 137 and job["error"]["column"] == "LoanAmount"
+
+
+def test_unreadable_value_in_parquet_names_the_row(client, credit_model, inputs_dir):
+    frame = make_credit_risk(50, seed=9)
+    frame["Age"] = frame["Age"].astype(str)
+    frame.loc[41, "Age"] = "forty"
+    frame.to_parquet(inputs_dir / "badrow.parquet")
+    job = run_job(client, {"model": credit_model, "input": {"path": str(inputs_dir / "badrow.parquet")}})
+    assert job["status"] == "failed"
+    assert job["error"]["message"] == "column Age, row 42: 'forty' is not a number"
+
+
+def test_max_bad_rows_skips_counts_and_lists_them(client, credit_model, inputs_dir):
+    path = write(inputs_dir, "somebad.csv", csv_with_bad_amounts(300, [10, 150, 299]))
+    job = run_job(client, {"model": credit_model, "input": {"path": path}, "chunk_size": 100, "max_bad_rows": 3,
+                           "output": {"passthrough": ["CustomerID"]}})
+    assert job["status"] == "completed", job["error"]
+    assert job["result"]["rows"] == 297 and job["result"]["bad_rows"] == 3
+    errors = pd.read_json(io.BytesIO(client.get(job["result"]["errors_url"]).content), lines=True)
+    assert errors["line"].tolist() == [10, 150, 299] and set(errors["column"]) == {"LoanAmount"}
+    result = pd.read_parquet(io.BytesIO(client.get(f"/v1/jobs/{job['id']}/results").content))
+    assert 9 not in result["CustomerID"].tolist() and len(result) == 297
+
+
+def test_more_bad_rows_than_allowed_fails_the_job(client, credit_model, inputs_dir):
+    path = write(inputs_dir, "toobad.csv", csv_with_bad_amounts(300, [10, 150, 299]))
+    job = run_job(client, {"model": credit_model, "input": {"path": path}, "chunk_size": 100, "max_bad_rows": 2})
+    assert job["status"] == "failed" and job["error"]["type"] == "TooManyBadRows"
+
+
+@pytest.mark.parametrize("name, data, expect", [
+    ("empty.csv", b"", "empty"),
+    ("header-only.csv", b"a,b\n", "no rows"),
+    ("garbage.parquet", b"this is not parquet", "cannot read"),
+])
+def test_unreadable_or_empty_file_fails_the_job(client, credit_model, inputs_dir, name, data, expect):
+    job = run_job(client, {"model": credit_model, "input": {"path": write(inputs_dir, name, data)}})
+    assert job["status"] == "failed" and job["error"]["type"] == "UnreadableInput"
+    assert expect in job["error"]["message"]
+
+
+def test_model_error_names_the_row_and_the_worker_goes_on(client, inputs_dir):
+    # Given a model that cannot score a missing value, and a file with one at data row 7
+    name = f"nan-{uuid.uuid4().hex[:6]}"
+    register(client, name, LinearRegression().fit(pd.DataFrame({"x": [0.0, 1.0, 2.0]}), [0, 1, 2]))
+    path = write(inputs_dir, "nan.csv", "id,x\n" + "".join(f"{i},{'' if i == 7 else i}\n" for i in range(1, 20)))
+    # When it is scored
+    job = run_job(client, {"model": name, "input": {"path": path}})
+    # Then the job fails naming the line, and the next job still completes
+    assert job["status"] == "failed"
+    assert job["error"]["message"].startswith("line 8: the model failed")
+    assert run_job(client, {"model": name, "input": {"values": [[1.0]]}})["status"] == "completed"
+
+
+def test_jobs_list_filters_and_pages(client, credit_model):
+    ids = [submit(client, {"model": credit_model, "input": {"values": [WATSON_ROW]}})["id"] for _ in range(3)]
+    page = client.get("/v1/jobs", params={"model": credit_model, "limit": 2}).json()
+    assert [j["id"] for j in page["jobs"]] == ids[::-1][:2] and page["next_cursor"]
+    rest = client.get("/v1/jobs", params={"model": credit_model, "limit": 2, "cursor": page["next_cursor"]}).json()
+    assert ids[0] == rest["jobs"][0]["id"]
+    error_of(client.get("/v1/jobs", params={"status": "sleeping"}), 422)
+    error_of(client.get("/v1/jobs", params={"limit": "lots"}), 422)
