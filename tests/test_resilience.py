@@ -1,0 +1,93 @@
+"""Restarts: Redis going away and coming back, worker processes dying, model files changed on disk."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import numpy as np
+import pandas as pd
+
+from batchsvc.sample import FIELDS, WATSON_ROW
+from batchsvc.services import get_services
+from harness import ROOT, register, run_job, submit, wait_for, wait_job
+from slowmodel import SlowSum
+
+
+def test_api_answers_503_while_redis_is_down_and_keeps_every_job(client, redis_server):
+    # Given a finished job
+    name = f"rs-{uuid.uuid4().hex[:6]}"
+    register(client, name, SlowSum(delay_s=0.05).fit(pd.DataFrame({"a": [0.0]})))
+    done = run_job(client, {"model": name, "input": {"values": [[1.0]]}})
+    # When Redis stops
+    redis_server.stop()
+    try:
+        ready = client.get("/readyz")
+        assert ready.status_code == 503 and "redis" in ready.json()
+        for response in (client.get(f"/v1/jobs/{done['id']}"), client.post("/v1/jobs", json={
+                "model": name, "input": {"values": [[1.0]]}})):
+            assert response.status_code == 503, response.text
+            assert response.json()["error"]["type"] == "Unavailable"
+    finally:
+        redis_server.start()
+    # Then after it returns (AOF on) the job is still there and new jobs run
+    wait_for(lambda: client.get("/readyz").status_code == 200, 30, 0.1, "the API to see Redis again")
+    assert client.get(f"/v1/jobs/{done['id']}").json()["status"] == "completed"
+    assert run_job(client, {"model": name, "input": {"values": [[2.0]]}})["status"] == "completed"
+
+
+def test_job_submitted_before_a_redis_restart_completes(client, redis_server, inputs_dir):
+    name = f"rs2-{uuid.uuid4().hex[:6]}"
+    register(client, name, SlowSum(delay_s=0.3).fit(pd.DataFrame({"a": [0.0]})))
+    pd.DataFrame({"a": np.arange(400.0)}).to_parquet(inputs_dir / "restart.parquet")
+    job = submit(client, {"model": name, "input": {"path": str(inputs_dir / "restart.parquet")}, "chunk_size": 50})
+    wait_for(lambda: client.get(f"/v1/jobs/{job['id']}").json()["progress"]["chunks_done"] >= 1, 30, 0.02,
+             "a first chunk")
+    redis_server.stop()
+    redis_server.start()
+    done = wait_job(client, job["id"], timeout_s=90)
+    assert done["status"] == "completed", done["error"]
+    assert done["result"]["rows"] == 400
+
+
+def test_worker_supervisor_restarts_a_killed_process(client, credit_model):
+    svc = get_services()
+
+    def alive():
+        return svc.redis.zrangebyscore(svc.keys.worker_heartbeats(), time.time() - 3, "+inf")
+    before = set(wait_for(lambda: len(alive()) >= 2 and alive(), 30, 0.1, "two live workers"))
+    victim = sorted(before)[0]
+    os.kill(int(victim.rsplit(":", 1)[1]), signal.SIGKILL)
+    wait_for(lambda: len(set(alive()) - before) >= 1, 30, 0.1, "a new worker process")
+    assert run_job(client, {"model": credit_model, "input": {"fields": FIELDS, "values": [WATSON_ROW]}})[
+        "status"] == "completed"
+
+
+def test_model_file_changed_on_disk_is_refused_by_the_worker(client):
+    # Given a registered model whose file is then replaced on disk
+    name = f"swap-{uuid.uuid4().hex[:6]}"
+    meta = register(client, name, SlowSum(delay_s=0).fit(pd.DataFrame({"a": [0.0]})))
+    path = get_services().data.model_file(name, meta["version"])
+    path.write_bytes(path.read_bytes() + b"tampered")
+    # When a job uses it
+    job = run_job(client, {"model": name, "input": {"values": [[1.0]]}})
+    # Then it fails with a checksum error
+    assert job["status"] == "failed" and job["error"]["type"] == "ChecksumMismatch"
+    assert "changed after registration" in job["error"]["message"]
+
+
+def test_bad_setting_stops_the_process_naming_the_variable(env):
+    result = subprocess.run([sys.executable, "-m", "batchsvc.cli", "worker"], cwd=ROOT, capture_output=True,
+                            text=True, env={**env, "BATCHSVC_CHUNK_ROWS": "many"}, timeout=60)
+    assert result.returncode != 0
+    assert "BATCHSVC_CHUNK_ROWS" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_deleting_a_finished_job_removes_record_and_files(client, credit_model):
+    job = run_job(client, {"model": credit_model, "input": {"fields": FIELDS, "values": [WATSON_ROW]}})
+    job_dir = get_services().data.job_dir(job["id"])
+    assert job_dir.exists()
+    assert client.delete(f"/v1/jobs/{job['id']}").status_code == 204
+    assert client.get(f"/v1/jobs/{job['id']}").status_code == 404 and not job_dir.exists()
