@@ -107,7 +107,7 @@ def _score_chunk(svc: Services, job: dict, chunk: dict, cache: ModelCache) -> di
         writer = output.PartWriter(tmp)
         for batch in _batches(svc, spec, chunk, info, passthrough):
             require_columns(batch.frame.columns, info, passthrough)
-            ready = prepare(batch.frame, info, batch.first_row, batch.first_line)
+            ready = prepare(batch.frame, info, batch.csv)
             bad += _note_bad_rows(batch.bad + ready.bad, spec["max_bad_rows"], len(bad))
             predictions = _predict(model, info, ready.frame, batch)
             writer.write(output.output_frame(ready.frame, predictions, passthrough))
@@ -124,17 +124,18 @@ def _batches(svc: Services, spec: dict, chunk: dict, info, passthrough):
         yield from sources.read_file_chunk(_file(spec), chunk, columns, batch_rows)
         return
     start, stop = chunk["rows"]
-    frame = _inline_frame(spec["input"]).iloc[start:stop].reset_index(drop=True)
-    yield sources.Batch(frame, start + 1)
+    yield sources.Batch(sources.numbered(_inline_frame(spec["input"]).iloc[start:stop], start + 1))
 
 
 def _note_bad_rows(bad: list[dict], max_bad_rows: int, seen: int) -> list[dict]:
+    """Bad rows within the job's budget are kept for the errors file; the first row past it fails the job."""
+    bad = sorted(bad, key=lambda b: b["row"])
     if bad and seen + len(bad) > max_bad_rows:
-        first = bad[0]
+        over = bad[max(0, max_bad_rows - seen)]
         cls = SchemaError if max_bad_rows == 0 else TooManyBadRows
         budget = "" if max_bad_rows == 0 else f" (more than max_bad_rows={max_bad_rows})"
-        raise cls(describe_bad_row(first) + budget, column=first.get("column"), row=first.get("row"),
-                  line=first.get("line"))
+        raise cls(describe_bad_row(over) + budget, column=over.get("column"), row=over.get("row"),
+                  line=over.get("line"))
     return bad
 
 
@@ -142,11 +143,12 @@ def _predict(model, info, frame: pd.DataFrame, batch: sources.Batch) -> pd.DataF
     try:
         return predict(model, info, frame[info.features])
     except ScoringError as exc:
-        row = exc.details.get("batch_row")
-        if row is None:
+        position = exc.details.get("batch_row")
+        if position is None:
             raise
-        where = f"line {batch.first_line + row}" if batch.first_line else f"row {batch.first_row + row}"
-        raise DataError(f"{where}: {exc.message}", row=batch.first_row + row) from None
+        row = int(frame.index[position])
+        where = f"line {row + 1}" if batch.csv else f"row {row}"
+        raise DataError(f"{where}: {exc.message}", row=row, line=row + 1 if batch.csv else None) from None
 
 
 def _write_bad_rows(path: Path, bad: list[dict]) -> None:

@@ -162,3 +162,20 @@ def test_jobs_list_filters_and_pages(client, credit_model):
     assert ids[0] == rest["jobs"][0]["id"]
     error_of(client.get("/v1/jobs", params={"status": "sleeping"}), 422)
     error_of(client.get("/v1/jobs", params={"limit": "lots"}), 422)
+
+
+def test_lines_stay_exact_after_blank_and_malformed_lines(client, credit_model, inputs_dir):
+    # Given a CSV with a blank line, a line with too few fields, and a bad number further down
+    lines = csv_with_bad_amounts(30, [25]).splitlines()
+    lines.insert(4, "")  # becomes line 5
+    lines.insert(9, "1,no_checking,13")  # becomes line 10
+    path = write(inputs_dir, "messy.csv", "\n".join(lines) + "\n")
+    # When it is scored allowing one bad row
+    job = run_job(client, {"model": credit_model, "input": {"path": path}, "max_bad_rows": 1})
+    # Then the malformed line is the one bad row, and the bad number is named at its real line (25 + 2)
+    assert job["status"] == "failed"
+    assert job["error"]["message"].startswith("column LoanAmount, line 27: 'lots' is not a number")
+    job = run_job(client, {"model": credit_model, "input": {"path": path}, "max_bad_rows": 2})
+    assert job["status"] == "completed" and job["result"]["rows"] == 29
+    errors = client.get(job["result"]["errors_url"]).text.splitlines()
+    assert ['"line": 10' in errors[0], '"line": 27' in errors[1]] == [True, True]

@@ -30,7 +30,7 @@ def require_columns(present, info: ModelInfo, passthrough: list[str]) -> None:
         raise SchemaError(f"input lacks passthrough columns: {', '.join(lacking)}", columns=lacking)
 
 
-def prepare(frame: pd.DataFrame, info: ModelInfo, first_row: int, first_line: int | None) -> Prepared:
+def prepare(frame: pd.DataFrame, info: ModelInfo, csv: bool) -> Prepared:
     """Coerce numeric features; rows whose value cannot be read as a number are set aside."""
     bad_mask = pd.Series(False, index=frame.index)
     bad: list[dict] = []
@@ -40,23 +40,14 @@ def prepare(frame: pd.DataFrame, info: ModelInfo, first_row: int, first_line: in
             continue
         numbers = pd.to_numeric(values, errors="coerce")
         unreadable = numbers.isna() & values.notna() & (values.astype("string").str.strip() != "")
-        for pos in unreadable.to_numpy().nonzero()[0]:
-            bad.append(_bad_row(first_row, first_line, int(pos), column, values.iloc[pos]))
+        for row in frame.index[unreadable.to_numpy()]:
+            bad.append({"row": int(row), "line": int(row) + 1 if csv else None, "column": column,
+                        "value": str(values.loc[row])[:200], "error": "not a number"})
         bad_mask |= unreadable
         frame[column] = numbers
     if bad_mask.any():
         frame = frame[~bad_mask.to_numpy()]
     return Prepared(frame, sorted(bad, key=lambda b: b["row"]))
-
-
-def _bad_row(first_row: int, first_line: int | None, pos: int, column: str, value) -> dict:
-    return {
-        "row": first_row + pos,
-        "line": first_line + pos if first_line is not None else None,
-        "column": column,
-        "value": str(value)[:200],
-        "error": "not a number",
-    }
 
 
 def describe_bad_row(bad: dict) -> str:

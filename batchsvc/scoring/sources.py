@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -26,9 +27,8 @@ READ_BLOCK_BYTES = 8 << 20
 
 @dataclass
 class Batch:
-    frame: pd.DataFrame
-    first_row: int  # 1-based row number of the frame's first row in the whole input
-    first_line: int | None = None  # CSV only: file line number of the first row
+    frame: pd.DataFrame  # indexed by each row's 1-based number in the whole input
+    csv: bool = False  # CSV rows are named by file line (row number + 1, for the header)
     bad: list[dict] = field(default_factory=list)  # rows the reader could not split into fields
 
 
@@ -144,7 +144,7 @@ def _read_parquet_rows(path: Path, start: int, stop: int, columns, batch_rows: i
     for batch in pf.iter_batches(batch_size=batch_rows, row_groups=groups, columns=columns):
         lo, hi = max(start, pos), min(stop, pos + batch.num_rows)
         if lo < hi:
-            yield Batch(_to_pandas(batch.slice(lo - pos, hi - lo)), lo + 1)
+            yield Batch(numbered(_to_pandas(batch.slice(lo - pos, hi - lo)), lo + 1))
         pos += batch.num_rows
         if pos >= stop:
             return
@@ -174,26 +174,42 @@ def _read_csv_stream(path: Path, columns, batch_rows: int) -> Iterator[Batch]:
 
 
 def _parse_csv(header: bytes, body: bytes, columns, first_line: int) -> Batch:
-    """Parse header + whole lines; rows with the wrong number of fields are set aside as bad rows."""
+    """Parse header + whole lines; lines with the wrong number of fields are set aside as bad rows."""
     names = pacsv.read_csv(io.BytesIO(header)).column_names
     include = [c for c in columns if c in names] if columns is not None else None
     bad: list[dict] = []
 
     def set_aside(row) -> str:
-        line = first_line + row.number - 2 if row.number is not None else None
-        bad.append({"line": line, "error": f"expected {row.expected_columns} fields, found {row.actual_columns}",
-                    "value": row.text[:200]})
+        line = first_line + row.number - 2  # row.number counts the header as line 1
+        bad.append({"row": line - 1, "line": line, "value": row.text[:200],
+                    "error": f"expected {row.expected_columns} fields, found {row.actual_columns}"})
         return "skip"
 
     try:
         table = pacsv.read_csv(
             io.BytesIO(header + body),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=set_aside),
+            read_options=pacsv.ReadOptions(use_threads=False),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=set_aside, ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(include_columns=include),
         )
     except pa.ArrowInvalid as exc:
         raise UnreadableInput(f"CSV rows from line {first_line}: {exc}") from None
-    return Batch(_to_pandas(table), first_line - 1, first_line, bad)
+    lines = np.setdiff1d(np.arange(first_line, first_line + table.num_rows + len(bad)), [b["line"] for b in bad])
+    frame = _to_pandas(table).set_axis(lines - 1)
+    return Batch(_drop_blank_lines(frame, body, first_line), csv=True, bad=bad)
+
+
+def _drop_blank_lines(frame: pd.DataFrame, body: bytes, first_line: int) -> pd.DataFrame:
+    """Blank lines parse as rows of empty values: drop those rows (the bytes are searched only if one exists)."""
+    if b"\n\n" not in body and b"\n\r\n" not in body and body[:1] not in (b"\n", b"\r"):
+        return frame
+    blank_rows = [first_line + i - 1 for i, text in enumerate(body.split(b"\n")) if not text.strip(b"\r")]
+    return frame[~frame.index.isin(blank_rows)]
+
+
+def numbered(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
+    """Index a frame by 1-based row numbers, so errors can name the row."""
+    return frame.set_axis(pd.RangeIndex(first_row, first_row + len(frame)))
 
 
 def _to_pandas(table) -> pd.DataFrame:
