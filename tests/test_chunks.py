@@ -147,3 +147,23 @@ def test_cancel_queued_job_never_starts(client, slow_model, numbers, credit_mode
     assert final["status"] == "canceled" and final["attempts"] == 0 and final["started_at"] is None
     assert [e["event"] for e in events(client, queued["id"])] == ["queued", "canceled"]
     assert client.post(f"/v1/jobs/{queued['id']}/cancel").status_code == 409
+
+
+def test_data_error_in_one_chunk_stops_the_others(client, slow_model, inputs_dir):
+    # Given a 10-chunk CSV whose second chunk holds a value that is not a number
+    frame = pd.DataFrame({"a": np.arange(ROWS, dtype=float).astype(object), "b": np.ones(ROWS)})
+    frame.loc[150, "a"] = "oops"
+    path = inputs_dir / "one-bad-chunk.csv"
+    frame.to_csv(path, index=False)
+    # When it runs on two workers
+    job = run_job(client, {"model": slow_model, "input": {"path": str(path)}, "chunk_size": CHUNK})
+    # Then it fails naming the line, the remaining chunks never start, and no output is left
+    assert job["status"] == "failed"
+    assert job["error"]["message"] == "column a, line 152: 'oops' is not a number"
+
+    def settled():
+        log = events(client, job["id"])
+        return len(of("chunk_started", log)) == len(of("chunk", log)) + len(of("chunk_discarded", log)) + 1
+    wait_for(settled, 30, 0.05, "in-flight chunks to end")
+    assert len(of("chunk_started", events(client, job["id"]))) < 10
+    assert not get_services().data.job_dir(job["id"]).exists()
