@@ -50,6 +50,8 @@ ENDPOINTS = [
     E("GET", "/healthz", ops.healthz, "The process is up", "operations", errors=()),
     E("GET", "/readyz", ops.readyz, "Redis answers; live workers", "operations", errors=()),
     E("GET", "/openapi.json", ops.openapi, "This document", "operations", errors=()),
+    E("GET", "/", ops.dashboard, "The web page: jobs with live progress, schedules, models", "operations",
+      media_type="text/html", errors=()),
 ]
 
 

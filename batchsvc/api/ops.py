@@ -1,14 +1,16 @@
 """Operational routes: /healthz, /readyz, /metrics, /openapi.json."""
 
 import time
+from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from .state import services
 
 WORKER_ALIVE_S = 10
+DASHBOARD_HTML = (Path(__file__).parent / "dashboard.html").read_text()
 
 
 async def healthz(request: Request) -> Response:
@@ -31,3 +33,8 @@ def live_workers(svc) -> int:
 
 async def openapi(request: Request) -> Response:
     return JSONResponse(request.app.state.openapi)
+
+
+async def dashboard(request: Request) -> Response:
+    """A page of jobs with live status and progress, schedules and models (it reads the JSON API)."""
+    return HTMLResponse(DASHBOARD_HTML)
