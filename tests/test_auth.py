@@ -9,6 +9,7 @@ import pytest
 from openapi_spec_validator import validate
 
 from batchsvc.api.auth import identify
+from batchsvc.auth import Role, effective_role
 from batchsvc.errors import Unauthorized
 from batchsvc.services import Services
 from batchsvc.settings import Settings
@@ -140,6 +141,12 @@ def test_auth_required_setting_demands_a_key_even_before_one_exists(env):
     assert identify(svc, None, require_keys=False).role.value == "admin"
     with pytest.raises(Unauthorized):
         identify(svc, None, require_keys=True)
+
+
+def test_metrics_role_is_open_unless_the_setting_asks_for_a_reader_key():
+    assert effective_role(Role.METRICS, Settings()) is Role.OPEN
+    assert effective_role(Role.METRICS, Settings(metrics_require_key=True)) is Role.READER
+    assert effective_role(Role.ADMIN, Settings(metrics_require_key=True)) is Role.ADMIN
 
 
 def test_api_refuses_to_start_on_all_interfaces_with_no_keys(env):
