@@ -36,11 +36,11 @@ def limit_body(request: Request, limit_bytes: int, message: str) -> Request:
 
     async def receive():
         nonlocal received
-        message_ = await upstream()
-        received += len(message_.get("body", b""))
+        event = await upstream()
+        received += len(event.get("body", b""))
         if received > limit_bytes:
             raise PayloadTooLarge(message)
-        return message_
+        return event
 
     return Request(request.scope, receive)
 
