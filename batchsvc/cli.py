@@ -5,6 +5,7 @@ import sys
 import click
 
 from .errors import BatchsvcError
+from .keyscli import keys
 
 
 class Cli(click.Group):
@@ -23,19 +24,27 @@ def main() -> None:
     """batchsvc: batch scoring jobs for scikit-learn models."""
 
 
+main.add_command(keys)
+
+ALLOW_NO_KEYS_HELP = "serve on a non-loopback address with no API keys (auth off): only behind an authenticating proxy"
+
+
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="other than loopback needs API keys")
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--ssl-certfile", type=click.Path(exists=True, dir_okay=False))
-@click.option("--ssl-keyfile", type=click.Path(exists=True, dir_okay=False))
-def api(host: str, port: int, ssl_certfile: str | None, ssl_keyfile: str | None) -> None:
+@click.option("--ssl-certfile", type=click.Path(exists=True, dir_okay=False), help="PEM certificate: serve HTTPS")
+@click.option("--ssl-keyfile", type=click.Path(exists=True, dir_okay=False), help="PEM private key of the certificate")
+@click.option("--allow-no-keys", is_flag=True, help=ALLOW_NO_KEYS_HELP)
+def api(host: str, port: int, ssl_certfile: str | None, ssl_keyfile: str | None, allow_no_keys: bool) -> None:
     """Run the HTTP API under uvicorn."""
     import uvicorn
 
     from .api.app import create_app
+    from .exposure import require_keys_for
     from .services import get_services
 
-    app = create_app(get_services())
+    svc = get_services()
+    app = create_app(svc, require_keys=require_keys_for(host, svc, allow_no_keys))
     uvicorn.run(app, host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, log_level="info")
 
 
@@ -55,11 +64,12 @@ def worker(processes: int | None, threads: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--processes", type=int, help="worker processes [default: CPU count]")
-def up(host: str, port: int, processes: int | None) -> None:
+@click.option("--allow-no-keys", is_flag=True, help=ALLOW_NO_KEYS_HELP)
+def up(host: str, port: int, processes: int | None, allow_no_keys: bool) -> None:
     """Everything in one command, for a laptop (starts a private Redis if none answers)."""
     from . import up as runner
 
-    sys.exit(runner.run(host, port, processes))
+    sys.exit(runner.run(host, port, processes, allow_no_keys))
 
 
 if __name__ == "__main__":

@@ -53,6 +53,14 @@ class InvalidModel(InvalidRequest):
     """A file offered as a model is not a usable scikit-learn estimator."""
 
 
+class Unauthorized(BatchsvcError):
+    """No API key, or one that is unknown or revoked (HTTP 401)."""
+
+
+class Forbidden(BatchsvcError):
+    """A known API key whose role may not do this (HTTP 403)."""
+
+
 class Conflict(BatchsvcError):
     """The request clashes with the current state (HTTP 409)."""
 

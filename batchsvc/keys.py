@@ -35,8 +35,12 @@ class Keys:
     def jobs_by_schedule(self, schedule_id: str) -> str:
         return f"{self.prefix}:jobs:schedule:{schedule_id}"
 
-    def idempotency(self, key: str) -> str:
-        return f"{self.prefix}:idempotency:{key}"
+    def jobs_by_owner(self, owner: str) -> str:
+        return f"{self.prefix}:jobs:owner:{owner}"
+
+    def idempotency(self, key: str, owner: str | None = None) -> str:
+        """Scoped by the submitting key's name, so one client's key never finds another's job."""
+        return f"{self.prefix}:idempotency:{owner}:{key}" if owner else f"{self.prefix}:idempotency:{key}"
 
     def models_index(self) -> str:
         return f"{self.prefix}:models"
@@ -53,6 +57,14 @@ class Keys:
 
     def upload(self, upload_id: str) -> str:
         return f"{self.prefix}:upload:{upload_id}"
+
+    def api_keys(self) -> str:
+        """Hash: key id -> JSON {id, name, role, sha256, created_at}; never the key itself."""
+        return f"{self.prefix}:api-keys"
+
+    def api_keys_last_used(self) -> str:
+        """Hash: key id -> when a request last used it (written at most once a minute per process)."""
+        return f"{self.prefix}:api-keys:last-used"
 
     def metric_counter(self, name: str) -> str:
         return f"{self.prefix}:metrics:{name}"

@@ -102,6 +102,7 @@ class JobRecord(BaseModel):
     result: dict | None
     schedule_id: str | None
     attempts: int
+    created_by: str | None = Field(None, description="the name of the API key that submitted it")
 
 
 class JobList(BaseModel):

@@ -5,6 +5,7 @@ from functools import cached_property
 
 import redis
 
+from .auth import KeyStore
 from .keys import Keys
 from .registry import Registry
 from .settings import Settings, get_settings
@@ -36,6 +37,10 @@ class Services:
     @cached_property
     def registry(self) -> Registry:
         return Registry(self.redis, self.keys, self.data)
+
+    @cached_property
+    def api_keys(self) -> KeyStore:
+        return KeyStore(self.redis, self.keys)
 
 
 _services: Services | None = None

@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     max_json_bytes: int = Field(16 * 2**20, gt=0)
     max_upload_bytes: int = Field(2 * 2**30, gt=0)
     max_inline_result_rows: int = Field(10_000, ge=0)
+    max_inline_columns: int = Field(1_000, gt=0)
+    max_inline_string_chars: int = Field(10_000, gt=0)
+
+    auth_required: bool = False  # every request needs a key even before any key exists
+    allow_no_keys: bool = False  # start on a non-loopback address with no keys (auth off): only behind a proxy
+    metrics_require_key: bool = False  # /metrics needs a reader key
 
     job_time_limit_s: int = Field(3600, gt=0)
     job_max_retries: int = Field(3, ge=0)

@@ -6,6 +6,7 @@ Kept in one module so that object-store URLs (s3://...) later are a local change
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import uuid
 from pathlib import Path
@@ -15,6 +16,7 @@ from .errors import PathNotAllowed
 
 HASH_BLOCK_BYTES = 1 << 20
 FORMAT_SUFFIXES = {"parquet": ".parquet", "csv": ".csv", "jsonl": ".jsonl"}
+PATH_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # one path component, never '..' or '/'
 
 
 def infer_format(path: str) -> str | None:
@@ -74,13 +76,13 @@ class DataDir:
         self.root = Path(root).resolve()
 
     def model_file(self, name: str, version: int) -> Path:
-        return self.root / "models" / name / str(version) / "model.joblib"
+        return self.root / "models" / _part(name) / str(int(version)) / "model.joblib"
 
     def upload_file(self, upload_id: str, fmt: str, gzipped: bool = False) -> Path:
-        return self.root / "uploads" / f"{upload_id}{FORMAT_SUFFIXES[fmt]}{'.gz' if gzipped else ''}"
+        return self.root / "uploads" / f"{_part(upload_id)}{FORMAT_SUFFIXES[fmt]}{'.gz' if gzipped else ''}"
 
     def job_dir(self, job_id: str) -> Path:
-        return self.root / "results" / job_id
+        return self.root / "results" / _part(job_id)
 
     def part_file(self, job_id: str, index: int) -> Path:
         return self.job_dir(job_id) / "parts" / f"part-{index:06d}.parquet"
@@ -96,3 +98,10 @@ class DataDir:
 
     def errors_file(self, job_id: str) -> Path:
         return self.job_dir(job_id) / "errors.jsonl"
+
+
+def _part(name: str) -> str:
+    """A name checked to be one plain path component: defence in depth, callers already check their ids."""
+    if not PATH_PART.match(name):
+        raise PathNotAllowed(f"{name!r} is not a valid name for a stored file")
+    return name

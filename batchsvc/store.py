@@ -77,6 +77,8 @@ class JobStore:
             p.zadd(self.keys.jobs_by_model(record["model"]["name"]), {job_id: score})
             if record.get("schedule_id"):
                 p.zadd(self.keys.jobs_by_schedule(record["schedule_id"]), {job_id: score})
+            if record.get("created_by"):
+                p.zadd(self.keys.jobs_by_owner(record["created_by"]), {job_id: score})
             p.execute()
         self.add_event(job_id, "queued")
         return self.get(job_id)
@@ -138,9 +140,11 @@ class JobStore:
     def acquire_finalizer(self, job_id: str, ttl_s: int) -> bool:
         return bool(self.r.set(self.keys.job_finalize_lock(job_id), "1", nx=True, ex=ttl_s))
 
-    def list(self, *, status=None, model=None, schedule_id=None, limit=50, cursor=None) -> tuple[list[dict], str | None]:
-        """Newest first; the cursor is the score of the last job returned."""
-        index = (self.keys.jobs_by_schedule(schedule_id) if schedule_id else
+    def list(self, *, status=None, model=None, schedule_id=None, owner=None, limit=50,
+             cursor=None) -> tuple[list[dict], str | None]:
+        """Newest first; owner keeps only the jobs that key name created. The cursor is the last job's score."""
+        index = (self.keys.jobs_by_owner(owner) if owner else
+                 self.keys.jobs_by_schedule(schedule_id) if schedule_id else
                  self.keys.jobs_by_model(model) if model else
                  self.keys.jobs_by_status(status) if status else self.keys.jobs_index())
         top = f"({cursor}" if cursor else "+inf"
@@ -152,7 +156,7 @@ class JobStore:
             for job_id, score in page:
                 top = f"({int(score)}"
                 job = self._get_or_none(job_id)
-                if job and _matches(job, status, model):
+                if job and _matches(job, status, model, schedule_id, owner):
                     jobs.append(job)
                     if len(jobs) == limit:
                         break
@@ -174,11 +178,15 @@ class JobStore:
             p.zrem(self.keys.jobs_by_model(job["model"]["name"]), job_id)
             if job.get("schedule_id"):
                 p.zrem(self.keys.jobs_by_schedule(job["schedule_id"]), job_id)
+            if job.get("created_by"):
+                p.zrem(self.keys.jobs_by_owner(job["created_by"]), job_id)
             p.execute()
 
 
-def _matches(job: dict, status, model) -> bool:
-    return (not status or job["status"] == status) and (not model or job["model"]["name"] == model)
+def _matches(job: dict, status, model, schedule_id=None, owner=None) -> bool:
+    return ((not status or job["status"] == status) and (not model or job["model"]["name"] == model)
+            and (not schedule_id or job.get("schedule_id") == schedule_id)
+            and (not owner or job.get("created_by") == owner))
 
 
 def _encode(fields: dict) -> dict:

@@ -4,7 +4,8 @@ import hashlib
 import json
 from typing import Callable
 
-from .errors import Conflict, InvalidRequest, PayloadTooLarge
+from .errors import Conflict, InvalidRequest
+from .limits import check_inline_size
 from .schemas import AssetInput, JobRequest, RecordsInput, TableInput, UploadInput
 from .scoring.prepare import require_columns
 from .registry import model_info
@@ -24,7 +25,7 @@ def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], None
             "chunk_size": request.chunk_size, "max_bad_rows": request.max_bad_rows}
     job_id = new_job_id()
     if request.idempotency_key:
-        existing = _claim_key(svc, request, job_id)
+        existing = _claim_key(svc, request, job_id, created_by)
         if existing:
             return svc.store.get(existing), False
     record = svc.store.create({"id": job_id, "name": request.name, "model": {"name": meta["name"],
@@ -34,11 +35,11 @@ def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], None
     return record, True
 
 
-def _claim_key(svc: Services, request: JobRequest, job_id: str) -> str | None:
+def _claim_key(svc: Services, request: JobRequest, job_id: str, owner: str | None) -> str | None:
     """Bind the key to this body and job; for a repeat, the first job's id (409 if the body differs)."""
     body = request.model_dump(mode="json", exclude={"idempotency_key"})
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-    key = svc.keys.idempotency(request.idempotency_key)
+    key = svc.keys.idempotency(request.idempotency_key, owner)
     if svc.redis.set(key, f"{job_id} {digest}", nx=True, ex=IDEMPOTENCY_TTL_S):
         return None
     first_id, _, first_digest = (svc.redis.get(key) or "").partition(" ")
@@ -69,10 +70,7 @@ def _check_input(svc: Services, request: JobRequest, meta: dict) -> dict:
 
 
 def _check_inline(svc: Services, source, meta: dict, passthrough: list[str]) -> dict:
-    rows = len(source.values) if isinstance(source, TableInput) else len(source.records)
-    if rows > svc.settings.max_inline_rows:
-        raise PayloadTooLarge(f"inline input has {rows} rows, over the limit of {svc.settings.max_inline_rows} "
-                              "(BATCHSVC_MAX_INLINE_ROWS); upload a file instead")
+    check_inline_size(source, svc.settings)
     info = model_info(meta)
     if isinstance(source, RecordsInput):
         columns = set().union(*(r.keys() for r in source.records))

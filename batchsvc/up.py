@@ -12,11 +12,12 @@ from .settings import get_settings
 POLL_S = 0.2
 
 
-def run(host: str, port: int, processes: int | None) -> int:
+def run(host: str, port: int, processes: int | None, allow_no_keys: bool = False) -> int:
     settings = get_settings()
     redis_proc = _ensure_redis(settings)
     cli = [sys.executable, "-m", "batchsvc.cli"]
-    children = [subprocess.Popen([*cli, "api", "--host", host, "--port", str(port)]),
+    api = [*cli, "api", "--host", host, "--port", str(port), *(["--allow-no-keys"] if allow_no_keys else [])]
+    children = [subprocess.Popen(api),
                 subprocess.Popen([*cli, "worker", *(["--processes", str(processes)] if processes else [])])]
     for extra in _optional_processes(cli):
         children.append(subprocess.Popen(extra))

@@ -14,7 +14,8 @@ GZIP_MAGIC = b"\x1f\x8b"
 CONTENT_TYPES = {"text/csv": "csv", "application/vnd.apache.parquet": "parquet", "application/x-parquet": "parquet"}
 
 
-async def save_upload(svc: Services, chunks: AsyncIterator[bytes], fmt_hint: str | None) -> dict:
+async def save_upload(svc: Services, chunks: AsyncIterator[bytes], fmt_hint: str | None,
+                      created_by: str | None = None) -> dict:
     """Write the stream to uploads/<id>.<ext>, refusing it past the size limit; returns the record."""
     upload_id = uuid.uuid4().hex
     staging = svc.data.root / "uploads" / f"{upload_id}.part"
@@ -27,7 +28,8 @@ async def save_upload(svc: Services, chunks: AsyncIterator[bytes], fmt_hint: str
             staging.replace(tmp)
     finally:
         staging.unlink(missing_ok=True)
-    record = {"upload": upload_id, "bytes": size, "format": fmt, "path": str(final), "created_at": iso()}
+    record = {"upload": upload_id, "bytes": size, "format": fmt, "path": str(final), "created_at": iso(),
+              "created_by": created_by or ""}
     svc.redis.hset(svc.keys.upload(upload_id), mapping=record)
     return {k: record[k] for k in ("upload", "bytes", "format")}
 

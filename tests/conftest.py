@@ -11,6 +11,7 @@ from batchsvc.services import get_services, reset_services
 from harness import ROOT, RedisServer, register, start_api, start_workers, wait_for
 
 from harness import JOB_WAIT_S
+from secure import secure  # noqa: F401  (a second API with auth on, for the security tests)
 
 
 @pytest.fixture(scope="session")

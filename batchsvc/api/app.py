@@ -1,10 +1,12 @@
 """The Starlette application: the endpoint table, error mapping and shared services."""
 
 import contextlib
+import dataclasses
 
 import redis.asyncio as aredis
 from starlette.applications import Starlette
 
+from ..auth import Role, effective_role
 from ..broker import install_broker
 from ..schemas import (AliasRequest, Events, JobList, JobRecord, JobRequest, Model, ModelList, ModelVersion,
                        UploadRecord)
@@ -14,49 +16,54 @@ from .errors import HANDLERS
 from .openapi import document
 from .routing import Endpoint, starlette_routes
 
-E = Endpoint
+E, R = Endpoint, Role
 ENDPOINTS = [
     E("POST", "/v1/models/{name}/versions", models.register, "Register a joblib model as its next version",
-      "models", multipart={"file": "the joblib file", "description": "free text", "tags": "comma-separated",
-                           "features": "column names, for a model fitted on a plain array"},
+      "models", R.ADMIN, multipart={"file": "the joblib file", "description": "free text",
+                                    "tags": "comma-separated",
+                                    "features": "column names, for a model fitted on a plain array"},
       response=ModelVersion, status=201, errors=(413, 422)),
-    E("GET", "/v1/models", models.list_models, "List models", "models", response=ModelList, errors=()),
-    E("GET", "/v1/models/{name}", models.get_model, "A model with its versions and aliases", "models",
+    E("GET", "/v1/models", models.list_models, "List models", "models", R.READER, response=ModelList, errors=()),
+    E("GET", "/v1/models/{name}", models.get_model, "A model with its versions and aliases", "models", R.READER,
       response=Model, errors=(404,)),
     E("GET", "/v1/models/{name}/versions/{version}", models.get_version, "One model version", "models",
-      response=ModelVersion),
+      R.READER, response=ModelVersion),
     E("PUT", "/v1/models/{name}/aliases/{alias}", models.set_alias, "Point an alias at a version", "models",
-      body=AliasRequest, response=Model, errors=(400, 404, 413, 422)),
+      R.ADMIN, body=AliasRequest, response=Model, errors=(400, 404, 413, 422)),
     E("DELETE", "/v1/models/{name}/versions/{version}", models.delete_version, "Remove a version", "models",
-      status=204),
-    E("POST", "/v1/uploads", uploads.create, "Upload a CSV or Parquet file to score", "uploads",
+      R.ADMIN, status=204),
+    E("POST", "/v1/uploads", uploads.create, "Upload a CSV or Parquet file to score", "uploads", R.SUBMITTER,
       multipart={"file": "the CSV, CSV.gz or Parquet file"}, response=UploadRecord, status=201,
       errors=(413, 422)),
-    E("POST", "/v1/jobs", jobs.submit, "Submit a scoring job", "jobs", body=JobRequest, response=JobRecord,
-      status=202, errors=(400, 404, 409, 413, 422)),
-    E("GET", "/v1/jobs", jobs.list_jobs, "List jobs, newest first", "jobs", response=JobList,
+    E("POST", "/v1/jobs", jobs.submit, "Submit a scoring job", "jobs", R.SUBMITTER, body=JobRequest,
+      response=JobRecord, status=202, errors=(400, 404, 409, 413, 422)),
+    E("GET", "/v1/jobs", jobs.list_jobs, "List jobs, newest first", "jobs", R.READER, response=JobList,
       query={"status": "string", "model": "string", "schedule_id": "string", "limit": "integer",
              "cursor": "string"}, errors=(422,)),
     E("GET", "/v1/jobs/{job_id}", jobs.get, "A job's record; ?wait=S holds until it finishes", "jobs",
-      response=JobRecord, query={"wait": "integer"}),
-    E("POST", "/v1/jobs/{job_id}/cancel", jobs.cancel, "Cancel a queued or running job", "jobs",
+      R.READER, response=JobRecord, query={"wait": "integer"}),
+    E("POST", "/v1/jobs/{job_id}/cancel", jobs.cancel, "Cancel a queued or running job", "jobs", R.SUBMITTER,
       response=JobRecord, errors=(404, 409)),
-    E("GET", "/v1/jobs/{job_id}/results", jobs.results, "Download the predictions", "jobs",
+    E("GET", "/v1/jobs/{job_id}/results", jobs.results, "Download the predictions", "jobs", R.READER,
       media_type="application/octet-stream", query={"format": "string", "errors": "boolean"},
       errors=(404, 409, 422)),
-    E("GET", "/v1/jobs/{job_id}/events", jobs.events, "The job's log", "jobs", response=Events, errors=(404,)),
-    E("DELETE", "/v1/jobs/{job_id}", jobs.delete, "Remove a finished job and its files", "jobs", status=204,
-      errors=(404, 409)),
-    E("GET", "/healthz", ops.healthz, "The process is up", "operations", errors=()),
-    E("GET", "/readyz", ops.readyz, "Redis answers; live workers", "operations", errors=()),
-    E("GET", "/openapi.json", ops.openapi, "This document", "operations", errors=()),
-    E("GET", "/", ops.dashboard, "The web page: jobs with live progress, schedules, models", "operations",
+    E("GET", "/v1/jobs/{job_id}/events", jobs.events, "The job's log", "jobs", R.READER, response=Events,
+      errors=(404,)),
+    E("DELETE", "/v1/jobs/{job_id}", jobs.delete, "Remove a finished job and its files", "jobs", R.SUBMITTER,
+      status=204, errors=(404, 409)),
+    E("GET", "/healthz", ops.healthz, "The process is up", "operations", R.OPEN, errors=()),
+    E("GET", "/readyz", ops.readyz, "Redis answers; live workers", "operations", R.OPEN, errors=()),
+    E("GET", "/openapi.json", ops.openapi, "This document", "operations", R.OPEN, errors=()),
+    E("GET", "/", ops.dashboard, "The web page: jobs with live progress, schedules, models (it calls the API "
+      "with the key typed into it, so it shows what that key's role may read)", "operations", R.OPEN,
       media_type="text/html", errors=()),
 ]
 
 
-def create_app(svc: Services | None = None) -> Starlette:
+def create_app(svc: Services | None = None, *, require_keys: bool = False) -> Starlette:
+    """The app; require_keys (or BATCHSVC_AUTH_REQUIRED) turns auth on even before any key exists."""
     svc = svc or get_services()
+    endpoints = [dataclasses.replace(e, role=effective_role(e.role, svc.settings)) for e in ENDPOINTS]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -71,7 +78,8 @@ def create_app(svc: Services | None = None) -> Starlette:
             await app.state.aredis.aclose()
             broker.close()
 
-    app = Starlette(routes=starlette_routes(ENDPOINTS), exception_handlers=HANDLERS, lifespan=lifespan)
+    app = Starlette(routes=starlette_routes(endpoints), exception_handlers=HANDLERS, lifespan=lifespan)
     app.state.services = svc
-    app.state.openapi = document(ENDPOINTS)
+    app.state.require_keys = require_keys or svc.settings.auth_required
+    app.state.openapi = document(endpoints)
     return app

@@ -1,13 +1,48 @@
 """Reading request bodies within their size limits."""
 
-from typing import TypeVar
+from typing import Awaitable, Callable, TypeVar
 
 from pydantic import BaseModel
 from starlette.requests import Request
+from starlette.responses import Response
 
 from ..errors import InvalidRequest, PayloadTooLarge
+from .state import services
 
 M = TypeVar("M", bound=BaseModel)
+Handler = Callable[[Request], Awaitable[Response]]
+BODY_LIMITS = {"json": ("max_json_bytes", "BATCHSVC_MAX_JSON_BYTES", "; upload the data as a file instead"),
+               "upload": ("max_upload_bytes", "BATCHSVC_MAX_UPLOAD_BYTES", "")}
+
+
+def capped(handler: Handler, kind: str) -> Handler:
+    """Wrap a handler so its body is counted as it arrives: past the route's limit, 413 at once (never read whole)."""
+    attr, env, hint = BODY_LIMITS[kind]
+
+    async def run(request: Request) -> Response:
+        limit_bytes = getattr(services(request).settings, attr)
+        return await handler(limit_body(request, limit_bytes, f"the body is over {limit_bytes} bytes ({env}){hint}"))
+
+    run.__name__ = run.__qualname__ = getattr(handler, "__name__", "handler")
+    return run
+
+
+def limit_body(request: Request, limit_bytes: int, message: str) -> Request:
+    """The same request, whose body stream raises PayloadTooLarge once more than limit_bytes arrived."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit_bytes:
+        raise PayloadTooLarge(message)
+    upstream, received = request.receive, 0
+
+    async def receive():
+        nonlocal received
+        event = await upstream()
+        received += len(event.get("body", b""))
+        if received > limit_bytes:
+            raise PayloadTooLarge(message)
+        return event
+
+    return Request(request.scope, receive)
 
 
 def check_length(request: Request, limit_bytes: int) -> None:

@@ -13,6 +13,8 @@ from .. import errors as e
 log = logging.getLogger(__name__)
 
 STATUS_BY_ERROR = [
+    (e.Unauthorized, 401),
+    (e.Forbidden, 403),
     (e.NotFound, 404),
     (e.PayloadTooLarge, 413),
     (e.Conflict, 409),
@@ -26,9 +28,13 @@ def error_response(status: int, type_: str, message: str, **extra) -> JSONRespon
     return JSONResponse({"error": {"type": type_, "message": message, **extra}}, status_code=status)
 
 
+WWW_AUTHENTICATE = 'Bearer realm="batchsvc"'  # 401 names the scheme to use (RFC 6750)
+
+
 async def batchsvc_error(request: Request, exc: e.BatchsvcError) -> JSONResponse:
     status = next((code for cls, code in STATUS_BY_ERROR if isinstance(exc, cls)), 500)
-    return JSONResponse({"error": exc.to_dict()}, status_code=status)
+    headers = {"WWW-Authenticate": WWW_AUTHENTICATE} if status == 401 else None
+    return JSONResponse({"error": exc.to_dict()}, status_code=status, headers=headers)
 
 
 async def validation_error(request: Request, exc: ValidationError) -> JSONResponse:

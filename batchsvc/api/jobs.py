@@ -7,11 +7,13 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
 from .. import runner
-from ..errors import Conflict, InvalidRequest
-from ..schemas import JobRequest
+from ..errors import Conflict, InvalidRequest, JobNotFound, UploadNotFound
+from ..schemas import JobRequest, UploadInput
 from ..scoring import output
 from ..status import JobStatus
 from ..submit import submit_job
+from ..uploads import get_upload
+from .auth import principal
 from .body import int_param, read_json
 from .state import services
 
@@ -28,8 +30,28 @@ def present(job: dict) -> dict:
                      "chunks_done": job["chunks_done"], "chunks_total": job.get("chunks_total")},
         "created_at": job["created_at"], "started_at": job.get("started_at"), "finished_at": job.get("finished_at"),
         "error": job.get("error"), "result": job.get("result"), "schedule_id": job.get("schedule_id"),
-        "attempts": job["attempts"],
+        "attempts": job["attempts"], "created_by": job.get("created_by"),
     }
+
+
+async def visible_job(request: Request, job_id: str) -> dict:
+    """The job, if the caller may see it: a submitter sees only its own, others look missing (no id leaks)."""
+    job = await run_in_threadpool(services(request).store.get, job_id)
+    owner = principal(request).owner_scope
+    if owner is not None and job.get("created_by") != owner:
+        raise JobNotFound(f"no job {job_id!r}", job_id=job_id)
+    return job
+
+
+async def _check_upload_owner(request: Request, body: JobRequest) -> None:
+    """A submitter may score only its own uploads; another's upload looks missing."""
+    owner = principal(request).owner_scope
+    if owner is None or not isinstance(body.input, UploadInput):
+        return
+    upload = await run_in_threadpool(get_upload, services(request), body.input.upload)
+    if upload.get("created_by") != owner:
+        raise UploadNotFound(f"no upload {body.input.upload!r}; upload the file with POST /v1/uploads first",
+                             field="input.upload")
 
 
 async def submit(request: Request) -> Response:
@@ -37,14 +59,16 @@ async def submit(request: Request) -> Response:
     body = await read_json(request, JobRequest, svc.settings.max_json_bytes)
     if request.headers.get("idempotency-key") and not body.idempotency_key:
         body = body.model_copy(update={"idempotency_key": request.headers["idempotency-key"]})
-    job, created = await run_in_threadpool(submit_job, svc, body, request.app.state.enqueue)
+    await _check_upload_owner(request, body)
+    job, created = await run_in_threadpool(submit_job, svc, body, request.app.state.enqueue,
+                                           created_by=principal(request).name)
     return JSONResponse(present(job), status_code=202 if created else 200)
 
 
 async def get(request: Request) -> Response:
     svc, job_id = services(request), request.path_params["job_id"]
     wait_s = int_param(request, "wait", 0, 0, MAX_WAIT_S)
-    job = await run_in_threadpool(svc.store.get, job_id)
+    job = await visible_job(request, job_id)
     if wait_s and not JobStatus(job["status"]).finished:
         job = await _wait_until_finished(request, job_id, wait_s)
     return JSONResponse(present(job))
@@ -81,13 +105,14 @@ async def list_jobs(request: Request) -> Response:
     if cursor and not cursor.isdigit():
         raise InvalidRequest("cursor must be the next_cursor of a previous page", field="cursor")
     jobs, next_cursor = await run_in_threadpool(
-        svc.store.list, status=status, model=q.get("model"), schedule_id=q.get("schedule_id"), limit=limit,
-        cursor=cursor)
+        svc.store.list, status=status, model=q.get("model"), schedule_id=q.get("schedule_id"),
+        owner=principal(request).owner_scope, limit=limit, cursor=cursor)
     return JSONResponse({"jobs": [present(j) for j in jobs], "next_cursor": next_cursor})
 
 
 async def cancel(request: Request) -> Response:
     svc, job_id = services(request), request.path_params["job_id"]
+    await visible_job(request, job_id)
     if not await run_in_threadpool(runner.cancel, svc, job_id):
         job = await run_in_threadpool(svc.store.get, job_id)
         raise Conflict(f"job {job_id} is already {job['status']}; only queued or running jobs can be canceled")
@@ -96,7 +121,7 @@ async def cancel(request: Request) -> Response:
 
 async def results(request: Request) -> Response:
     svc, job_id = services(request), request.path_params["job_id"]
-    job = await run_in_threadpool(svc.store.get, job_id)
+    job = await visible_job(request, job_id)
     if job["status"] != JobStatus.COMPLETED.value:
         raise Conflict(f"job {job_id} is {job['status']}; results exist once it is completed")
     if request.query_params.get("errors") == "true":
@@ -119,13 +144,14 @@ def _file(path, fmt: str, filename: str) -> Response:
 
 
 async def events(request: Request) -> Response:
-    svc = services(request)
-    return JSONResponse({"events": await run_in_threadpool(svc.store.events, request.path_params["job_id"])})
+    svc, job_id = services(request), request.path_params["job_id"]
+    await visible_job(request, job_id)
+    return JSONResponse({"events": await run_in_threadpool(svc.store.events, job_id)})
 
 
 async def delete(request: Request) -> Response:
     svc, job_id = services(request), request.path_params["job_id"]
-    job = await run_in_threadpool(svc.store.get, job_id)
+    job = await visible_job(request, job_id)
     if not JobStatus(job["status"]).finished:
         raise Conflict(f"job {job_id} is {job['status']}; cancel it first, then delete it")
     await run_in_threadpool(svc.store.delete, job_id)

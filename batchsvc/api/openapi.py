@@ -4,6 +4,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from .. import __version__
+from ..auth import Role
 from ..schemas import ErrorResponse
 from .routing import Endpoint
 
@@ -11,6 +12,9 @@ REF = "#/components/schemas/{model}"
 ERROR_TEXT = {400: "malformed JSON", 401: "missing or unknown API key", 403: "the key's role may not do this",
               404: "not found", 409: "conflicts with the current state", 413: "too large",
               422: "invalid request", 503: "Redis does not answer"}
+SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer", "description": "an API key as a bearer token"},
+                    "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}
+KEYED = [{"bearer": []}, {"apiKey": []}]
 
 
 def document(endpoints: list[Endpoint]) -> dict:
@@ -21,12 +25,12 @@ def document(endpoints: list[Endpoint]) -> dict:
     for e in endpoints:
         paths.setdefault(e.path, {})[e.method.lower()] = _operation(e, refs)
     return {"openapi": "3.1.0", "info": {"title": "batchsvc", "version": __version__},
-            "paths": paths, "components": {"schemas": defs.get("$defs", {})}}
+            "paths": paths, "components": {"schemas": defs.get("$defs", {}), "securitySchemes": SECURITY_SCHEMES}}
 
 
 def _operation(e: Endpoint, refs: dict) -> dict:
     op: dict = {"summary": e.summary, "tags": [e.tag], "operationId": _operation_id(e),
-                "parameters": _parameters(e), "responses": _responses(e, refs)}
+                "parameters": _parameters(e), "responses": _responses(e, refs), **_security(e.role)}
     if e.body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(e.body, refs)}}}
     elif e.multipart is not None:
@@ -35,6 +39,13 @@ def _operation(e: Endpoint, refs: dict) -> dict:
         op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
             "type": "object", "properties": props, "required": ["file"]}}}}
     return op
+
+
+def _security(role: Role) -> dict:
+    """Open routes need no key; the others name the least role (x-role) that may call them."""
+    if role is Role.OPEN:
+        return {"security": [], "x-role": role.value}
+    return {"security": KEYED, "x-role": role.value, "description": f"Needs a key with role {role.value} or above."}
 
 
 def _operation_id(e: Endpoint) -> str:
@@ -60,7 +71,8 @@ def _responses(e: Endpoint, refs: dict) -> dict:
     else:
         ok = {"description": "OK"}
     out = {str(e.status): ok}
-    for code in (*e.errors, 503):
+    keyed = () if e.role is Role.OPEN else (401, 403)
+    for code in (*e.errors, *keyed, 503):
         out[str(code)] = {"description": ERROR_TEXT[code],
                           "content": {"application/json": {"schema": _ref(ErrorResponse, refs)}}}
     return out

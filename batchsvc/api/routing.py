@@ -8,6 +8,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from ..auth import Role
+from .auth import guarded
+from .body import capped
+
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -18,6 +22,7 @@ class Endpoint:
     handler: Handler
     summary: str
     tag: str
+    role: Role  # who may call it: the request check and the OpenAPI security section both read this
     body: type[BaseModel] | None = None  # JSON request body
     multipart: dict[str, str] | None = None  # form field -> description, for uploads
     response: type[BaseModel] | None = None
@@ -28,5 +33,6 @@ class Endpoint:
 
 
 def starlette_routes(endpoints: list[Endpoint]) -> list[Route]:
-    """One Route per (path, method) so that a wrong method answers 405."""
-    return [Route(e.path, e.handler, methods=[e.method], name=f"{e.method} {e.path}") for e in endpoints]
+    """One Route per (path, method) so that a wrong method answers 405; each checks its role, then caps its body."""
+    return [Route(e.path, guarded(e.role, capped(e.handler, "upload" if e.multipart else "json")),
+                  methods=[e.method], name=f"{e.method} {e.path}") for e in endpoints]

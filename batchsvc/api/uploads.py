@@ -6,6 +6,7 @@ from starlette.responses import JSONResponse, Response
 
 from ..errors import InvalidRequest
 from ..uploads import format_hint, save_upload
+from .auth import principal
 from .body import check_length
 from .state import services
 
@@ -21,9 +22,10 @@ async def create(request: Request) -> Response:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise InvalidRequest("send the data file as the multipart field 'file'", field="file")
-            record = await save_upload(svc, _blocks(upload), format_hint(upload.content_type, upload.filename))
+            record = await save_upload(svc, _blocks(upload), format_hint(upload.content_type, upload.filename),
+                                       principal(request).name)
     else:
-        record = await save_upload(svc, request.stream(), format_hint(content_type, None))
+        record = await save_upload(svc, request.stream(), format_hint(content_type, None), principal(request).name)
     return JSONResponse(record, status_code=201)
 
 

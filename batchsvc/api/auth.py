@@ -1,0 +1,56 @@
+"""The request check: which key sent a request, and whether its role may use the route."""
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+
+from ..auth import ANONYMOUS, Principal, Role
+from ..errors import Forbidden, Unauthorized
+from ..services import Services
+from .state import services
+
+MISSING = ("this API needs a key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>' "
+           "(an admin makes one with `batchsvc keys create`)")
+UNKNOWN = "the API key is unknown or revoked; check BATCHSVC_API_KEY or ask an admin for a new key"
+
+
+def guarded(role: Role, handler):
+    """Wrap a handler so it runs only for a key whose role allows `role`; open routes stay as they are."""
+    if role is Role.OPEN:
+        return handler
+
+    async def check(request: Request):
+        principal = await run_in_threadpool(identify, services(request), presented_key(request),
+                                            request.app.state.require_keys)
+        if not principal.role.allows(role):
+            raise Forbidden(f"key {principal.name!r} has role {principal.role.value}; "
+                            f"{request.method} {request.url.path} needs {role.value} or above")
+        request.state.principal = principal
+        return await handler(request)
+
+    check.__name__ = check.__qualname__ = getattr(handler, "__name__", "handler")
+    return check
+
+
+def presented_key(request: Request) -> str | None:
+    """The key from 'Authorization: Bearer <key>' or 'X-API-Key', else None."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return request.headers.get("x-api-key", "").strip() or None
+
+
+def identify(svc: Services, key: str | None, require_keys: bool) -> Principal:
+    """Who sent the request; auth is off (anyone is admin) until a key exists or keys are required."""
+    store = svc.api_keys
+    if key:
+        principal = store.authenticate(key)
+        if principal is not None:
+            return principal
+    if require_keys or store.any():
+        raise Unauthorized(UNKNOWN if key else MISSING)
+    return ANONYMOUS
+
+
+def principal(request: Request) -> Principal:
+    """The checked sender of a request on a guarded route."""
+    return request.state.principal
