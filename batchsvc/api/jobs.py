@@ -56,7 +56,7 @@ async def _check_upload_owner(request: Request, body: JobRequest) -> None:
 
 async def submit(request: Request) -> Response:
     svc = services(request)
-    body = await read_json(request, JobRequest, svc.settings.max_json_bytes)
+    body = await read_json(request, JobRequest)
     if request.headers.get("idempotency-key") and not body.idempotency_key:
         body = body.model_copy(update={"idempotency_key": request.headers["idempotency-key"]})
     await _check_upload_owner(request, body)
@@ -66,7 +66,7 @@ async def submit(request: Request) -> Response:
 
 
 async def get(request: Request) -> Response:
-    svc, job_id = services(request), request.path_params["job_id"]
+    job_id = request.path_params["job_id"]
     wait_s = int_param(request, "wait", 0, 0, MAX_WAIT_S)
     job = await visible_job(request, job_id)
     if wait_s and not JobStatus(job["status"]).finished:

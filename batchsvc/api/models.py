@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 
 from ..errors import InvalidRequest, PayloadTooLarge
 from ..schemas import AliasRequest
-from .body import check_length, read_json
+from .body import read_json
 from .state import services
 
 COPY_BLOCK_BYTES = 1 << 20
@@ -18,7 +18,6 @@ COPY_BLOCK_BYTES = 1 << 20
 
 async def register(request: Request) -> Response:
     svc, name = services(request), request.path_params["name"]
-    check_length(request, svc.settings.max_upload_bytes)
     async with request.form(max_files=1, max_fields=10) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
@@ -68,7 +67,7 @@ async def get_version(request: Request) -> Response:
 
 async def set_alias(request: Request) -> Response:
     svc = services(request)
-    body = await read_json(request, AliasRequest, svc.settings.max_json_bytes)
+    body = await read_json(request, AliasRequest)
     model = await run_in_threadpool(svc.registry.set_alias, request.path_params["name"],
                                     request.path_params["alias"], body.version)
     return JSONResponse({**model, "versions": [_public(v) for v in model["versions"]]})

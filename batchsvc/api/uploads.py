@@ -7,7 +7,6 @@ from starlette.responses import JSONResponse, Response
 from ..errors import InvalidRequest
 from ..uploads import format_hint, save_upload
 from .auth import principal
-from .body import check_length
 from .state import services
 
 BLOCK_BYTES = 1 << 20
@@ -15,7 +14,6 @@ BLOCK_BYTES = 1 << 20
 
 async def create(request: Request) -> Response:
     svc = services(request)
-    check_length(request, svc.settings.max_upload_bytes)
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         async with request.form(max_files=1, max_fields=5) as form:
