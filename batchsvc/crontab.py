@@ -94,7 +94,7 @@ class CrontabTrigger(BaseTrigger):
         except CronError:
             raise
         except ValueError as exc:
-            raise CronError(f"{expr!r}: {exc}") from None
+            raise CronError(_which_field(minute, hour, dom, month) or f"{expr!r}: {exc}") from None
 
     def get_next_fire_time(self, previous_fire_time, now):
         """APScheduler's next time, moved by cronie's DST rules for fixed-time jobs."""
@@ -108,6 +108,17 @@ class CrontabTrigger(BaseTrigger):
 
     def __str__(self):
         return f"crontab[{self.expr} {self.tz}]"
+
+
+def _which_field(minute: str, hour: str, dom: str, month: str) -> str | None:
+    """The message for the first field that APScheduler refuses on its own, naming the field."""
+    for name, kwarg, value in (("minute", "minute", minute), ("hour", "hour", hour),
+                               ("day of month", "day", dom), ("month", "month", month)):
+        try:
+            CronTrigger(**{kwarg: value}, timezone=timezone.utc)
+        except ValueError as exc:
+            return f"{name} field {value!r}: {exc}"
+    return None
 
 
 def dst_adjust(moment: datetime, tz: ZoneInfo) -> datetime | None:

@@ -7,9 +7,9 @@ from starlette.applications import Starlette
 
 from ..broker import install_broker
 from ..schemas import (AliasRequest, Events, JobList, JobRecord, JobRequest, Model, ModelList, ModelVersion,
-                       UploadRecord)
+                       ScheduleList, SchedulePatch, ScheduleRecord, ScheduleRequest, UploadRecord)
 from ..services import Services, get_services
-from . import jobs, models, ops, uploads
+from . import jobs, models, ops, schedules, uploads
 from .errors import HANDLERS
 from .openapi import document
 from .routing import Endpoint, starlette_routes
@@ -47,6 +47,20 @@ ENDPOINTS = [
     E("GET", "/v1/jobs/{job_id}/events", jobs.events, "The job's log", "jobs", response=Events, errors=(404,)),
     E("DELETE", "/v1/jobs/{job_id}", jobs.delete, "Remove a finished job and its files", "jobs", status=204,
       errors=(404, 409)),
+    E("POST", "/v1/schedules", schedules.create, "Create a cron or interval schedule", "schedules",
+      body=ScheduleRequest, response=ScheduleRecord, status=201, errors=(400, 413, 422)),
+    E("GET", "/v1/schedules", schedules.list_schedules, "List schedules, oldest first", "schedules",
+      response=ScheduleList, errors=()),
+    E("GET", "/v1/schedules/{schedule_id}", schedules.get, "A schedule with its next and last run", "schedules",
+      response=ScheduleRecord, errors=(404,)),
+    E("PATCH", "/v1/schedules/{schedule_id}", schedules.change, "Change, pause or resume a schedule", "schedules",
+      body=SchedulePatch, response=ScheduleRecord, errors=(400, 404, 409, 413, 422)),
+    E("DELETE", "/v1/schedules/{schedule_id}", schedules.delete, "Delete a schedule (its jobs stay)", "schedules",
+      status=204, errors=(404,)),
+    E("POST", "/v1/schedules/{schedule_id}/run", schedules.run_now, "Fire a schedule now", "schedules",
+      response=JobRecord, status=202, errors=(404, 413, 422)),
+    E("GET", "/v1/schedules/{schedule_id}/events", schedules.events, "A schedule's log: fired, missed, failed",
+      "schedules", response=Events, errors=(404,)),
     E("GET", "/healthz", ops.healthz, "The process is up", "operations", errors=()),
     E("GET", "/readyz", ops.readyz, "Redis answers; live workers", "operations", errors=()),
     E("GET", "/openapi.json", ops.openapi, "This document", "operations", errors=()),
