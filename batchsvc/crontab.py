@@ -7,7 +7,7 @@ twice in the repeated hour and late in the skipped one. CrontabTrigger keeps cro
 """
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger

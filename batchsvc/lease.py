@@ -37,8 +37,14 @@ class Lease:
     def hold(self) -> bool:
         """Renew the lease if we hold it, else try to take it; True while we are the holder."""
         started = time.monotonic()
+        held = self.renew() or bool(self.r.set(self.key, self.token, nx=True, px=self.ttl_ms))
+        self._valid_until = started + self.ttl_ms / 1000 if held else 0.0
+        return held
+
+    def renew(self) -> bool:
+        """Extend the lease if we still hold it (never takes it); True if we do."""
+        started = time.monotonic()
         held = bool(self._renew(keys=[self.key], args=[self.token, self.ttl_ms]))
-        held = held or bool(self.r.set(self.key, self.token, nx=True, px=self.ttl_ms))
         self._valid_until = started + self.ttl_ms / 1000 if held else 0.0
         return held
 

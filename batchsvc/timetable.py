@@ -136,8 +136,8 @@ class Timetable:
         DueTimesExecutor passes run_times (the default only satisfies APScheduler's check of the arguments)."""
         if not run_times:
             return
-        if not self.lease.valid():
-            log.warning("schedule %s: not firing %s, the leader lease may have expired", schedule_id,
+        if not (self.lease.valid() or self.lease.renew()):  # renew: the main thread may just be late
+            log.warning("schedule %s: not firing %s, we no longer hold the leader lease", schedule_id,
                         iso(run_times[-1]))
             return
         record = self.svc.schedules.find(schedule_id)

@@ -1,7 +1,7 @@
 """When a schedule fires: its APScheduler trigger, its next fire time, and which due times fire or are missed."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
@@ -80,7 +80,3 @@ def catch_up(trigger: BaseTrigger, since: datetime, now: datetime, grace_s: floa
     if due.missed_more or (moment is not None and moment < cutoff):
         moment = trigger.get_next_fire_time(None, cutoff)
     return due, moment
-
-
-def utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc)
