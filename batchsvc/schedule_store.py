@@ -131,7 +131,7 @@ class ScheduleStore:
 
 
 def _encode(fields: dict) -> dict:
-    return {k: json.dumps(v, sort_keys=True) if k in JSON_FIELDS and v is not None else ("" if v is None else v)
+    return {k: json.dumps(v) if k in JSON_FIELDS and v is not None else ("" if v is None else v)
             for k, v in fields.items()}
 
 

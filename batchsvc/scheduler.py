@@ -32,6 +32,7 @@ class Scheduler:
         self.renew_every_s = svc.settings.scheduler_lease_ms / 3000
         self.stopping = threading.Event()
         self.timetable: Timetable | None = None
+        self._failing: set[str] = set()  # what is failing now, so that an outage is logged once, not per retry
 
     def run(self) -> None:
         """Lead or stand by until stopped, then hand the lease over at once."""
@@ -57,10 +58,22 @@ class Scheduler:
 
     def _hold(self) -> bool:
         try:
-            return self.lease.hold()
+            held = self.lease.hold()
         except redis.RedisError as exc:
-            log.warning("cannot reach Redis to hold the leader lease: %s", exc)
+            self._failed("lease", f"cannot reach Redis to hold the leader lease: {exc}; retrying")
             return False
+        self._recovered("lease")
+        return held
+
+    def _failed(self, what: str, message: str) -> None:
+        if what not in self._failing:
+            self._failing.add(what)
+            log.warning(message)
+
+    def _recovered(self, what: str) -> None:
+        if what in self._failing:
+            self._failing.discard(what)
+            log.info("%s: Redis answers again", what)
 
     def _lead(self) -> None:
         log.info("scheduler %s is the leader", self.lease.token)
@@ -98,6 +111,7 @@ class Scheduler:
             pubsub = self.svc.redis.pubsub(ignore_subscribe_messages=True)
             try:
                 pubsub.subscribe(channel)
+                self._recovered("schedule changes")
                 self._resync()  # changes made while we were not subscribed
                 while not self.stopping.is_set():
                     message = pubsub.get_message(timeout=LISTEN_POLL_S)
@@ -105,7 +119,7 @@ class Scheduler:
                     if message and timetable is not None:
                         timetable.reload(message["data"])
             except redis.RedisError as exc:
-                log.warning("schedule changes: %s; reconnecting", exc)
+                self._failed("schedule changes", f"schedule changes: {exc}; reconnecting")
                 self.stopping.wait(RETRY_S)
             except Exception:
                 log.exception("schedule changes: unexpected error; reconnecting")

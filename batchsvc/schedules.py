@@ -12,6 +12,7 @@ from .services import Services
 from .timing import next_fire, trigger_for
 
 TIMING_FIELDS = ("cron", "interval_s", "timezone", "start_at", "end_at", "enabled")
+TEMPLATE_FIELDS = ("job", "name", "timezone")  # what the filled template depends on
 SOURCE_API = "api"
 
 
@@ -32,8 +33,9 @@ def _utc(moment: datetime | None, tz: ZoneInfo) -> str | None:
     return iso(moment if moment.tzinfo else moment.replace(tzinfo=tz))
 
 
-def check(svc: Services, definition: dict, anchor: str):
-    """Refuse a definition that could not fire as asked (422 naming the field); returns its trigger."""
+def check(svc: Services, definition: dict, anchor: str, template: bool = True):
+    """Refuse a definition that could not fire as asked (422 naming the field); returns its trigger.
+    template=False skips the job template (a change that leaves it alone, such as a pause, is always let through)."""
     if definition.get("cron") and definition.get("interval_s"):
         raise InvalidRequest("give either cron or interval_s, not both", field="interval_s")
     if not definition.get("cron") and not definition.get("interval_s"):
@@ -42,8 +44,9 @@ def check(svc: Services, definition: dict, anchor: str):
     if definition["start_at"] and definition["end_at"] and definition["end_at"] <= definition["start_at"]:
         raise InvalidRequest("end_at must be later than start_at", field="end_at")
     trigger = trigger_for(definition, anchor)
-    sample = next_fire(trigger, now()) or now()
-    job_templates.check(svc, definition["job"], definition["name"], sample, definition["timezone"])
+    if template:
+        sample = next_fire(trigger, now()) or now()
+        job_templates.check(svc, definition["job"], definition["name"], sample, definition["timezone"])
     return trigger
 
 
@@ -86,7 +89,8 @@ def replace(svc: Services, schedule_id: str, request: ScheduleRequest, source: s
 
 def _write(svc: Services, current: dict, definition: dict, source: str) -> dict:
     """Store a changed definition; the next run is recomputed from now only when the timing changed."""
-    trigger = check(svc, definition, current["created_at"])
+    template_changed = any(definition[k] != current["definition"][k] for k in TEMPLATE_FIELDS)
+    trigger = check(svc, definition, current["created_at"], template=template_changed)
     fields = {"definition": definition, "source": source}
     if any(definition.get(k) != current["definition"].get(k) for k in TIMING_FIELDS):
         fields["next_run_at"] = _next_run(definition, trigger)

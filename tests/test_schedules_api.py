@@ -78,6 +78,20 @@ def test_patch_pauses_resumes_and_switches_to_an_interval(client, credit_model, 
     assert [e["event"] for e in events(client, schedule["id"])] == ["created", "updated", "updated", "updated"]
 
 
+def test_a_schedule_whose_model_is_gone_can_still_be_paused_but_not_given_a_bad_template(
+        client, credit_estimator, make_schedule):
+    # Given a schedule on a model that is then deleted
+    name = register(client, f"gone-{datetime.now().microsecond}", credit_estimator)["name"]
+    schedule = make_schedule({"name": "orphan", "interval_s": 3600, "job": inline_job(name)})
+    client.delete(f"/v1/models/{name}/versions/1")
+    url = f"/v1/schedules/{schedule['id']}"
+    # Then it can be paused (the template is not checked again when it does not change)
+    assert client.patch(url, json={"enabled": False}).status_code == 200
+    # But a new template is checked
+    response = client.patch(url, json={"job": inline_job(name, name="renamed")})
+    assert response.status_code == 422 and response.json()["error"]["field"] == "job.model"
+
+
 def test_delete_removes_the_schedule_but_not_its_jobs(client, credit_model, make_schedule):
     schedule = make_schedule({"name": "short-lived", "interval_s": 3600, "job": inline_job(credit_model)})
     job = client.post(f"/v1/schedules/{schedule['id']}/run").json()
