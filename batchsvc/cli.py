@@ -1,6 +1,7 @@
 """The `batchsvc` command: the server processes, and (in client.py's commands) the client side."""
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -70,6 +71,33 @@ def up(host: str, port: int, processes: int | None, allow_no_keys: bool) -> None
     from . import up as runner
 
     sys.exit(runner.run(host, port, processes, allow_no_keys))
+
+
+@main.command()
+def scheduler() -> None:
+    """Run a scheduler: any number may run, the holder of the Redis leader lease fires each schedule once."""
+    from . import scheduler as process
+    from .settings import get_settings
+
+    get_settings()
+    process.run()
+
+
+@main.group()
+def schedules() -> None:
+    """Schedules declared as files (see docs/schedules.md)."""
+
+
+@schedules.command("apply")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--prune", is_flag=True, help="also delete file schedules whose file is gone")
+def schedules_apply(directory: Path, prune: bool) -> None:
+    """Create or update the schedule of each YAML/TOML file in DIRECTORY (talks to Redis directly)."""
+    from . import schedule_files
+    from .services import get_services
+
+    for outcome in schedule_files.apply(get_services(), directory, prune):
+        click.echo(f"{outcome.action:<10} {outcome.name}  (id {outcome.schedule_id}, {outcome.source})")
 
 
 if __name__ == "__main__":

@@ -71,3 +71,25 @@ class Keys:
 
     def worker_heartbeats(self) -> str:
         return f"{self.prefix}:workers"
+
+    def schedule(self, schedule_id: str) -> str:
+        """Hash: the definition (JSON) and the run state of one schedule."""
+        return f"{self.prefix}:schedule:{schedule_id}"
+
+    def schedule_events(self, schedule_id: str) -> str:
+        return f"{self.prefix}:schedule:{schedule_id}:events"
+
+    def schedule_fire(self, schedule_id: str, fire_time: str) -> str:
+        """Claimed (SET NX) by whoever handles this fire time first, so that it fires once."""
+        return f"{self.prefix}:schedule:{schedule_id}:fire:{fire_time}"
+
+    def schedules_index(self) -> str:
+        return f"{self.prefix}:schedules"
+
+    def schedules_changed_channel(self) -> str:
+        """Pub/sub: a schedule id, published after every create, change and delete."""
+        return f"{self.prefix}:schedules-changed"
+
+    def scheduler_lease(self) -> str:
+        """The leader lease of the scheduler processes: the holder's token, with an expiry."""
+        return f"{self.prefix}:scheduler:leader"

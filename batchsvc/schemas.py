@@ -1,8 +1,12 @@
 """Request and response shapes: the handlers validate with these and /openapi.json is made from them."""
 
+from datetime import datetime, timezone
 from typing import Annotated, Any, Literal, Union
+from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+
+from .crontab import CrontabTrigger
 
 INPUT_KINDS = {"values": "table", "records": "records", "path": "asset", "upload": "upload"}
 
@@ -53,14 +57,67 @@ class OutputSpec(Strict):
     passthrough: list[str] = Field(default_factory=list)
 
 
-class JobRequest(Strict):
+class JobTemplate(Strict):
+    """A job request without an idempotency key: what a schedule submits at each fire time."""
     model: str = Field(min_length=1, max_length=200, examples=["credit-risk@production"])
     input: JobInput
     output: OutputSpec = Field(default_factory=OutputSpec)
     chunk_size: int | None = Field(None, gt=0, le=10_000_000)
     max_bad_rows: int = Field(0, ge=0)
     name: str | None = Field(None, max_length=200)
+
+
+class JobRequest(JobTemplate):
     idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+
+
+def _check_cron(value: str | None) -> str | None:
+    """A crontab string that CrontabTrigger can read (the error names the bad field)."""
+    if value is not None:
+        CrontabTrigger(value, timezone.utc)
+    return value
+
+
+def _check_timezone(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            ZoneInfo(value)
+        except (KeyError, ValueError):
+            raise ValueError(f"unknown timezone {value!r}; use an IANA name such as UTC or Europe/Berlin") from None
+    return value
+
+
+SCHEDULE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+
+
+class ScheduleRequest(Strict):
+    """A schedule: a 5-field crontab string or interval_s, in a timezone, and the job it submits."""
+    name: str = Field(pattern=SCHEDULE_NAME, examples=["nightly-credit"])
+    cron: str | None = Field(None, max_length=200, examples=["0 2 * * *"])
+    interval_s: int | None = Field(None, gt=0, le=366 * 86400)
+    timezone: str = Field("UTC", max_length=100, examples=["Europe/Berlin"])
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    enabled: bool = True
+    job: JobTemplate
+
+    _cron = field_validator("cron")(_check_cron)
+    _timezone = field_validator("timezone")(_check_timezone)
+
+
+class SchedulePatch(Strict):
+    """Fields to change; a field set to null is cleared (e.g. cron: null with interval_s: 60)."""
+    name: str | None = Field(None, pattern=SCHEDULE_NAME)
+    cron: str | None = Field(None, max_length=200)
+    interval_s: int | None = Field(None, gt=0, le=366 * 86400)
+    timezone: str | None = Field(None, max_length=100)
+    start_at: datetime | None = None
+    end_at: datetime | None = None
+    enabled: bool | None = None
+    job: JobTemplate | None = None
+
+    _cron = field_validator("cron")(_check_cron)
+    _timezone = field_validator("timezone")(_check_timezone)
 
 
 class AliasRequest(Strict):
@@ -146,6 +203,30 @@ class UploadRecord(BaseModel):
     upload: str
     bytes: int
     format: Literal["csv", "parquet"]
+
+
+class ScheduleRecord(BaseModel):
+    id: str
+    name: str
+    cron: str | None
+    interval_s: int | None
+    timezone: str
+    start_at: str | None
+    end_at: str | None
+    enabled: bool
+    job: dict
+    next_run_at: str | None
+    last_run_at: str | None
+    last_job_id: str | None
+    last_error: dict | None
+    created_at: str
+    updated_at: str
+    source: str = Field(examples=["api", "file:nightly-credit-risk.yaml"])
+    created_by: str | None = Field(None, description="the API key name (or file) that created it")
+
+
+class ScheduleList(BaseModel):
+    schedules: list[ScheduleRecord]
 
 
 class Events(BaseModel):

@@ -8,6 +8,7 @@ import redis
 from .auth import KeyStore
 from .keys import Keys
 from .registry import Registry
+from .schedule_store import ScheduleStore
 from .settings import Settings, get_settings
 from .storage import DataDir
 from .store import JobStore
@@ -33,6 +34,10 @@ class Services:
     @cached_property
     def store(self) -> JobStore:
         return JobStore(self.redis, self.keys)
+
+    @cached_property
+    def schedules(self) -> ScheduleStore:
+        return ScheduleStore(self.redis, self.keys)
 
     @cached_property
     def registry(self) -> Registry:

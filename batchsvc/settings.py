@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     worker_timeout_ms: int = Field(100, gt=0)
     native_threads: int | None = Field(None, gt=0)
 
+    schedule_grace_s: int = Field(600, ge=0)
+    scheduler_lease_ms: int = Field(5_000, ge=300)
+
     @field_validator("redis_url")
     @classmethod
     def _redis_scheme(cls, url: str) -> str:

@@ -29,8 +29,8 @@ def infer_format(path: str) -> str | None:
     return None
 
 
-def resolve_input(path: str, roots: list[Path]) -> Path:
-    """The real path of a job input, refused unless it lies inside one of the roots."""
+def resolve_input(path: str, roots: list[Path], must_exist: bool = True) -> Path:
+    """The real path of a job input, refused unless it lies inside one of the roots (and, if must_exist, is a file)."""
     if "\x00" in path:
         raise PathNotAllowed("input.path contains a NUL byte", field="input.path")
     real = Path(path).resolve()
@@ -40,7 +40,7 @@ def resolve_input(path: str, roots: list[Path]) -> Path:
             f"input.path {path!r} is outside the data roots ({allowed}); set BATCHSVC_DATA_ROOTS to allow it",
             field="input.path",
         )
-    if not real.is_file():
+    if must_exist and not real.is_file():
         raise PathNotAllowed(f"input.path {path!r}: no such file", field="input.path")
     return real
 

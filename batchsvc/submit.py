@@ -6,7 +6,7 @@ from typing import Callable
 
 from .errors import Conflict, InvalidRequest
 from .limits import check_inline_size
-from .schemas import AssetInput, JobRequest, RecordsInput, TableInput, UploadInput
+from .schemas import AssetInput, JobRequest, JobTemplate, RecordsInput, TableInput, UploadInput
 from .scoring.prepare import require_columns
 from .registry import model_info
 from .services import Services
@@ -20,9 +20,7 @@ IDEMPOTENCY_TTL_S = 24 * 3600
 def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], None], *,
                schedule_id: str | None = None, created_by: str | None = None) -> tuple[dict, bool]:
     """Validate, store and enqueue a job; returns (record, created). A repeated idempotency key returns the first job."""
-    meta = svc.registry.resolve(request.model)
-    spec = {"input": _check_input(svc, request, meta), "output": _output(request),
-            "chunk_size": request.chunk_size, "max_bad_rows": request.max_bad_rows}
+    meta, spec = check_request(svc, request)
     job_id = new_job_id()
     if request.idempotency_key:
         existing = _claim_key(svc, request, job_id, created_by)
@@ -33,6 +31,15 @@ def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], None
                                "schedule_id": schedule_id, "created_by": created_by})
     enqueue(job_id)
     return record, True
+
+
+def check_request(svc: Services, request: JobTemplate, *, must_exist: bool = True) -> tuple[dict, dict]:
+    """The model version a request resolves to and the job spec, as submit checks them; must_exist=False
+    lets an input file be missing yet (a schedule's path for a future date), but not outside the data roots."""
+    meta = svc.registry.resolve(request.model)
+    spec = {"input": _check_input(svc, request, meta, must_exist), "output": _output(request),
+            "chunk_size": request.chunk_size, "max_bad_rows": request.max_bad_rows}
+    return meta, spec
 
 
 def _claim_key(svc: Services, request: JobRequest, job_id: str, owner: str | None) -> str | None:
@@ -49,15 +56,15 @@ def _claim_key(svc: Services, request: JobRequest, job_id: str, owner: str | Non
     return first_id
 
 
-def _output(request: JobRequest) -> dict:
+def _output(request: JobTemplate) -> dict:
     fmt = request.output.format or ("jsonl" if isinstance(request.input, (TableInput, RecordsInput)) else "parquet")
     return {"format": fmt, "passthrough": request.output.passthrough}
 
 
-def _check_input(svc: Services, request: JobRequest, meta: dict) -> dict:
+def _check_input(svc: Services, request: JobTemplate, meta: dict, must_exist: bool = True) -> dict:
     source = request.input
     if isinstance(source, AssetInput):
-        path = resolve_input(source.path, svc.settings.roots)
+        path = resolve_input(source.path, svc.settings.roots, must_exist=must_exist)
         fmt = source.format or infer_format(path.name)
         if fmt is None:
             raise InvalidRequest(f"cannot tell the format of {source.path!r}; set input.format to csv or parquet",

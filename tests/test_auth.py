@@ -18,7 +18,8 @@ from secure import key_store
 
 BELOW = {"submitter": "reader", "admin": "alice"}  # a key one role short of the route's
 HOLDER = {"reader": "reader", "submitter": "alice", "admin": "admin"}  # a key with exactly the route's role
-PATH_VALUES = {"name": "no-such-model", "version": "1", "alias": "prod", "job_id": uuid.uuid4().hex}
+PATH_VALUES = {"name": "no-such-model", "version": "1", "alias": "prod", "job_id": uuid.uuid4().hex,
+               "schedule_id": "no-such-schedule"}
 
 
 def operations(secure) -> list[tuple[str, str, str]]:

@@ -9,9 +9,9 @@ from starlette.applications import Starlette
 from ..auth import Role, effective_role
 from ..broker import install_broker
 from ..schemas import (AliasRequest, Events, JobList, JobRecord, JobRequest, Model, ModelList, ModelVersion,
-                       UploadRecord)
+                       ScheduleList, SchedulePatch, ScheduleRecord, ScheduleRequest, UploadRecord)
 from ..services import Services, get_services
-from . import jobs, models, ops, uploads
+from . import jobs, models, ops, schedules, uploads
 from .errors import HANDLERS
 from .openapi import document
 from .routing import Endpoint, starlette_routes
@@ -51,6 +51,20 @@ ENDPOINTS = [
       errors=(404,)),
     E("DELETE", "/v1/jobs/{job_id}", jobs.delete, "Remove a finished job and its files", "jobs", R.SUBMITTER,
       status=204, errors=(404, 409)),
+    E("POST", "/v1/schedules", schedules.create, "Create a cron or interval schedule", "schedules", R.ADMIN,
+      body=ScheduleRequest, response=ScheduleRecord, status=201, errors=(400, 413, 422)),
+    E("GET", "/v1/schedules", schedules.list_schedules, "List schedules, oldest first", "schedules", R.READER,
+      response=ScheduleList, errors=()),
+    E("GET", "/v1/schedules/{schedule_id}", schedules.get, "A schedule with its next and last run", "schedules",
+      R.READER, response=ScheduleRecord, errors=(404,)),
+    E("PATCH", "/v1/schedules/{schedule_id}", schedules.change, "Change, pause or resume a schedule", "schedules",
+      R.ADMIN, body=SchedulePatch, response=ScheduleRecord, errors=(400, 404, 409, 413, 422)),
+    E("DELETE", "/v1/schedules/{schedule_id}", schedules.delete, "Delete a schedule (its jobs stay)", "schedules",
+      R.ADMIN, status=204, errors=(404,)),
+    E("POST", "/v1/schedules/{schedule_id}/run", schedules.run_now, "Fire a schedule now", "schedules", R.ADMIN,
+      response=JobRecord, status=202, errors=(404, 413, 422)),
+    E("GET", "/v1/schedules/{schedule_id}/events", schedules.events, "A schedule's log: fired, missed, failed",
+      "schedules", R.READER, response=Events, errors=(404,)),
     E("GET", "/healthz", ops.healthz, "The process is up", "operations", R.OPEN, errors=()),
     E("GET", "/readyz", ops.readyz, "Redis answers; live workers", "operations", R.OPEN, errors=()),
     E("GET", "/openapi.json", ops.openapi, "This document", "operations", R.OPEN, errors=()),
