@@ -21,14 +21,19 @@ def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], None
                schedule_id: str | None = None, created_by: str | None = None) -> tuple[dict, bool]:
     """Validate, store and enqueue a job; returns (record, created). A repeated idempotency key returns the first job."""
     meta, spec = check_request(svc, request)
-    job_id = new_job_id()
-    if request.idempotency_key:
-        existing = _claim_key(svc, request, job_id, created_by)
-        if existing:
-            return svc.store.get(existing), False
-    record = svc.store.create({"id": job_id, "name": request.name, "model": {"name": meta["name"],
+    record = svc.store.create({"id": new_job_id(), "name": request.name, "model": {"name": meta["name"],
                                "version": meta["version"]}, "model_ref": request.model, "spec": spec,
                                "schedule_id": schedule_id, "created_by": created_by})
+    job_id = record["id"]
+    if request.idempotency_key:  # claimed after the record exists, so a claimed key always names a job
+        try:
+            first = _claim_key(svc, request, job_id, created_by)
+        except Conflict:
+            svc.store.delete(job_id)
+            raise
+        if first:
+            svc.store.delete(job_id)  # never enqueued: the first job stands
+            return svc.store.get(first), False
     enqueue(job_id)
     return record, True
 

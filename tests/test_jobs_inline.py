@@ -1,5 +1,7 @@
 """Inline jobs end to end: Watson ML's table shape and records, through real workers."""
 
+import uuid
+
 import numpy as np
 import pandas as pd
 
@@ -45,3 +47,16 @@ def test_dashboard_page_is_served_and_reads_the_jobs_api(client):
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "/v1/jobs?limit=50" in page.text and "/v1/models" in page.text
+
+
+def test_idempotency_key_returns_the_first_job_and_refuses_another_body(client, credit_model):
+    key = f"nightly-{uuid.uuid4().hex}"
+    body = {"model": credit_model, "input": {"fields": FIELDS, "values": [WATSON_ROW]}, "idempotency_key": key}
+    first = client.post("/v1/jobs", json=body)
+    again = client.post("/v1/jobs", json=body)
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert again.json()["id"] == first.json()["id"]
+    total = len(client.get("/v1/jobs", params={"model": credit_model, "limit": 500}).json()["jobs"])
+    other = client.post("/v1/jobs", json={**body, "name": "changed"})
+    assert other.status_code == 409 and other.json()["error"]["field"] == "idempotency_key"
+    assert len(client.get("/v1/jobs", params={"model": credit_model, "limit": 500}).json()["jobs"]) == total
