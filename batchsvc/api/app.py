@@ -49,6 +49,7 @@ ENDPOINTS = [
       errors=(404, 409)),
     E("GET", "/healthz", ops.healthz, "The process is up", "operations", errors=()),
     E("GET", "/readyz", ops.readyz, "Redis answers; live workers", "operations", errors=()),
+    E("GET", "/metrics", ops.prometheus, "Prometheus metrics", "operations", media_type="text/plain", errors=()),
     E("GET", "/openapi.json", ops.openapi, "This document", "operations", errors=()),
 ]
 

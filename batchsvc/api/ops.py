@@ -6,9 +6,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from .. import metrics
+from ..metrics import WORKER_ALIVE_S
 from .state import services
-
-WORKER_ALIVE_S = 10
 
 
 async def healthz(request: Request) -> Response:
@@ -27,6 +27,11 @@ async def readyz(request: Request) -> Response:
 def live_workers(svc) -> int:
     svc.redis.ping()
     return svc.redis.zcount(svc.keys.worker_heartbeats(), time.time() - WORKER_ALIVE_S, "+inf")
+
+
+async def prometheus(request: Request) -> Response:
+    body = await run_in_threadpool(metrics.exposition, services(request))
+    return Response(body, media_type=metrics.CONTENT_TYPE)
 
 
 async def openapi(request: Request) -> Response:
