@@ -1,4 +1,4 @@
-"""The `batchsvc` command: the server processes, and (in client.py's commands) the client side."""
+"""The `batchsvc` command: the server processes, and (in cli_client.py) the client side."""
 
 import sys
 
@@ -61,6 +61,9 @@ def up(host: str, port: int, processes: int | None) -> None:
 
     sys.exit(runner.run(host, port, processes))
 
+
+from .cli_client import commands as client_commands  # noqa: E402  (models, submit, status, jobs, …)
+main.commands.update(client_commands.commands)
 
 if __name__ == "__main__":
     main()
