@@ -34,6 +34,14 @@ def _too_large(limit_bytes: int) -> str:
     return f"the body is over {limit_bytes} bytes (BATCHSVC_MAX_JSON_BYTES); upload the data as a file instead"
 
 
+def check_form_fields(form, allowed) -> None:
+    """422 for a multipart field the endpoint does not take, as JSON bodies refuse unknown keys."""
+    unknown = [name for name in form.keys() if name not in allowed]
+    if unknown:
+        raise InvalidRequest(f"unknown form field {unknown[0]!r}; this endpoint takes: {', '.join(allowed)}",
+                             field=unknown[0])
+
+
 def int_param(request: Request, name: str, default: int | None, lo: int, hi: int) -> int | None:
     raw = request.query_params.get(name)
     if raw is None:

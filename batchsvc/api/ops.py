@@ -19,8 +19,9 @@ async def readyz(request: Request) -> Response:
     try:
         workers = await run_in_threadpool(live_workers, services(request))
     except Exception as exc:
-        return JSONResponse({"status": "unavailable", "redis": f"not answering: {type(exc).__name__}"},
-                            status_code=503)
+        reason = f"not answering: {type(exc).__name__}"
+        return JSONResponse({"status": "unavailable", "redis": reason,
+                             "error": {"type": "Unavailable", "message": f"Redis is {reason}"}}, status_code=503)
     return JSONResponse({"status": "ok", "redis": "ok", "workers": workers})
 
 
