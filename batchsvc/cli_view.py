@@ -16,6 +16,7 @@ EXIT_COMPLETED, EXIT_FAILED, EXIT_ERROR, EXIT_CANCELED, EXIT_INTERRUPTED = 0, 1,
 EXIT_BY_STATUS = {"completed": EXIT_COMPLETED, "failed": EXIT_FAILED, "canceled": EXIT_CANCELED}
 
 
+BAR_WIDTH = 16  # the whole line fits 80 columns with 7-digit row counts
 PIPED_WIDTH = 160  # columns for tables written to a file or pipe (rich assumes 80)
 
 
@@ -51,14 +52,15 @@ class RateColumn(ProgressColumn):
 
 def follow(job: Job) -> Job:
     """A live progress bar (on stderr) until the job finishes; returns the final job, whatever its status."""
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), RowsColumn(), RateColumn(),
-               TextColumn("ETA"), TimeRemainingColumn())
+    fixed = {"table_column": Column(no_wrap=True)}
+    columns = (SpinnerColumn(), TextColumn("{task.description:<9}"), BarColumn(bar_width=BAR_WIDTH),
+               RowsColumn(**fixed), RateColumn(**fixed), TextColumn("ETA"), TimeRemainingColumn())
     with Progress(*columns, console=err()) as progress:
         task = progress.add_task(job.status, total=None)
 
         def show(j: Job) -> None:
             p = j.progress
-            progress.update(task, description=f"{j.id[:12]} {j.status}", completed=p["rows_done"],
+            progress.update(task, description=j.status, completed=p["rows_done"],
                             total=p["rows_total"])
 
         try:
