@@ -99,7 +99,10 @@ class Client:
         api_key = api_key or _setting("API_KEY", None)
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.timeout_s = timeout_s
-        self.http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout_s, transport=transport)
+        try:
+            self.http = httpx.Client(base_url=self.url, headers=headers, timeout=timeout_s, transport=transport)
+        except httpx.InvalidURL as exc:
+            raise ClientError(f"the API URL {self.url!r} is not usable (BATCHSVC_API_URL or --url): {exc}") from None
 
     def __enter__(self) -> "Client":
         return self
