@@ -5,6 +5,8 @@
 #
 #   scripts/schemathesis.sh [URL] [more schemathesis options, e.g. --max-examples 300 --seed 1]
 #
+# It creates, cancels and DELETES models and jobs: point it at a scratch service (or its own
+# BATCHSVC_NAMESPACE, as the test does), never at one whose data you keep.
 # URL defaults to $BATCHSVC_API_URL. Register a model named credit-risk with an alias production
 # first (the schema's example) so that generated jobs get past model lookup and the stateful phase
 # follows the links from POST /v1/jobs to the job's own routes.
