@@ -4,7 +4,9 @@ import dramatiq
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import CurrentMessage
 
+from .keys import Keys
 from .settings import Settings
+from .wakeup import WakingRedisBroker
 
 QUEUE = "batchsvc"
 
@@ -15,9 +17,10 @@ def make_broker(settings: Settings) -> RedisBroker:
     A shorter heartbeat redelivers sooner but risks redelivering the work of a live worker that
     stalls longer than it; with maintenance on every command the check costs one ZRANGEBYSCORE.
     """
-    broker = RedisBroker(url=settings.redis_url, namespace=f"{settings.namespace}-dramatiq",
-                         heartbeat_timeout=settings.heartbeat_timeout_ms,
-                         maintenance_chance=settings.maintenance_chance)
+    keys = Keys(settings.namespace)
+    broker = WakingRedisBroker(keys=keys, url=settings.redis_url, namespace=keys.dramatiq_namespace,
+                               heartbeat_timeout=settings.heartbeat_timeout_ms,
+                               maintenance_chance=settings.maintenance_chance)
     broker.add_middleware(CurrentMessage())
     return broker
 

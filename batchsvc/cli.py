@@ -1,4 +1,4 @@
-"""The `batchsvc` command: the server processes, and (in client.py's commands) the client side."""
+"""The `batchsvc` command: the server processes, and (in cli_client.py) the client side."""
 
 import sys
 from pathlib import Path
@@ -99,6 +99,9 @@ def schedules_apply(directory: Path, prune: bool) -> None:
     for outcome in schedule_files.apply(get_services(), directory, prune):
         click.echo(f"{outcome.action:<10} {outcome.name}  (id {outcome.schedule_id}, {outcome.source})")
 
+
+from .cli_client import commands as client_commands  # noqa: E402  (models, submit, status, jobs, …)
+main.commands.update(client_commands.commands)
 
 if __name__ == "__main__":
     main()

@@ -69,6 +69,10 @@ class Keys:
     def metric_counter(self, name: str) -> str:
         return f"{self.prefix}:metrics:{name}"
 
+    def metric_histogram(self, name: str) -> str:
+        """Hash: bucket upper bound (or "+Inf") -> count, plus "sum"."""
+        return f"{self.prefix}:metrics:{name}:histogram"
+
     def worker_heartbeats(self) -> str:
         return f"{self.prefix}:workers"
 
@@ -93,3 +97,16 @@ class Keys:
     def scheduler_lease(self) -> str:
         """The leader lease of the scheduler processes: the holder's token, with an expiry."""
         return f"{self.prefix}:scheduler:leader"
+
+    @property
+    def dramatiq_namespace(self) -> str:
+        """The namespace of the Dramatiq broker's own keys."""
+        return f"{self.prefix}-dramatiq"
+
+    def dramatiq_queue(self, queue: str) -> str:
+        """Dramatiq's Redis list of message ids waiting on a queue."""
+        return f"{self.dramatiq_namespace}:{queue}"
+
+    def queue_wakeup_channel(self, queue: str) -> str:
+        """Pub/sub: a message was enqueued on the queue, so idle consumers fetch at once."""
+        return f"{self.prefix}:wakeup:{queue}"

@@ -14,6 +14,7 @@ from typing import Callable
 
 import pandas as pd
 
+from . import metrics
 from .errors import BatchsvcError, DataError, ScoringError, SchemaError, TooManyBadRows
 from .loader import ModelCache
 from .registry import model_info
@@ -80,6 +81,7 @@ def run_chunk(svc: Services, job_id: str, index: int, cache: ModelCache, on_last
         newly, done, total = svc.store.commit_chunk(job_id, index, entry)
         if newly:
             svc.store.add_event(job_id, "chunk", index=index, **entry)
+            metrics.record_chunk(svc, entry["rows"], entry["seconds"])
             _check_bad_row_budget(svc, job)
     else:
         done, total = svc.store.get(job_id)["chunks_done"], len(job["chunks"])

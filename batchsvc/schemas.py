@@ -231,3 +231,14 @@ class ScheduleList(BaseModel):
 
 class Events(BaseModel):
     events: list[dict]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    """200 when Redis answers; a 503 carries `error` too, like every other error answer."""
+    status: Literal["ok", "unavailable"]
+    redis: str
+    workers: int | None = Field(None, description="worker processes with a heartbeat in the last 10 s")

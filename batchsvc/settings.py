@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     job_max_retries: int = Field(3, ge=0)
     heartbeat_timeout_ms: int = Field(10_000, ge=1000)
     maintenance_chance: int = Field(1_000_000, ge=0, le=1_000_000)
-    worker_timeout_ms: int = Field(100, gt=0)
+    worker_timeout_ms: int = Field(1000, gt=0)  # idle fetch interval; enqueues wake workers at once (wakeup.py)
     native_threads: int | None = Field(None, gt=0)
 
     schedule_grace_s: int = Field(600, ge=0)

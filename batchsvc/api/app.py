@@ -8,9 +8,10 @@ from starlette.applications import Starlette
 
 from ..auth import Role, effective_role
 from ..broker import install_broker
-from ..schemas import (AliasRequest, Events, JobList, JobRecord, JobRequest, Model, ModelList, ModelVersion,
-                       ScheduleList, SchedulePatch, ScheduleRecord, ScheduleRequest, UploadRecord)
+from ..schemas import (AliasRequest, Events, Health, JobList, JobRecord, JobRequest, Model, ModelList, ModelVersion,
+                       Readiness, ScheduleList, SchedulePatch, ScheduleRecord, ScheduleRequest, UploadRecord)
 from ..services import Services, get_services
+from ..status import JobStatus
 from . import jobs, models, ops, schedules, uploads
 from .errors import HANDLERS
 from .openapi import document
@@ -22,7 +23,7 @@ ENDPOINTS = [
       "models", R.ADMIN, multipart={"file": "the joblib file", "description": "free text",
                                     "tags": "comma-separated",
                                     "features": "column names, for a model fitted on a plain array"},
-      response=ModelVersion, status=201, errors=(413, 422)),
+      response=ModelVersion, status=201, errors=(400, 413, 422)),
     E("GET", "/v1/models", models.list_models, "List models", "models", R.READER, response=ModelList, errors=()),
     E("GET", "/v1/models/{name}", models.get_model, "A model with its versions and aliases", "models", R.READER,
       response=Model, errors=(404,)),
@@ -34,18 +35,20 @@ ENDPOINTS = [
       R.ADMIN, status=204),
     E("POST", "/v1/uploads", uploads.create, "Upload a CSV or Parquet file to score", "uploads", R.SUBMITTER,
       multipart={"file": "the CSV, CSV.gz or Parquet file"}, response=UploadRecord, status=201,
-      errors=(413, 422)),
+      errors=(400, 413, 422)),
     E("POST", "/v1/jobs", jobs.submit, "Submit a scoring job", "jobs", R.SUBMITTER, body=JobRequest,
       response=JobRecord, status=202, errors=(400, 404, 409, 413, 422)),
     E("GET", "/v1/jobs", jobs.list_jobs, "List jobs, newest first", "jobs", R.READER, response=JobList,
-      query={"status": "string", "model": "string", "schedule_id": "string", "limit": "integer",
-             "cursor": "string"}, errors=(422,)),
+      query={"status": {"type": "string", "enum": [s.value for s in JobStatus]}, "model": "string",
+             "schedule_id": "string", "limit": {"type": "integer", "minimum": 1, "maximum": jobs.LIST_MAX},
+             "cursor": {"type": "string", "pattern": "^[0-9]*$"}}, errors=(422,)),
     E("GET", "/v1/jobs/{job_id}", jobs.get, "A job's record; ?wait=S holds until it finishes", "jobs",
-      R.READER, response=JobRecord, query={"wait": "integer"}),
+      R.READER, response=JobRecord, query={"wait": {"type": "integer", "minimum": 0, "maximum": jobs.MAX_WAIT_S}}),
     E("POST", "/v1/jobs/{job_id}/cancel", jobs.cancel, "Cancel a queued or running job", "jobs", R.SUBMITTER,
       response=JobRecord, errors=(404, 409)),
     E("GET", "/v1/jobs/{job_id}/results", jobs.results, "Download the predictions", "jobs", R.READER,
-      media_type="application/octet-stream", query={"format": "string", "errors": "boolean"},
+      media_type=tuple(jobs.MEDIA_TYPES.values()),
+      query={"format": {"type": "string", "enum": list(jobs.MEDIA_TYPES)}, "errors": "boolean"},
       errors=(404, 409, 422)),
     E("GET", "/v1/jobs/{job_id}/events", jobs.events, "The job's log", "jobs", R.READER, response=Events,
       errors=(404,)),
@@ -65,8 +68,11 @@ ENDPOINTS = [
       response=JobRecord, status=202, errors=(404, 413, 422)),
     E("GET", "/v1/schedules/{schedule_id}/events", schedules.events, "A schedule's log: fired, missed, failed",
       "schedules", R.READER, response=Events, errors=(404,)),
-    E("GET", "/healthz", ops.healthz, "The process is up", "operations", R.OPEN, errors=()),
-    E("GET", "/readyz", ops.readyz, "Redis answers; live workers", "operations", R.OPEN, errors=()),
+    E("GET", "/healthz", ops.healthz, "The process is up", "operations", R.OPEN, response=Health, errors=()),
+    E("GET", "/readyz", ops.readyz, "Redis answers; live workers", "operations", R.OPEN, response=Readiness,
+      errors=()),
+    E("GET", "/metrics", ops.prometheus, "Prometheus metrics", "operations", R.METRICS, media_type="text/plain",
+      errors=()),
     E("GET", "/openapi.json", ops.openapi, "This document", "operations", R.OPEN, errors=()),
     E("GET", "/", ops.dashboard, "The web page: jobs with live progress, schedules, models (it calls the API "
       "with the key typed into it, so it shows what that key's role may read)", "operations", R.OPEN,

@@ -50,6 +50,14 @@ async def read_json(request: Request, model: type[M]) -> M:
     return model.model_validate_json(await request.body())
 
 
+def check_form_fields(form, allowed) -> None:
+    """422 for a multipart field the endpoint does not take, as JSON bodies refuse unknown keys."""
+    unknown = [name for name in form.keys() if name not in allowed]
+    if unknown:
+        raise InvalidRequest(f"unknown form field {unknown[0]!r}; this endpoint takes: {', '.join(allowed)}",
+                             field=unknown[0])
+
+
 def int_param(request: Request, name: str, default: int | None, lo: int, hi: int) -> int | None:
     raw = request.query_params.get(name)
     if raw is None:

@@ -98,7 +98,7 @@ async def _first_message(pubsub) -> None:
 async def list_jobs(request: Request) -> Response:
     svc, q = services(request), request.query_params
     status = q.get("status")
-    if status and status not in {s.value for s in JobStatus}:
+    if status is not None and status not in {s.value for s in JobStatus}:
         raise InvalidRequest(f"status must be one of: {', '.join(s.value for s in JobStatus)}", field="status")
     limit = int_param(request, "limit", 50, 1, LIST_MAX)
     cursor = q.get("cursor")
@@ -124,6 +124,8 @@ async def results(request: Request) -> Response:
     job = await visible_job(request, job_id)
     if job["status"] != JobStatus.COMPLETED.value:
         raise Conflict(f"job {job_id} is {job['status']}; results exist once it is completed")
+    if request.query_params.get("errors", "false") not in ("true", "false"):
+        raise InvalidRequest("errors must be true or false", field="errors")
     if request.query_params.get("errors") == "true":
         return _file(svc.data.errors_file(job_id), "jsonl", f"{job_id}-errors.jsonl")
     stored = job["result"]["format"]

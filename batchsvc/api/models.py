@@ -10,15 +10,17 @@ from starlette.responses import JSONResponse, Response
 
 from ..errors import InvalidRequest, PayloadTooLarge
 from ..schemas import AliasRequest
-from .body import read_json
+from .body import check_form_fields, read_json
 from .state import services
 
 COPY_BLOCK_BYTES = 1 << 20
+MODEL_FIELDS = ("file", "description", "tags", "features")
 
 
 async def register(request: Request) -> Response:
     svc, name = services(request), request.path_params["name"]
     async with request.form(max_files=1, max_fields=10) as form:
+        check_form_fields(form, MODEL_FIELDS)
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise InvalidRequest("send the joblib file as the multipart field 'file'", field="file")

@@ -5,7 +5,8 @@ from pydantic.json_schema import models_json_schema
 
 from .. import __version__
 from ..auth import Role
-from ..schemas import ErrorResponse
+from ..registry import NAME_PATTERN
+from ..schemas import ErrorResponse, JobRecord
 from .routing import Endpoint
 
 REF = "#/components/schemas/{model}"
@@ -16,6 +17,10 @@ SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer", "description"
                     "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}
 KEYED = [{"bearer": []}, {"apiKey": []}]
 
+NAME = {"type": "string", "pattern": NAME_PATTERN.pattern, "maxLength": 64}
+PATH_SCHEMAS = {"name": NAME, "alias": {**NAME, "not": {"pattern": "^[0-9]+$"}},
+                "version": {"type": "integer", "minimum": 1}}
+
 
 def document(endpoints: list[Endpoint]) -> dict:
     models = {m for e in endpoints for m in (e.body, e.response) if m is not None} | {ErrorResponse}
@@ -24,6 +29,7 @@ def document(endpoints: list[Endpoint]) -> dict:
     paths: dict = {}
     for e in endpoints:
         paths.setdefault(e.path, {})[e.method.lower()] = _operation(e, refs)
+    _link_job_ids(endpoints, paths)
     return {"openapi": "3.1.0", "info": {"title": "batchsvc", "version": __version__},
             "paths": paths, "components": {"schemas": defs.get("$defs", {}), "securitySchemes": SECURITY_SCHEMES}}
 
@@ -37,7 +43,7 @@ def _operation(e: Endpoint, refs: dict) -> dict:
         props = {k: {"type": "string", "description": v, **({"format": "binary"} if k == "file" else {})}
                  for k, v in e.multipart.items()}
         op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
-            "type": "object", "properties": props, "required": ["file"]}}}}
+            "type": "object", "properties": props, "required": ["file"], "additionalProperties": False}}}}
     return op
 
 
@@ -47,15 +53,25 @@ def _security(role: Role) -> dict:
         return {"security": [], "x-role": role.value}
     return {"security": KEYED, "x-role": role.value, "description": f"Needs a key with role {role.value} or above."}
 
+def _link_job_ids(endpoints: list[Endpoint], paths: dict) -> None:
+    """Links from the answers that carry a job record to every operation on that job (for clients and fuzzers)."""
+    on_job = [e for e in endpoints if "{job_id}" in e.path]
+    links = {_operation_id(e): {"operationId": _operation_id(e), "parameters": {"job_id": "$response.body#/id"}}
+             for e in on_job}
+    for e in endpoints:
+        if e.response is JobRecord and e.method == "POST":
+            paths[e.path][e.method.lower()]["responses"][str(e.status)]["links"] = links
+
 
 def _operation_id(e: Endpoint) -> str:
     return f"{e.method.lower()}_{e.path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}"
 
 
 def _parameters(e: Endpoint) -> list[dict]:
-    params = [{"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+    params = [{"name": p, "in": "path", "required": True, "schema": PATH_SCHEMAS.get(p, {"type": "string"})}
               for p in _path_params(e.path)]
-    params += [{"name": n, "in": "query", "required": False, "schema": {"type": t}} for n, t in e.query.items()]
+    params += [{"name": n, "in": "query", "required": False, "schema": t if isinstance(t, dict) else {"type": t}}
+               for n, t in e.query.items()]
     return params
 
 
@@ -67,7 +83,8 @@ def _responses(e: Endpoint, refs: dict) -> dict:
     if e.response is not None:
         ok = {"description": "OK", "content": {"application/json": {"schema": _ref(e.response, refs)}}}
     elif e.media_type:
-        ok = {"description": "OK", "content": {e.media_type: {"schema": {"type": "string"}}}}
+        types = (e.media_type,) if isinstance(e.media_type, str) else e.media_type
+        ok = {"description": "OK", "content": {t: {"schema": {"type": "string"}} for t in types}}
     else:
         ok = {"description": "OK"}
     out = {str(e.status): ok}

@@ -7,9 +7,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
+from .. import metrics
+from ..metrics import WORKER_ALIVE_S
 from .state import services
 
-WORKER_ALIVE_S = 10
 DASHBOARD_HTML = (Path(__file__).parent / "dashboard.html").read_text()
 
 
@@ -21,14 +22,20 @@ async def readyz(request: Request) -> Response:
     try:
         workers = await run_in_threadpool(live_workers, services(request))
     except Exception as exc:
-        return JSONResponse({"status": "unavailable", "redis": f"not answering: {type(exc).__name__}"},
-                            status_code=503)
+        reason = f"not answering: {type(exc).__name__}"
+        return JSONResponse({"status": "unavailable", "redis": reason,
+                             "error": {"type": "Unavailable", "message": f"Redis is {reason}"}}, status_code=503)
     return JSONResponse({"status": "ok", "redis": "ok", "workers": workers})
 
 
 def live_workers(svc) -> int:
     svc.redis.ping()
     return svc.redis.zcount(svc.keys.worker_heartbeats(), time.time() - WORKER_ALIVE_S, "+inf")
+
+
+async def prometheus(request: Request) -> Response:
+    body = await run_in_threadpool(metrics.exposition, services(request))
+    return Response(body, media_type=metrics.CONTENT_TYPE)
 
 
 async def openapi(request: Request) -> Response:

@@ -27,12 +27,22 @@ class Endpoint:
     multipart: dict[str, str] | None = None  # form field -> description, for uploads
     response: type[BaseModel] | None = None
     status: int = 200
-    query: dict[str, str] = field(default_factory=dict)  # name -> JSON schema type
-    media_type: str | None = None  # a non-JSON success body (files, text)
+    query: dict[str, str | dict] = field(default_factory=dict)  # name -> JSON schema type, or a whole schema
+    media_type: str | tuple[str, ...] | None = None  # a non-JSON success body (files, text)
     errors: tuple[int, ...] = (404, 422)
 
 
 def starlette_routes(endpoints: list[Endpoint]) -> list[Route]:
-    """One Route per (path, method) so that a wrong method answers 405; each checks its role, then caps its body."""
-    return [Route(e.path, guarded(e.role, capped(e.handler, "upload" if e.multipart else "json")),
-                  methods=[e.method], name=f"{e.method} {e.path}") for e in endpoints]
+    """One Route per path, dispatching on the method (a wrong method answers 405 listing every allowed one);
+    each method's handler checks its role, then caps its body."""
+    by_path: dict[str, dict[str, Handler]] = {}
+    for e in endpoints:
+        by_path.setdefault(e.path, {})[e.method] = guarded(e.role, capped(e.handler, "upload" if e.multipart else "json"))
+    return [Route(path, _by_method(handlers), methods=list(handlers), name=path) for path, handlers in by_path.items()]
+
+
+def _by_method(handlers: dict[str, Handler]) -> Handler:
+    async def endpoint(request: Request) -> Response:
+        return await handlers.get(request.method, handlers.get("GET"))(request)  # HEAD is answered as GET
+
+    return endpoint

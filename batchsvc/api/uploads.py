@@ -7,9 +7,11 @@ from starlette.responses import JSONResponse, Response
 from ..errors import InvalidRequest
 from ..uploads import format_hint, save_upload
 from .auth import principal
+from .body import check_form_fields
 from .state import services
 
 BLOCK_BYTES = 1 << 20
+UPLOAD_FIELDS = ("file",)
 
 
 async def create(request: Request) -> Response:
@@ -17,6 +19,7 @@ async def create(request: Request) -> Response:
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         async with request.form(max_files=1, max_fields=5) as form:
+            check_form_fields(form, UPLOAD_FIELDS)
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise InvalidRequest("send the data file as the multipart field 'file'", field="file")

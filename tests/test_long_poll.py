@@ -1,0 +1,52 @@
+"""GET /v1/jobs/{id}?wait=S answers the moment the job finishes (Redis pub/sub), not when S runs out."""
+
+import threading
+import time
+
+from batchsvc.services import get_services
+from harness import run_job, submit, wait_for
+from inputs import credit_parquet, long_job
+
+HOLD_S = 30
+PROMPT_S = 1.0
+
+
+def test_a_held_request_returns_as_soon_as_the_job_is_canceled(client, credit_model, inputs_dir):
+    # Given a running multi-chunk job and a request holding ?wait=30 on it
+    job = submit(client, long_job(credit_model, credit_parquet(inputs_dir)))
+    wait_for(lambda: client.get(f"/v1/jobs/{job['id']}").json()["status"] == "running", 30, 0.01, "running")
+    answer = {}
+    holder = threading.Thread(target=lambda: answer.update(
+        response=client.get(f"/v1/jobs/{job['id']}", params={"wait": HOLD_S}), at=time.monotonic()))
+    holder.start()
+    svc = get_services()
+    channel = svc.keys.job_done_channel(job["id"])
+    wait_for(lambda: svc.redis.pubsub_numsub(channel)[0][1] >= 1, 10, 0.005, "the API to subscribe")
+    # When the job is canceled
+    canceled_at = time.monotonic()
+    assert client.post(f"/v1/jobs/{job['id']}/cancel").status_code == 200
+    holder.join(HOLD_S + 10)
+    # Then the held request answered with the canceled record within a moment, not after 30 s
+    assert answer["response"].json()["status"] == "canceled"
+    assert answer["at"] - canceled_at < PROMPT_S
+
+
+def test_a_finished_job_is_answered_at_once_whatever_the_wait(client, credit_model):
+    # Given a completed job
+    from batchsvc.sample import FIELDS, WATSON_ROW
+
+    job = run_job(client, {"model": credit_model, "input": {"fields": FIELDS, "values": [WATSON_ROW]}})
+    # When it is read with the longest wait
+    started = time.monotonic()
+    response = client.get(f"/v1/jobs/{job['id']}", params={"wait": 60})
+    # Then the record comes back at once
+    assert response.json()["status"] == "completed"
+    assert time.monotonic() - started < PROMPT_S
+
+
+def test_a_wait_over_the_limit_is_a_422_naming_the_parameter(client, credit_model):
+    # When a client asks to wait longer than 60 s
+    response = client.get("/v1/jobs/anything", params={"wait": 61})
+    # Then the API says which parameter and what range
+    assert response.status_code == 422
+    assert response.json()["error"]["field"] == "wait"
