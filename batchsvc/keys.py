@@ -17,9 +17,6 @@ class Keys:
         """Ledger: chunk index -> JSON of the finished chunk."""
         return f"{self.prefix}:job:{job_id}:chunks"
 
-    def job_finalize_lock(self, job_id: str) -> str:
-        return f"{self.prefix}:job:{job_id}:finalizing"
-
     def job_done_channel(self, job_id: str) -> str:
         return f"{self.prefix}:job-done:{job_id}"
 

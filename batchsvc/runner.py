@@ -72,9 +72,9 @@ def run_chunk(svc: Services, job_id: str, index: int, cache: ModelCache, on_last
         try:
             entry = _score_chunk(svc, job, job["chunks"][index], cache)
         except Exception:
-            if not _discard_if_stopped(svc, job_id, index):
+            if not (svc.store.chunk_done(job_id, index) or _discard_if_stopped(svc, job_id, index)):
                 raise
-            return
+            return  # a duplicate of a chunk already in the ledger, or a job that stopped: nothing to add
         if _discard_if_stopped(svc, job_id, index):
             return
         entry.update(seconds=round(time.perf_counter() - started, 4), worker=WORKER)
@@ -90,10 +90,16 @@ def run_chunk(svc: Services, job_id: str, index: int, cache: ModelCache, on_last
 
 
 def _discard_if_stopped(svc: Services, job_id: str, index: int) -> bool:
-    """A chunk of a job canceled or failed meanwhile leaves nothing behind (its files may be gone already)."""
-    if svc.store.status(job_id) == JobStatus.RUNNING:
+    """A chunk of a job that is no longer running adds nothing: a failed or canceled job loses all its
+    partial output, a completed one (this was a redelivered duplicate) only this chunk's stray part."""
+    status = svc.store.status(job_id)
+    if status == JobStatus.RUNNING:
         return False
-    remove_tree(svc.data.job_dir(job_id))
+    if status == JobStatus.COMPLETED:
+        svc.data.part_file(job_id, index).unlink(missing_ok=True)
+        svc.data.bad_rows_part(job_id, index).unlink(missing_ok=True)
+    else:
+        remove_tree(svc.data.job_dir(job_id))
     svc.store.add_event(job_id, "chunk_discarded", index=index, worker=WORKER)
     return True
 
@@ -166,25 +172,33 @@ def _check_bad_row_budget(svc: Services, job: dict) -> None:
 
 
 def finalize(svc: Services, job_id: str) -> None:
-    """Assemble the parts in input order into the result file, then mark the job completed (once)."""
+    """Assemble the parts in input order into the result file, then mark the job completed.
+
+    Normally one finalizer runs (the ledger tells exactly one chunk it was the last); a redelivered
+    message may start another, which writes the same bytes under the same name, and only one
+    completes the job. Parts are removed only after the job is completed.
+    """
     job = svc.store.get(job_id)
-    if job["status"] != JobStatus.RUNNING.value or not svc.store.acquire_finalizer(job_id, svc.settings.job_time_limit_s):
+    if job["status"] != JobStatus.RUNNING.value:
         return
+    svc.store.add_event(job_id, "finalize_started", worker=WORKER)
+    _check_bad_row_budget(svc, job)
     started = time.perf_counter()
     fmt = job["spec"]["output"]["format"]
-    parts = [svc.data.part_file(job_id, c["index"]) for c in job["chunks"]]
     dest = svc.data.result_file(job_id, fmt)
     with atomic_path(dest) as tmp:
-        rows = output.assemble(parts, fmt, tmp)
-    bad_rows = _assemble_bad_rows(svc, job)
-    result = {"rows": rows, "bad_rows": bad_rows, "format": fmt, "url": f"/v1/jobs/{job_id}/results"}
+        rows = output.assemble([svc.data.part_file(job_id, c["index"]) for c in job["chunks"]], fmt, tmp)
+    result = {"rows": rows, "bad_rows": _assemble_bad_rows(svc, job), "format": fmt,
+              "url": f"/v1/jobs/{job_id}/results"}
     if job["spec"]["input"]["kind"] != "file":
         result["predictions"] = output.watson_predictions(dest, fmt, svc.settings.max_inline_result_rows)
-    if bad_rows:
+    if result["bad_rows"]:
         result["errors_url"] = f"/v1/jobs/{job_id}/results?errors=true"
-    remove_tree(svc.data.parts_dir(job_id))
-    svc.store.add_event(job_id, "finalized", seconds=round(time.perf_counter() - started, 4), worker=WORKER)
-    svc.store.transition(job_id, JobStatus.COMPLETED, RUNNING, result=result)
+    timing = {"finalize_seconds": round(time.perf_counter() - started, 4), "worker": WORKER}
+    if svc.store.transition(job_id, JobStatus.COMPLETED, RUNNING, result=result, event=timing):
+        remove_tree(svc.data.parts_dir(job_id))
+    elif svc.store.status(job_id) != JobStatus.COMPLETED:  # canceled or failed meanwhile
+        remove_tree(svc.data.job_dir(job_id))
 
 
 def _assemble_bad_rows(svc: Services, job: dict) -> int:

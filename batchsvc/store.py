@@ -93,8 +93,9 @@ class JobStore:
         value = self.r.hget(self.keys.job(job_id), "status")
         return JobStatus(value) if value else None
 
-    def transition(self, job_id: str, to: JobStatus, allowed: set[JobStatus], **fields) -> bool:
-        """Move a job to `to` if its status is one of `allowed`; False if it was not."""
+    def transition(self, job_id: str, to: JobStatus, allowed: set[JobStatus], event: dict | None = None,
+                   **fields) -> bool:
+        """Move a job to `to` if its status is one of `allowed`; False if it was not. `event` adds to its log entry."""
         if to in FINISHED:
             fields.setdefault("finished_at", iso())
         keys = [self.keys.job(job_id), *(self.keys.jobs_by_status(s.value) for s in JobStatus),
@@ -102,7 +103,7 @@ class JobStore:
         args = [",".join(s.value for s in allowed), to.value, *_flatten(_encode(fields))]
         changed = self._transition(keys=keys, args=args) == 1
         if changed:
-            self.add_event(job_id, to.value, **({"error": fields["error"]} if "error" in fields else {}))
+            self.add_event(job_id, to.value, **({"error": fields["error"]} if "error" in fields else {}), **(event or {}))
         return changed
 
     def update(self, job_id: str, **fields) -> None:
@@ -137,9 +138,6 @@ class JobStore:
         raw = self.r.hgetall(self.keys.job_chunks(job_id))
         return {int(k): json.loads(v) for k, v in raw.items()}
 
-    def acquire_finalizer(self, job_id: str, ttl_s: int) -> bool:
-        return bool(self.r.set(self.keys.job_finalize_lock(job_id), "1", nx=True, ex=ttl_s))
-
     def list(self, *, status=None, model=None, schedule_id=None, owner=None, limit=50,
              cursor=None) -> tuple[list[dict], str | None]:
         """Newest first; owner keeps only the jobs that key name created. The cursor is the last job's score."""
@@ -171,8 +169,7 @@ class JobStore:
     def delete(self, job_id: str) -> None:
         job = self.get(job_id)
         with self.r.pipeline() as p:
-            p.delete(self.keys.job(job_id), self.keys.job_events(job_id), self.keys.job_chunks(job_id),
-                     self.keys.job_finalize_lock(job_id))
+            p.delete(self.keys.job(job_id), self.keys.job_events(job_id), self.keys.job_chunks(job_id))
             p.zrem(self.keys.jobs_index(), job_id)
             p.zrem(self.keys.jobs_by_status(job["status"]), job_id)
             p.zrem(self.keys.jobs_by_model(job["model"]["name"]), job_id)

@@ -4,7 +4,7 @@ import hashlib
 import json
 from typing import Callable
 
-from .errors import Conflict, InvalidRequest
+from .errors import Conflict, InvalidRequest, JobNotFound
 from .limits import check_inline_size
 from .schemas import AssetInput, JobRequest, JobTemplate, RecordsInput, TableInput, UploadInput
 from .scoring.prepare import require_columns
@@ -15,6 +15,7 @@ from .store import new_job_id
 from .uploads import get_upload
 
 IDEMPOTENCY_TTL_S = 24 * 3600
+CLAIM_ATTEMPTS = 3
 
 
 def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], None], *,
@@ -25,17 +26,29 @@ def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], None
                                "version": meta["version"]}, "model_ref": request.model, "spec": spec,
                                "schedule_id": schedule_id, "created_by": created_by})
     job_id = record["id"]
-    if request.idempotency_key:  # claimed after the record exists, so a claimed key always names a job
-        try:
-            first = _claim_key(svc, request, job_id, created_by)
-        except Conflict:
-            svc.store.delete(job_id)
-            raise
-        if first:
-            svc.store.delete(job_id)  # never enqueued: the first job stands
-            return svc.store.get(first), False
-    enqueue(job_id)
+    try:  # the key is claimed after the record exists, so a claimed key always names a job
+        first = _claim_key(svc, request, job_id, created_by) if request.idempotency_key else None
+        if first is None:
+            enqueue(job_id)
+    except Exception:
+        _withdraw(svc, job_id, request, created_by)  # never enqueued: no orphan stays queued
+        raise
+    if first is not None:
+        svc.store.delete(job_id)
+        return first, False
     return record, True
+
+
+def _withdraw(svc: Services, job_id: str, request: JobRequest, owner: str | None) -> None:
+    """Remove a job that was stored but not enqueued, and its key if it holds it; best effort (Redis may be down)."""
+    try:
+        svc.store.delete(job_id)
+        if request.idempotency_key:
+            key = svc.keys.idempotency(request.idempotency_key, owner)
+            if (svc.redis.get(key) or "").startswith(job_id):
+                svc.redis.delete(key)
+    except Exception:
+        pass
 
 
 def check_request(svc: Services, request: JobTemplate, *, must_exist: bool = True) -> tuple[dict, dict]:
@@ -47,18 +60,26 @@ def check_request(svc: Services, request: JobTemplate, *, must_exist: bool = Tru
     return meta, spec
 
 
-def _claim_key(svc: Services, request: JobRequest, job_id: str, owner: str | None) -> str | None:
-    """Bind the key to this body and job; for a repeat, the first job's id (409 if the body differs)."""
+def _claim_key(svc: Services, request: JobRequest, job_id: str, owner: str | None) -> dict | None:
+    """Bind the key to this body and job; for a repeat, the first job (409 if the body differs)."""
     body = request.model_dump(mode="json", exclude={"idempotency_key"})
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-    key = svc.keys.idempotency(request.idempotency_key, owner)
-    if svc.redis.set(key, f"{job_id} {digest}", nx=True, ex=IDEMPOTENCY_TTL_S):
-        return None
-    first_id, _, first_digest = (svc.redis.get(key) or "").partition(" ")
-    if first_digest != digest:
-        raise Conflict("idempotency key was already used with a different request body; use a new key",
-                       field="idempotency_key")
-    return first_id
+    key, value = svc.keys.idempotency(request.idempotency_key, owner), f"{job_id} {digest}"
+    for _ in range(CLAIM_ATTEMPTS):
+        if svc.redis.set(key, value, nx=True, ex=IDEMPOTENCY_TTL_S):
+            return None
+        first_id, _, first_digest = (svc.redis.get(key) or "").partition(" ")
+        if not first_id:
+            continue  # expired between the two calls: claim again
+        if first_digest != digest:
+            raise Conflict("idempotency key was already used with a different request body; use a new key",
+                           field="idempotency_key")
+        try:
+            return svc.store.get(first_id)
+        except JobNotFound:  # the first job was deleted since: this one takes the key
+            svc.redis.delete(key)
+    svc.redis.set(key, value, ex=IDEMPOTENCY_TTL_S)
+    return None
 
 
 def _output(request: JobTemplate) -> dict:

@@ -199,3 +199,21 @@ def test_keys_at_rest_are_only_hashes(secure, redis_server):
     for key in secure.keys.values():
         secret = key.split("_", 2)[2].encode()
         assert key.encode() not in files() and secret not in files() and secret not in dumped
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": "https://evil.example"},                       # a cross-site form post from a web page
+    {"Host": "evil.example:8000"},                            # DNS rebinding: the page's own name, our address
+])
+def test_without_keys_browser_style_attacks_are_refused(client, headers):
+    # Given the session API, which has no keys (auth off, everyone is admin)
+    # When a request carries another site's Origin, or a Host that is not a loopback name
+    response = client.post("/v1/models/pwn/versions", files={"file": ("m.joblib", b"x")}, headers=headers)
+    # Then it is refused before the body is read
+    assert response.status_code == 403
+    assert "no keys" in response.json()["error"]["message"]
+
+
+def test_without_keys_same_origin_requests_still_work(client, api_url):
+    response = client.get("/v1/models", headers={"Origin": api_url})
+    assert response.status_code == 200

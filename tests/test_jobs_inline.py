@@ -60,3 +60,12 @@ def test_idempotency_key_returns_the_first_job_and_refuses_another_body(client, 
     other = client.post("/v1/jobs", json={**body, "name": "changed"})
     assert other.status_code == 409 and other.json()["error"]["field"] == "idempotency_key"
     assert len(client.get("/v1/jobs", params={"model": credit_model, "limit": 500}).json()["jobs"]) == total
+
+
+def test_idempotency_key_of_a_deleted_job_makes_a_new_job(client, credit_model):
+    body = {"model": credit_model, "input": {"fields": FIELDS, "values": [WATSON_ROW]},
+            "idempotency_key": f"k-{uuid.uuid4().hex}"}
+    first = run_job(client, body)
+    assert client.delete(f"/v1/jobs/{first['id']}").status_code == 204
+    again = client.post("/v1/jobs", json=body)
+    assert again.status_code == 202 and again.json()["id"] != first["id"]

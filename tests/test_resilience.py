@@ -91,3 +91,26 @@ def test_deleting_a_finished_job_removes_record_and_files(client, credit_model):
     assert job_dir.exists()
     assert client.delete(f"/v1/jobs/{job['id']}").status_code == 204
     assert client.get(f"/v1/jobs/{job['id']}").status_code == 404 and not job_dir.exists()
+
+
+def test_a_job_whose_message_cannot_be_sent_leaves_no_orphan(redis_server, env, credit_model, client):
+    # Given a valid request whose enqueue fails (as when Redis drops between the two writes)
+    from batchsvc.schemas import JobRequest
+    from batchsvc.submit import submit_job
+    svc = get_services()
+    request = JobRequest.model_validate({"model": credit_model, "input": {"fields": FIELDS, "values": [WATSON_ROW]},
+                                         "idempotency_key": f"orphan-{uuid.uuid4().hex}"})
+    before = svc.redis.zcard(svc.keys.jobs_index())
+
+    def broken_enqueue(job_id: str) -> None:
+        raise ConnectionError("broker went away")
+    # When it is submitted
+    try:
+        submit_job(svc, request, broken_enqueue)
+    except ConnectionError:
+        pass
+    # Then neither the job nor its idempotency key stays behind, so a retry makes a real job
+    assert svc.redis.zcard(svc.keys.jobs_index()) == before
+    job, created = submit_job(svc, request, lambda job_id: None)
+    assert created and svc.store.get(job["id"])["status"] == "queued"
+    svc.store.delete(job["id"])

@@ -1,5 +1,7 @@
 """The request check: which key sent a request, and whether its role may use the route."""
 
+from urllib.parse import urlsplit
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
@@ -10,6 +12,7 @@ from .state import services
 
 MISSING = ("this API needs a key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>' "
            "(an admin makes one with `batchsvc keys create`)")
+LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
 UNKNOWN = "the API key is unknown or revoked; check BATCHSVC_API_KEY or ask an admin for a new key"
 
 
@@ -21,6 +24,8 @@ def guarded(role: Role, handler):
     async def check(request: Request):
         principal = await run_in_threadpool(identify, services(request), presented_key(request),
                                             request.app.state.require_keys)
+        if principal is ANONYMOUS:
+            refuse_browser_attacks(request, services(request).settings.allow_no_keys)
         if not principal.role.allows(role):
             raise Forbidden(f"key {principal.name!r} has role {principal.role.value}; "
                             f"{request.method} {request.url.path} needs {role.value} or above")
@@ -29,6 +34,22 @@ def guarded(role: Role, handler):
 
     check.__name__ = check.__qualname__ = getattr(handler, "__name__", "handler")
     return check
+
+
+def refuse_browser_attacks(request: Request, any_host: bool) -> None:
+    """With auth off, only same-origin requests to a loopback name: a web page the user visits can neither
+    post a model (a pickle) cross-site nor reach the API through DNS rebinding."""
+    host = request.headers.get("host", "")
+    origin = request.headers.get("origin")
+    if origin and urlsplit(origin).netloc != host:
+        raise Forbidden(f"cross-site request from {origin} refused: this API has no keys (auth is off)")
+    if not any_host and _hostname(host) not in LOOPBACK_NAMES:
+        raise Forbidden(f"Host {host!r} is not a loopback name and this API has no keys; create a key "
+                        "(batchsvc keys create) or set BATCHSVC_ALLOW_NO_KEYS behind a trusted proxy")
+
+
+def _hostname(host: str) -> str:
+    return urlsplit(f"//{host}").hostname or ""
 
 
 def presented_key(request: Request) -> str | None:
