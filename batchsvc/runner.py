@@ -54,8 +54,16 @@ def plan_job(svc: Services, job_id: str, send_chunk: Callable[[str, int], None],
 
 
 def _plan(svc: Services, job: dict) -> sources.Plan:
+    """The job's chunks; a chunk size that would make more than BATCHSVC_MAX_CHUNKS chunks is raised to fit."""
     spec = job["spec"]
     chunk_rows = spec.get("chunk_size") or svc.settings.chunk_rows
+    plan = _plan_with(spec, chunk_rows)
+    if len(plan.chunks) > svc.settings.max_chunks:
+        plan = _plan_with(spec, chunk_rows * -(-len(plan.chunks) // svc.settings.max_chunks))
+    return plan
+
+
+def _plan_with(spec: dict, chunk_rows: int) -> sources.Plan:
     if spec["input"]["kind"] == "file":
         return sources.plan_file(_file(spec), chunk_rows, explicit=bool(spec.get("chunk_size")))
     return sources.plan_rows(len(_inline_frame(spec["input"])), chunk_rows)

@@ -169,3 +169,19 @@ def test_data_error_in_one_chunk_stops_the_others(client, slow_model, inputs_dir
     wait_for(settled, 30, 0.05, "in-flight chunks to end")
     assert len(of("chunk_started", events(client, job["id"]))) < 10
     assert not get_services().data.job_dir(job["id"]).exists()
+
+
+def test_a_tiny_chunk_size_is_raised_to_keep_the_chunk_count_bounded(numbers):
+    # Given a job asking for one row per chunk over 1,000 rows, with the chunk count capped at 10
+    from batchsvc.runner import _plan
+    svc = get_services()
+    job = {"spec": {"input": {"kind": "file", "path": str(numbers[0]), "format": "parquet"}, "chunk_size": 1}}
+    svc.settings.max_chunks, saved = 10, svc.settings.max_chunks
+    try:
+        plan = _plan(svc, job)
+    finally:
+        svc.settings.max_chunks = saved
+    # Then the chunks are at most 10, and still cover every row once, in order
+    assert len(plan.chunks) <= 10
+    ranges = [c["rows"] for c in plan.chunks]
+    assert ranges[0][0] == 0 and ranges[-1][1] == ROWS and all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))

@@ -115,3 +115,16 @@ def test_events_list_state_changes_and_chunk_timings(client, credit_model, files
     assert sorted(e["index"] for e in chunks) == [0, 1, 2]
     assert all(e["seconds"] >= 0 and e["rows"] == 400 for e in chunks)
     json.dumps(events)
+
+
+def test_passthrough_column_read_as_numbers_in_one_chunk_and_text_in_another(client, credit_model, inputs_dir):
+    # Given a CSV whose CustomerID is numeric in its first rows and text further down
+    frame = make_credit_risk(600, seed=4)
+    frame["CustomerID"] = [str(i) if i < 300 else f"C-{i}" for i in range(600)]
+    frame.to_csv(inputs_dir / "mixed-ids.csv", index=False)
+    # When it is scored in chunks that each guess their own column types
+    job = run_job(client, {"model": credit_model, "input": {"path": str(inputs_dir / "mixed-ids.csv")},
+                           "chunk_size": 100, "output": {"passthrough": ["CustomerID"]}})
+    # Then the job completes and the column comes back as text, row for row
+    assert job["status"] == "completed", job["error"]
+    assert read_results(client, job["id"], "parquet")["CustomerID"].tolist() == frame["CustomerID"].tolist()

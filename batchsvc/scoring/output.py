@@ -56,8 +56,20 @@ def assemble(parts: list[Path], fmt: str, dest: Path) -> int:
 
 
 def _unified_schema(parts: list[Path]) -> pa.Schema:
+    """One schema for all parts; a column read as numbers in one chunk and text in another becomes text."""
     schemas = [s for s in (pq.read_schema(p) for p in parts) if len(s)]
-    return pa.unify_schemas(schemas, promote_options="permissive") if schemas else pa.schema([])
+    if not schemas:
+        return pa.schema([])
+    try:
+        return pa.unify_schemas(schemas, promote_options="permissive")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        fields = {}
+        for schema in schemas:
+            for f in schema:
+                kept = fields.setdefault(f.name, f)
+                if kept.type != f.type and not pa.types.is_null(f.type):
+                    fields[f.name] = f if pa.types.is_null(kept.type) else pa.field(f.name, pa.string())
+        return pa.schema([fields[n] for n in schemas[0].names])
 
 
 def _batches(parts: Iterable[Path], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
