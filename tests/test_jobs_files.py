@@ -128,3 +128,16 @@ def test_passthrough_column_read_as_numbers_in_one_chunk_and_text_in_another(cli
     # Then the job completes and the column comes back as text, row for row
     assert job["status"] == "completed", job["error"]
     assert read_results(client, job["id"], "parquet")["CustomerID"].tolist() == frame["CustomerID"].tolist()
+
+
+def test_quoted_fields_spanning_lines_are_never_cut_between_chunks(client, credit_model, inputs_dir):
+    # Given a CSV whose passthrough column holds quoted text with newlines, scored in small chunks
+    frame = make_credit_risk(300, seed=8)
+    frame["Note"] = [f"note {i}\nsecond line" if i % 7 == 3 else f"note {i}" for i in range(300)]
+    frame.to_csv(inputs_dir / "notes.csv", index=False)
+    job = run_job(client, {"model": credit_model, "input": {"path": str(inputs_dir / "notes.csv")},
+                           "chunk_size": 20, "output": {"passthrough": ["CustomerID", "Note"]}})
+    # Then every row comes back whole, in order
+    assert job["status"] == "completed", job["error"]
+    result = read_results(client, job["id"], "parquet")
+    assert result["Note"].tolist() == frame["Note"].tolist()

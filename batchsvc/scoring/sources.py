@@ -99,22 +99,33 @@ def _plan_csv(path: Path, chunk_rows: int) -> Plan:
         target = max(1, int(len(sample) / max(1, sample.count(b"\n")) * chunk_rows))
         chunks, start, line, rows_total = [], body_start, 2, 0
         while start < size:
-            f.seek(min(start + target, size))
-            f.readline()
-            stop = min(f.tell(), size)
-            rows = _count_lines(f, start, stop)
+            stop, lines = _cut(f, start, min(start + target, size), size)
             chunks.append({"index": len(chunks), "bytes": [start, stop], "first_line": line})
-            start, line, rows_total = stop, line + rows, rows_total + rows
+            start, line, rows_total = stop, line + lines, rows_total + lines
     return Plan(chunks, rows_total)
 
 
-def _count_lines(f, start: int, stop: int) -> int:
+def _cut(f, start: int, near: int, size: int) -> tuple[int, int]:
+    """The first line end at or after `near` that is not inside a quoted field; (stop, lines in [start, stop))."""
+    stop, lines, quotes = start, 0, 0
+    while stop < size and (stop < near or quotes % 2):  # an odd count of quotes: still inside a field
+        f.seek(max(stop, near) if not quotes % 2 else stop)
+        f.readline()
+        end = min(f.tell(), size)
+        more_lines, more_quotes = _count(f, stop, end)
+        stop, lines, quotes = end, lines + more_lines, quotes + more_quotes
+    return stop, lines
+
+
+def _count(f, start: int, stop: int) -> tuple[int, int]:
+    """Lines (a last line without its newline counts) and double quotes in the bytes [start, stop)."""
     f.seek(start)
-    count, left, last = 0, stop - start, b""
+    lines, quotes, left, last = 0, 0, stop - start, b""
     while left > 0:
         block = f.read(min(READ_BLOCK_BYTES, left))
-        count, left, last = count + block.count(b"\n"), left - len(block), block[-1:] or last
-    return count + (1 if last not in (b"\n", b"") else 0)
+        lines, quotes = lines + block.count(b"\n"), quotes + block.count(b'"')
+        left, last = left - len(block), block[-1:] or last
+    return lines + (1 if last not in (b"\n", b"") else 0), quotes
 
 
 def read_file_chunk(source: FileSource, chunk: dict, columns: list[str] | None, batch_rows: int) -> Iterator[Batch]:
