@@ -29,8 +29,9 @@ def infer_format(path: str) -> str | None:
     return None
 
 
-def resolve_input(path: str, roots: list[Path], must_exist: bool = True) -> Path:
-    """The real path of a job input, refused unless it lies inside one of the roots (and, if must_exist, is a file)."""
+def resolve_input(path: str, roots: list[Path], must_exist: bool = True, managed: tuple[Path, ...] = ()) -> Path:
+    """The real path of a job input, refused unless it lies inside one of the roots and outside the server's
+    own folders (uploads and results are reached by id, with their owner checked; models are code)."""
     if "\x00" in path:
         raise PathNotAllowed("input.path contains a NUL byte", field="input.path")
     real = Path(path).resolve()
@@ -40,6 +41,9 @@ def resolve_input(path: str, roots: list[Path], must_exist: bool = True) -> Path
             f"input.path {path!r} is outside the data roots ({allowed}); set BATCHSVC_DATA_ROOTS to allow it",
             field="input.path",
         )
+    if any(real.is_relative_to(folder) for folder in managed):
+        raise PathNotAllowed(f"input.path {path!r} is inside the server's own files; use input.upload for "
+                             "uploaded data", field="input.path")
     if must_exist and not real.is_file():
         raise PathNotAllowed(f"input.path {path!r}: no such file", field="input.path")
     return real
@@ -74,6 +78,10 @@ class DataDir:
 
     def __init__(self, root: Path):
         self.root = Path(root).resolve()
+
+    def managed(self) -> tuple[Path, ...]:
+        """The folders only the server names files in: never a job input by path."""
+        return tuple(self.root / folder for folder in ("models", "uploads", "results", "redis"))
 
     def model_file(self, name: str, version: int) -> Path:
         return self.root / "models" / _part(name) / str(int(version)) / "model.joblib"

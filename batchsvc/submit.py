@@ -90,7 +90,8 @@ def _output(request: JobTemplate) -> dict:
 def _check_input(svc: Services, request: JobTemplate, meta: dict, must_exist: bool = True) -> dict:
     source = request.input
     if isinstance(source, AssetInput):
-        path = resolve_input(source.path, svc.settings.roots, must_exist=must_exist)
+        path = resolve_input(source.path, svc.settings.roots, must_exist=must_exist,
+                             managed=svc.data.managed())
         fmt = source.format or infer_format(path.name)
         if fmt is None:
             raise InvalidRequest(f"cannot tell the format of {source.path!r}; set input.format to csv or parquet",

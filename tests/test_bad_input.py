@@ -179,3 +179,15 @@ def test_lines_stay_exact_after_blank_and_malformed_lines(client, credit_model, 
     assert job["status"] == "completed" and job["result"]["rows"] == 29
     errors = client.get(job["result"]["errors_url"]).text.splitlines()
     assert ['"line": 10' in errors[0], '"line": 27' in errors[1]] == [True, True]
+
+
+def test_the_server_own_files_are_not_inputs_by_path(client, credit_model):
+    # Given a finished job whose results lie under the data dir, which is one of the data roots
+    job = run_job(client, {"model": credit_model, "input": {"fields": FIELDS, "values": [WATSON_ROW]}})
+    from batchsvc.services import get_services
+    result = get_services().data.result_file(job["id"], job["result"]["format"])
+    assert result.exists()
+    # When another job names that file by path, Then it is refused: results and uploads go by id and owner
+    error = error_of(client.post("/v1/jobs", json={"model": credit_model, "input": {"path": str(result),
+                                                                                    "format": "csv"}}), 422)
+    assert "server's own files" in error["message"]
