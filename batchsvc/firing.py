@@ -38,7 +38,11 @@ def fire(svc: Services, record: dict, due: Due, enqueue: Callable[[str], None], 
         log.info("schedule %s: fire time %s was already handled", record["id"], at)
         return None
     extra = {"coalesced": len(due.coalesced), "coalesced_from": iso(due.coalesced[0])} if due.coalesced else {}
-    job = submit(svc, record, due.fire, enqueue, **extra)
+    try:
+        job = submit(svc, record, due.fire, enqueue, **extra)
+    except Exception:  # Redis or the broker failed: free the fire time so a retry fires it (never twice: its key)
+        svc.schedules.release(record["id"], at, holder)
+        raise
     svc.schedules.note_claim(record["id"], at, job["id"] if job else "failed")
     return job
 
@@ -50,6 +54,8 @@ def submit(svc: Services, record: dict, fire_time: datetime, enqueue: Callable[[
     definition = record["definition"]
     try:
         request = job_templates.fill(definition["job"], definition["name"], fire_time, definition["timezone"])
+        if not event.get("manual"):  # one job per fire time, however often this fire is retried
+            request = request.model_copy(update={"idempotency_key": f"schedule:{schedule_id}:{at}"})
         job, _ = submit_job(svc, request, enqueue, schedule_id=schedule_id, created_by=f"schedule:{schedule_id}")
     except (BatchsvcError, ValidationError) as exc:
         error = _error(exc)

@@ -30,6 +30,12 @@ return 1
 """
 
 # KEYS: schedule, its events.  ARGV: event JSON, events kept.  (No events for a deleted schedule.)
+# KEYS: a fire-time claim.  ARGV: its holder.  Deletes it only if that holder still has it.
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
 _EVENT = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('RPUSH', KEYS[2], ARGV[1])
@@ -47,6 +53,7 @@ class ScheduleStore:
         self.r, self.keys = client, keys
         self._update = client.register_script(_UPDATE)
         self._event = client.register_script(_EVENT)
+        self._release = client.register_script(_RELEASE)
 
     def create(self, record: dict) -> dict:
         """Store a new schedule (revision 1), index it and announce it; a taken id is a conflict."""
@@ -116,6 +123,10 @@ class ScheduleStore:
     def claim(self, schedule_id: str, fire_time: str, holder: str, ttl_s: int) -> bool:
         """True for the first (and only the first) caller to handle this fire time of this schedule."""
         return bool(self.r.set(self.keys.schedule_fire(schedule_id, fire_time), holder, nx=True, ex=ttl_s))
+
+    def release(self, schedule_id: str, fire_time: str, holder: str) -> None:
+        """Free a fire time this holder claimed but could not fire (compare-and-delete)."""
+        self._release(keys=[self.keys.schedule_fire(schedule_id, fire_time)], args=[holder])
 
     def note_claim(self, schedule_id: str, fire_time: str, value: str) -> None:
         self.r.set(self.keys.schedule_fire(schedule_id, fire_time), value, xx=True, keepttl=True)

@@ -168,3 +168,20 @@ def test_a_schedule_records_who_created_it(client, credit_model):
     created = client.post("/v1/schedules", json=body)
     assert created.status_code == 201, created.text
     assert created.json()["created_by"] == "api"  # auth off: no key name, so the source
+
+
+def test_a_fire_that_fails_midway_is_freed_and_its_retry_makes_one_job(client, credit_model):
+    # Given a schedule and a fire whose first attempt fails after its claim (the broker is away)
+    body = {"name": "retry", "interval_s": 3600, "job": {"model": credit_model, "input": {"values": [WATSON_ROW]}}}
+    record = get_services().schedules.get(client.post("/v1/schedules", json=body).json()["id"])
+    due = Due(fire=datetime(2026, 11, 23, 8, tzinfo=timezone.utc), coalesced=[], missed_count=0, missed_first=None)
+    sent = []
+
+    def broken(job_id):
+        raise ConnectionError("broker away")
+    with pytest.raises(ConnectionError):
+        firing.fire(get_services(), record, due, broken, holder="a")
+    # When the fire is tried again, twice (say by two leaders in turn)
+    jobs = [firing.fire(get_services(), record, due, sent.append, holder=h) for h in ("b", "c")]
+    # Then exactly one job exists for that fire time
+    assert jobs[0] is not None and jobs[1] is None and sent == [jobs[0]["id"]]

@@ -66,11 +66,19 @@ async def unexpected(request: Request, exc: Exception) -> JSONResponse:
     return error_response(500, "InternalError", "unexpected server error; see the API log")
 
 
+async def redis_refused(request: Request, exc: redis.ResponseError) -> JSONResponse:
+    """Redis answering but refusing writes while it restarts or fails over (READONLY, MISCONF, LOADING) is 503."""
+    if isinstance(exc, redis.ReadOnlyError) or str(exc).startswith(("MISCONF", "LOADING", "READONLY")):
+        return await redis_down(request, exc)
+    return await unexpected(request, exc)
+
+
 HANDLERS = {
     e.BatchsvcError: batchsvc_error,
     ValidationError: validation_error,
     HTTPException: http_error,
     redis.ConnectionError: redis_down,
     redis.TimeoutError: redis_down,
+    redis.ResponseError: redis_refused,
     Exception: unexpected,
 }
