@@ -15,12 +15,11 @@ from typing import Callable
 import pandas as pd
 
 from . import metrics
-from .errors import BatchsvcError, DataError, ScoringError, SchemaError, TooManyBadRows
+from .errors import BatchsvcError, TooManyBadRows
 from .loader import ModelCache
 from .registry import model_info
 from .scoring import output, sources
-from .scoring.predict import predict
-from .scoring.prepare import describe_bad_row, prepare, require_columns
+from .scoring.score import score_batch
 from .services import Services
 from .status import ACTIVE, JobStatus
 from .clock import iso
@@ -35,6 +34,9 @@ def plan_job(svc: Services, job_id: str, send_chunk: Callable[[str, int], None],
     """Split the job into chunks and send them; a one-chunk job is scored right here."""
     job = svc.store.get(job_id)
     if JobStatus(job["status"]) not in ACTIVE:
+        return
+    if _is_small(svc, job):
+        run_small(svc, job, cache)
         return
     if job.get("chunks") is None:
         plan = _plan(svc, job)
@@ -51,6 +53,41 @@ def plan_job(svc: Services, job_id: str, send_chunk: Callable[[str, int], None],
         if not svc.store.chunk_done(job_id, chunk["index"]):
             send_chunk(job_id, chunk["index"])
     svc.store.update(job_id, dispatched=1)
+
+
+def _is_small(svc: Services, job: dict) -> bool:
+    """Inline input that fits one chunk: scored in memory, with no part file to write and read back."""
+    source, chunk_rows = job["spec"]["input"], job["spec"].get("chunk_size") or svc.settings.chunk_rows
+    return source["kind"] != "file" and len(source.get("values") or source.get("records") or []) <= chunk_rows
+
+
+def run_small(svc: Services, job: dict, cache: ModelCache) -> None:
+    """A one-chunk inline job in a few Redis round trips: the same states, ledger entry and result as a chunk."""
+    job_id, spec, started = job["id"], job["spec"], time.perf_counter()
+    frame = _inline_frame(spec["input"])
+    if not svc.store.transition(job_id, JobStatus.RUNNING, set(ACTIVE), started_at=iso(),
+                                chunks=[{"index": 0, "rows": [0, len(frame)]}], chunks_total=1,
+                                rows_total=len(frame), attempts=job["attempts"] + 1):
+        return
+    meta = svc.registry.version(job["model"]["name"], job["model"]["version"])
+    rows, bad = score_batch(cache.get(meta), model_info(meta), sources.Batch(sources.numbered(frame, 1)),
+                            spec["output"]["passthrough"], spec["max_bad_rows"], 0)
+    fmt = spec["output"]["format"]
+    with atomic_path(svc.data.result_file(job_id, fmt)) as tmp:
+        output.write_frame(rows, fmt, tmp)
+    if bad:
+        _write_bad_rows(svc.data.errors_file(job_id), bad)
+    entry = {"rows": len(rows), "bad_rows": len(bad), "seconds": round(time.perf_counter() - started, 4),
+             "worker": WORKER}
+    if svc.store.commit_chunk(job_id, 0, entry)[0]:
+        svc.store.add_event(job_id, "chunk", index=0, **entry)
+        metrics.record_chunk(svc, entry["rows"], entry["seconds"])
+    result = {"rows": len(rows), "bad_rows": len(bad), "format": fmt, "url": f"/v1/jobs/{job_id}/results",
+              "predictions": output.watson_shape(rows, svc.settings.max_inline_result_rows),
+              **({"errors_url": f"/v1/jobs/{job_id}/results?errors=true"} if bad else {})}
+    if not svc.store.transition(job_id, JobStatus.COMPLETED, RUNNING, result=result):
+        if svc.store.status(job_id) != JobStatus.COMPLETED:
+            remove_tree(svc.data.job_dir(job_id))
 
 
 def _plan(svc: Services, job: dict) -> sources.Plan:
@@ -122,11 +159,9 @@ def _score_chunk(svc: Services, job: dict, chunk: dict, cache: ModelCache) -> di
     with atomic_path(part) as tmp:
         writer = output.PartWriter(tmp)
         for batch in _batches(svc, spec, chunk, info, passthrough):
-            require_columns(batch.frame.columns, info, passthrough)
-            ready = prepare(batch.frame, info, batch.csv)
-            bad += _note_bad_rows(batch.bad + ready.bad, spec["max_bad_rows"], len(bad))
-            predictions = _predict(model, info, ready.frame, batch)
-            writer.write(output.output_frame(ready.frame, predictions, passthrough))
+            rows, batch_bad = score_batch(model, info, batch, passthrough, spec["max_bad_rows"], len(bad))
+            writer.write(rows)
+            bad += batch_bad
         writer.close()
     if bad:
         _write_bad_rows(svc.data.bad_rows_part(job["id"], chunk["index"]), bad)
@@ -141,30 +176,6 @@ def _batches(svc: Services, spec: dict, chunk: dict, info, passthrough):
         return
     start, stop = chunk["rows"]
     yield sources.Batch(sources.numbered(_inline_frame(spec["input"]).iloc[start:stop], start + 1))
-
-
-def _note_bad_rows(bad: list[dict], max_bad_rows: int, seen: int) -> list[dict]:
-    """Bad rows within the job's budget are kept for the errors file; the first row past it fails the job."""
-    bad = sorted(bad, key=lambda b: b["row"])
-    if bad and seen + len(bad) > max_bad_rows:
-        over = bad[max(0, max_bad_rows - seen)]
-        cls = SchemaError if max_bad_rows == 0 else TooManyBadRows
-        budget = "" if max_bad_rows == 0 else f" (more than max_bad_rows={max_bad_rows})"
-        raise cls(describe_bad_row(over) + budget, column=over.get("column"), row=over.get("row"),
-                  line=over.get("line"))
-    return bad
-
-
-def _predict(model, info, frame: pd.DataFrame, batch: sources.Batch) -> pd.DataFrame:
-    try:
-        return predict(model, info, frame[info.features])
-    except ScoringError as exc:
-        position = exc.details.get("batch_row")
-        if position is None:
-            raise
-        row = int(frame.index[position])
-        where = f"line {row + 1}" if batch.csv else f"row {row}"
-        raise DataError(f"{where}: {exc.message}", row=row, line=row + 1 if batch.csv else None) from None
 
 
 def _write_bad_rows(path: Path, bad: list[dict]) -> None:

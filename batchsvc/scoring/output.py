@@ -169,14 +169,23 @@ def watson_predictions(path: Path, fmt: str, limit: int) -> dict:
         rows += batch.num_rows
         if rows >= limit:
             break
-    frame = pd.concat(frames)[:limit] if frames else pd.DataFrame(columns=schema.names)
-    proba = [c for c in frame.columns if c.startswith(PROBABILITY_PREFIX)]
-    plain = [c for c in frame.columns if c not in proba]
-    values = json.loads(frame[plain].to_json(orient="values"))
-    if proba:
-        for row, p in zip(values, frame[proba].to_numpy().tolist()):
-            row.append(p)
-    return {"fields": plain + (["probability"] if proba else []), "values": values}
+    return watson_shape(pd.concat(frames) if frames else pd.DataFrame(columns=schema.names), limit)
+
+
+def watson_shape(frame: pd.DataFrame, limit: int) -> dict:
+    """An output frame's first `limit` rows in Watson ML's shape."""
+    head = frame[:limit]
+    return _watson_shape(list(head.columns), json.loads(head.to_json(orient="values")))
+
+
+def write_frame(frame: pd.DataFrame, fmt: str, dest: Path) -> int:
+    """Write one in-memory output frame in the job's format (the small-job path: no parts)."""
+    if fmt == "jsonl":
+        text = frame.to_json(orient="records", lines=True, date_format="iso")
+        dest.write_text(text if not text or text.endswith("\n") else text + "\n")
+        return len(frame)
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    return write_batches(table.to_batches(), table.schema, fmt, dest)
 
 
 def _jsonl_head(path: Path, limit: int) -> tuple[list[str], list[list]]:

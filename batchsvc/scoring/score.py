@@ -1,0 +1,48 @@
+"""Score one batch of input rows: check columns, coerce types, keep bad rows within budget, predict.
+
+Pure: it knows nothing of Redis, Dramatiq or files, so the chunk path and the small-job path share it.
+"""
+
+import pandas as pd
+
+from ..errors import DataError, SchemaError, ScoringError, TooManyBadRows
+from .modelinfo import ModelInfo
+from .output import output_frame
+from .predict import predict
+from .prepare import describe_bad_row, prepare, require_columns
+from .sources import Batch
+
+
+def score_batch(model, info: ModelInfo, batch: Batch, passthrough: list[str], max_bad_rows: int,
+                bad_seen: int) -> tuple[pd.DataFrame, list[dict]]:
+    """The batch's output rows (passthrough columns, then predictions) and its bad rows, in input order."""
+    require_columns(batch.frame.columns, info, passthrough)
+    ready = prepare(batch.frame, info, batch.csv)
+    bad = within_budget(batch.bad + ready.bad, max_bad_rows, bad_seen)
+    predictions = _predict(model, info, ready.frame, batch.csv)
+    return output_frame(ready.frame, predictions, passthrough), bad
+
+
+def within_budget(bad: list[dict], max_bad_rows: int, seen: int) -> list[dict]:
+    """Bad rows within the job's budget are kept for the errors file; the first row past it fails the job."""
+    bad = sorted(bad, key=lambda b: b["row"])
+    if bad and seen + len(bad) > max_bad_rows:
+        over = bad[max(0, max_bad_rows - seen)]
+        cls = SchemaError if max_bad_rows == 0 else TooManyBadRows
+        budget = "" if max_bad_rows == 0 else f" (more than max_bad_rows={max_bad_rows})"
+        raise cls(describe_bad_row(over) + budget, column=over.get("column"), row=over.get("row"),
+                  line=over.get("line"))
+    return bad
+
+
+def _predict(model, info: ModelInfo, frame: pd.DataFrame, csv: bool) -> pd.DataFrame:
+    """Predictions; a model error names the input row (or CSV line) that caused it."""
+    try:
+        return predict(model, info, frame[info.features])
+    except ScoringError as exc:
+        position = exc.details.get("batch_row")
+        if position is None:
+            raise
+        row = int(frame.index[position])
+        where = f"line {row + 1}" if csv else f"row {row}"
+        raise DataError(f"{where}: {exc.message}", row=row, line=row + 1 if csv else None) from None
