@@ -6,10 +6,14 @@ reach the user as one line (cli.Cli), never a traceback.
 
 import json
 import sys
+from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
 from . import cli_view as view
+from . import job_templates, schedule_files
+from .clock import now
 from .client import Client
 from .client_errors import ClientError
 
@@ -78,6 +82,7 @@ def models_show(name, url, as_json) -> None:
 
 
 @commands.command()
+@click.argument("job_file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--model", "-m", help="name, name@3 or name@alias (may come from a --json body instead)")
 @click.option("--input", "input_path", metavar="PATH", help="a CSV or Parquet file inside the server's data roots")
 @click.option("--upload", "upload_file", type=click.Path(exists=True, dir_okay=False),
@@ -92,11 +97,11 @@ def models_show(name, url, as_json) -> None:
 @click.option("--idempotency-key", help="repeat-safe submission: the same key returns the first job")
 @click.option("--wait", is_flag=True, help="show progress until the job finishes; exit 0 only if it completed")
 @url_option
-def submit(model, input_path, upload_file, json_file, output_format, passthrough, chunk_size, max_bad_rows,
-           name, idempotency_key, wait, url) -> None:
-    """Submit a scoring job and print its id."""
+def submit(job_file, model, input_path, upload_file, json_file, output_format, passthrough, chunk_size,
+           max_bad_rows, name, idempotency_key, wait, url) -> None:
+    """Submit a scoring job and print its id; JOB_FILE is a jobs/ schedule file whose job runs once now."""
     with connect(url) as c:
-        body = _job_body(c, model, input_path, upload_file, json_file)
+        body = _job_body(c, model, input_path, upload_file, json_file, job_file)
         options = {"chunk_size": chunk_size, "max_bad_rows": max_bad_rows, "name": name}
         body.update({k: v for k, v in options.items() if v is not None})
         output = body.setdefault("output", {})
@@ -110,12 +115,14 @@ def submit(model, input_path, upload_file, json_file, output_format, passthrough
             _exit_with(_follow(job))
 
 
-def _job_body(c: Client, model, input_path, upload_file, json_file) -> dict:
-    given = [x for x in (input_path, upload_file, json_file) if x is not None]
+def _job_body(c: Client, model, input_path, upload_file, json_file, job_file) -> dict:
+    given = [x for x in (input_path, upload_file, json_file, job_file) if x is not None]
     if len(given) != 1:
-        raise click.UsageError("give exactly one of --input PATH, --upload FILE or --json FILE")
+        raise click.UsageError("give exactly one of --input PATH, --upload FILE, --json FILE or a jobs/ FILE")
     body: dict = {}
-    if input_path:
+    if job_file:
+        body = _from_job_file(job_file)
+    elif input_path:
         body["input"] = {"path": input_path}
     elif upload_file:
         body["input"] = {"upload": c.upload(upload_file)["upload"]}
@@ -126,6 +133,19 @@ def _job_body(c: Client, model, input_path, upload_file, json_file) -> dict:
     if not body.get("model"):
         raise click.UsageError("give --model (or a \"model\" in the --json body)")
     return body
+
+
+def _from_job_file(path: Path) -> dict:
+    """The job of a jobs/ schedule file, with {date}, {datetime} and {schedule} filled for now."""
+    data = schedule_files.load_file(path)
+    try:
+        request = job_templates.fill(data.get("job") or {}, str(data.get("name") or path.stem), now(),
+                                     str(data.get("timezone") or "UTC"))
+    except ValidationError as exc:
+        problem = exc.errors(include_url=False)[0]
+        raise click.BadParameter(f"{path}: job.{'.'.join(map(str, problem['loc']))}: {problem['msg']}",
+                                 param_hint="JOB_FILE") from None
+    return request.model_dump(mode="json", exclude_none=True)
 
 
 def _read_json(f) -> dict:

@@ -86,7 +86,7 @@ def read_folder(svc: Services, directory: Path) -> list[Declared]:
 def _read(svc: Services, path: Path) -> Declared:
     if not STEM.match(path.stem):
         raise InvalidRequest("a schedule file name may hold only letters, digits, '_', '.' and '-'")
-    data = _load(path)
+    data = load_file(path)
     data.setdefault("name", path.stem)
     try:
         request = ScheduleRequest.model_validate(data)
@@ -97,7 +97,8 @@ def _read(svc: Services, path: Path) -> Declared:
     return Declared(path, FILE_ID_PREFIX + path.stem, request)
 
 
-def _load(path: Path) -> dict:
+def load_file(path: Path) -> dict:
+    """The mapping a YAML or TOML schedule file holds."""
     try:
         if READERS[path.suffix] == "toml":
             data = tomllib.loads(path.read_text())

@@ -124,3 +124,18 @@ def test_an_unreachable_server_gets_cannot_reach_and_no_traceback():
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: cannot reach batchsvc at {url}: ")
     assert "Traceback" not in result.output
+
+
+def test_submit_a_jobs_file_runs_its_job_once_now(cli, client, credit_model, tmp_path):
+    # Given a schedule file like the shipped jobs/ example, naming this test's model
+    (tmp_path / "nightly.yaml").write_text(
+        f'name: nightly\ncron: "0 2 * * *"\njob:\n  model: {credit_model}\n'
+        "  input:\n    path: sample_data/credit_risk.parquet\n  name: \"{schedule} {date}\"\n")
+    # When it is submitted with the CLI
+    result = cli("submit", tmp_path / "nightly.yaml", "--wait")
+    # Then its job runs now, with the placeholders filled, and completes
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1].startswith("completed")
+    assert "5,000 rows" in result.stdout.splitlines()[-1]
+    job = client.get(f"/v1/jobs/{result.stdout.splitlines()[0]}").json()
+    assert job["name"].startswith("nightly 20") and "{" not in job["name"]
