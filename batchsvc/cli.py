@@ -57,8 +57,8 @@ def worker(processes: int | None, threads: int) -> None:
     from . import worker as supervisor
     from .settings import get_settings
 
-    get_settings()  # a bad setting fails here, once, not in every child
-    supervisor.run(processes, threads)
+    settings = get_settings()  # a bad setting fails here, once, not in every child
+    supervisor.run(processes, threads, settings.native_threads)
 
 
 @main.command()

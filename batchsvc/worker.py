@@ -49,8 +49,9 @@ class Supervisor:
                 child.kill()
 
 
-def run(processes: int | None, threads: int) -> None:
+def run(processes: int | None, threads: int, native_threads: int | None = None) -> None:
+    """Supervise the workers; native (BLAS/OpenMP) threads per process default to cores / processes."""
     processes = processes or os.cpu_count() or 1
-    native = max(1, (os.cpu_count() or 1) // processes)
+    native = native_threads or max(1, (os.cpu_count() or 1) // processes)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s supervisor %(levelname)s: %(message)s")
     Supervisor(processes, threads, native).run()
