@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 
 from .errors import BatchsvcError, InvalidRequest, ModelNotFound, NotFound
-from .schemas import AssetInput, JobRequest
+from .schemas import AssetInput, JobRequest, field_path
 from .services import Services
 from .submit import check_request
 
@@ -53,7 +53,7 @@ def check(svc: Services, template: dict, schedule_name: str, sample_time: dateti
         check_request(svc, request, must_exist=not dynamic_path)
     except ValidationError as exc:
         problem = exc.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in problem["loc"] if p not in ("table", "records", "asset", "upload"))
+        where = field_path(problem["loc"])
         raise InvalidRequest(f"job.{where}: {problem['msg']} (after filling placeholders)",
                              field=f"job.{where}") from None
     except NotFound as exc:

@@ -55,6 +55,3 @@ class Lease:
     def release(self) -> None:
         self._valid_until = 0.0
         self._release(keys=[self.key], args=[self.token])
-
-    def holder(self) -> str | None:
-        return self.r.get(self.key)

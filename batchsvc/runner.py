@@ -247,10 +247,6 @@ def cancel(svc: Services, job_id: str) -> bool:
     return False
 
 
-def remove_job_files(svc: Services, job_id: str) -> None:
-    remove_tree(svc.data.job_dir(job_id))
-
-
 def _file(spec: dict) -> sources.FileSource:
     return sources.FileSource(Path(spec["input"]["path"]), spec["input"]["format"])
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from . import schedules
 from .clock import iso
 from .errors import BatchsvcError, InvalidRequest
-from .schemas import ScheduleRequest
+from .schemas import ScheduleRequest, field_path
 from .services import Services
 
 FILE_ID_PREFIX = "file-"
@@ -114,4 +114,4 @@ def load_file(path: Path) -> dict:
 
 def _field(loc) -> str:
     """('job', 'input', 'asset', 'path') -> job.input.path (without pydantic's union tags)."""
-    return ".".join(str(p) for p in loc if p not in ("table", "records", "asset", "upload")) or "file"
+    return field_path(loc) or "file"

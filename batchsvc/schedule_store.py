@@ -14,11 +14,11 @@ import redis
 
 from .clock import iso
 from .errors import Conflict, ScheduleNotFound
+from .hashes import HashCodec, event_json
 from .keys import Keys
 
 EVENTS_KEPT = 1_000
-JSON_FIELDS = ("definition", "last_error")
-INT_FIELDS = ("revision",)
+CODEC = HashCodec(json_fields=frozenset({"definition", "last_error"}), int_fields=frozenset({"revision"}))
 
 # KEYS: schedule.  ARGV: required revision ('' = any), field, value, ...
 # Returns 1 if written, 0 if the schedule is gone, -1 if its revision moved on.
@@ -62,7 +62,7 @@ class ScheduleStore:
         if not self.r.hsetnx(self.keys.schedule(record["id"]), "id", record["id"]):
             raise Conflict(f"schedule {record['id']} already exists")
         with self.r.pipeline() as p:
-            p.hset(self.keys.schedule(record["id"]), mapping=_encode(record))
+            p.hset(self.keys.schedule(record["id"]), mapping=CODEC.encode(record))
             p.zadd(self.keys.schedules_index(), {record["id"]: time.time_ns() // 1000})
             p.execute()
         self.add_event(record["id"], "created", revision=1)
@@ -74,7 +74,7 @@ class ScheduleStore:
         if not raw.get("definition"):
             raise ScheduleNotFound(f"no schedule {schedule_id!r}; list them with GET /v1/schedules",
                                    schedule_id=schedule_id)
-        return _decode(raw)
+        return CODEC.decode(raw)
 
     def find(self, schedule_id: str) -> dict | None:
         try:
@@ -104,7 +104,7 @@ class ScheduleStore:
     def update(self, schedule_id: str, if_revision: int | None = None, **fields) -> int:
         """Set fields if the schedule exists (and is at if_revision, when given); 1 written, 0 gone, -1 moved on."""
         args = ["" if if_revision is None else str(if_revision)]
-        for name, value in _encode(fields).items():
+        for name, value in CODEC.encode(fields).items():
             args += [name, value]
         return int(self._update(keys=[self.keys.schedule(schedule_id)], args=args))
 
@@ -132,7 +132,7 @@ class ScheduleStore:
         self.r.set(self.keys.schedule_fire(schedule_id, fire_time), value, xx=True, keepttl=True)
 
     def add_event(self, schedule_id: str, kind: str, **data) -> None:
-        event = json.dumps({"at": iso(), "event": kind, **data}, default=str)
+        event = event_json(kind, **data)
         self._event(keys=[self.keys.schedule(schedule_id), self.keys.schedule_events(schedule_id)],
                     args=[event, EVENTS_KEPT])
 
@@ -141,18 +141,3 @@ class ScheduleStore:
         return [json.loads(e) for e in self.r.lrange(self.keys.schedule_events(schedule_id), 0, -1)]
 
 
-def _encode(fields: dict) -> dict:
-    return {k: json.dumps(v) if k in JSON_FIELDS and v is not None else ("" if v is None else v)
-            for k, v in fields.items()}
-
-
-def _decode(raw: dict) -> dict:
-    out: dict = {}
-    for k, v in raw.items():
-        if k in JSON_FIELDS:
-            out[k] = json.loads(v) if v else None
-        elif k in INT_FIELDS:
-            out[k] = int(v)
-        else:
-            out[k] = v if v != "" else None
-    return out

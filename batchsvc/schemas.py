@@ -34,6 +34,11 @@ class UploadInput(Strict):
     upload: str = Field(pattern=r"^[0-9a-f]{32}$")
 
 
+def field_path(loc) -> str:
+    """A pydantic error location as the request's own path: input.values.0, not input.table.values.0."""
+    return ".".join(str(part) for part in loc if part not in INPUT_KINDS.values())
+
+
 def _input_kind(value: Any) -> str | None:
     if isinstance(value, BaseModel):
         value = value.model_dump(exclude_none=True)

@@ -11,12 +11,14 @@ import uuid
 import redis
 
 from .clock import iso
+from .hashes import HashCodec, event_json
 from .errors import JobNotFound
 from .keys import Keys
 from .status import FINISHED, JobStatus
 
-JSON_FIELDS = ("model", "spec", "error", "result", "chunks")
-INT_FIELDS = ("rows_done", "rows_total", "chunks_done", "chunks_total", "bad_rows", "attempts")
+CODEC = HashCodec(json_fields=frozenset({"model", "spec", "error", "result", "chunks"}),
+                  int_fields=frozenset({"rows_done", "rows_total", "chunks_done", "chunks_total", "bad_rows",
+                                        "attempts", "score"}))
 EVENTS_KEPT = 10_000
 
 # KEYS: job, one status index per JobStatus (in enum order), done channel
@@ -71,7 +73,7 @@ class JobStore:
                   "chunks_done": 0, "bad_rows": 0, "attempts": 0, **record}
         job_id = record["id"]
         with self.r.pipeline() as p:
-            p.hset(self.keys.job(job_id), mapping=_encode(record))
+            p.hset(self.keys.job(job_id), mapping=CODEC.encode(record))
             p.zadd(self.keys.jobs_index(), {job_id: score})
             p.zadd(self.keys.jobs_by_status(JobStatus.QUEUED.value), {job_id: score})
             p.zadd(self.keys.jobs_by_model(record["model"]["name"]), {job_id: score})
@@ -87,7 +89,7 @@ class JobStore:
         raw = self.r.hgetall(self.keys.job(job_id))
         if not raw:
             raise JobNotFound(f"no job {job_id!r}", job_id=job_id)
-        return _decode(raw)
+        return CODEC.decode(raw)
 
     def status(self, job_id: str) -> JobStatus | None:
         value = self.r.hget(self.keys.job(job_id), "status")
@@ -100,20 +102,20 @@ class JobStore:
             fields.setdefault("finished_at", iso())
         keys = [self.keys.job(job_id), *(self.keys.jobs_by_status(s.value) for s in JobStatus),
                 self.keys.job_done_channel(job_id)]
-        args = [",".join(s.value for s in allowed), to.value, *_flatten(_encode(fields))]
+        args = [",".join(s.value for s in allowed), to.value, *_flatten(CODEC.encode(fields))]
         changed = self._transition(keys=keys, args=args) == 1
         if changed:
             self.add_event(job_id, to.value, **({"error": fields["error"]} if "error" in fields else {}), **(event or {}))
         return changed
 
     def update(self, job_id: str, **fields) -> None:
-        self.r.hset(self.keys.job(job_id), mapping=_encode(fields))
+        self.r.hset(self.keys.job(job_id), mapping=CODEC.encode(fields))
 
     def increment(self, job_id: str, field: str, by: int = 1) -> int:
         return self.r.hincrby(self.keys.job(job_id), field, by)
 
     def add_event(self, job_id: str, kind: str, **data) -> None:
-        event = json.dumps({"at": iso(), "event": kind, **data}, default=str)
+        event = event_json(kind, **data)
         with self.r.pipeline(transaction=False) as p:
             p.rpush(self.keys.job_events(job_id), event)
             p.ltrim(self.keys.job_events(job_id), -EVENTS_KEPT, -1)
@@ -133,10 +135,6 @@ class JobStore:
 
     def chunk_done(self, job_id: str, index: int) -> bool:
         return bool(self.r.hexists(self.keys.job_chunks(job_id), index))
-
-    def ledger(self, job_id: str) -> dict[int, dict]:
-        raw = self.r.hgetall(self.keys.job_chunks(job_id))
-        return {int(k): json.loads(v) for k, v in raw.items()}
 
     def list(self, *, status=None, model=None, schedule_id=None, owner=None, limit=50,
              cursor=None) -> tuple[list[dict], str | None]:
@@ -184,22 +182,6 @@ def _matches(job: dict, status, model, schedule_id=None, owner=None) -> bool:
     return ((not status or job["status"] == status) and (not model or job["model"]["name"] == model)
             and (not schedule_id or job.get("schedule_id") == schedule_id)
             and (not owner or job.get("created_by") == owner))
-
-
-def _encode(fields: dict) -> dict:
-    return {k: json.dumps(v, default=str) if k in JSON_FIELDS else ("" if v is None else v) for k, v in fields.items()}
-
-
-def _decode(raw: dict) -> dict:
-    out: dict = {}
-    for k, v in raw.items():
-        if k in JSON_FIELDS:
-            out[k] = json.loads(v) if v else None
-        elif k in INT_FIELDS or k == "score":
-            out[k] = int(v) if v != "" else None
-        else:
-            out[k] = v if v != "" else None
-    return out
 
 
 def _flatten(mapping: dict) -> list:

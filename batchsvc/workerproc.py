@@ -4,7 +4,6 @@ import argparse
 import logging
 import os
 import signal
-import socket
 import threading
 import time
 
@@ -26,7 +25,7 @@ def run(threads: int) -> None:
 
     svc = get_services()
     broker = install_broker(svc.settings)
-    from . import actors  # noqa: F401  (declares the actors on the broker)
+    from . import actors, runner  # noqa: F401  (declares the actors on the broker)
 
     worker = Worker(broker, worker_threads=threads, worker_timeout=svc.settings.worker_timeout_ms)
     worker.queue_prefetch = threads  # take one chunk per free thread; leave the rest to other workers
@@ -34,7 +33,7 @@ def run(threads: int) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     worker.start()
-    name = f"{socket.gethostname()}:{os.getpid()}"
+    name = runner.WORKER
     try:
         while not stop.is_set():
             _beat(svc, name)

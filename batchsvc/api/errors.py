@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from .. import errors as e
+from ..schemas import field_path
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +42,9 @@ async def validation_error(request: Request, exc: ValidationError) -> JSONRespon
     problems = exc.errors(include_url=False, include_context=False, include_input=False)
     if any(p["type"] == "json_invalid" for p in problems):
         return error_response(400, "MalformedJSON", f"the body is not valid JSON: {problems[0]['msg']}")
-    details = [{"field": _path(p["loc"]), "message": p["msg"]} for p in problems]
+    details = [{"field": field_path(p["loc"]), "message": p["msg"]} for p in problems]
     summary = "; ".join(f"{d['field'] or 'body'}: {d['message']}" for d in details)
     return error_response(422, "ValidationError", summary, field=details[0]["field"], details=details)
-
-
-def _path(loc) -> str:
-    """input.tagged-union-tag.values.0 -> input.values.0 (drop pydantic's union tags)."""
-    return ".".join(str(part) for part in loc if part not in ("table", "records", "asset", "upload"))
 
 
 async def http_error(request: Request, exc: HTTPException) -> JSONResponse:

@@ -9,6 +9,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from .. import runner
 from ..errors import Conflict, InvalidRequest, JobNotFound, UploadNotFound
 from ..schemas import JobRequest, UploadInput
+from ..storage import remove_tree
 from ..scoring import output
 from ..status import JobStatus
 from ..submit import submit_job
@@ -157,5 +158,5 @@ async def delete(request: Request) -> Response:
     if not JobStatus(job["status"]).finished:
         raise Conflict(f"job {job_id} is {job['status']}; cancel it first, then delete it")
     await run_in_threadpool(svc.store.delete, job_id)
-    await run_in_threadpool(runner.remove_job_files, svc, job_id)
+    await run_in_threadpool(remove_tree, svc.data.job_dir(job_id))
     return Response(status_code=204)
