@@ -60,6 +60,18 @@ def models_register(name, file, alias, description, tags, url, as_json) -> None:
                f"{len(meta['features'])} features{also})")
 
 
+@models.command("alias")
+@click.argument("name")
+@click.argument("alias")
+@click.argument("version", type=click.IntRange(min=1))
+@url_option
+def models_alias(name, alias, version, url) -> None:
+    """Point ALIAS (e.g. production) of model NAME at VERSION."""
+    with connect(url) as c:
+        c.set_alias(name, alias, version)
+    click.echo(f"{name}@{alias} -> version {version}")
+
+
 @models.command("list")
 @url_option
 @json_option

@@ -49,6 +49,10 @@ class PathNotAllowed(InvalidRequest):
     """An input path resolves outside every data root."""
 
 
+class InputNotFound(InvalidRequest):
+    """An input path inside the data roots names no file."""
+
+
 class InvalidModel(InvalidRequest):
     """A file offered as a model is not a usable scikit-learn estimator."""
 

@@ -32,13 +32,18 @@ def answers(url: str) -> bool:
 
 
 def start(port: int, data_dir: Path, appendonly: bool = True, host: str = "127.0.0.1") -> subprocess.Popen:
-    """Start redis-server on host:port with its files under data_dir; returns once it answers."""
+    """Start redis-server on host:port with its files under data_dir; returns once it answers.
+
+    Paths are made absolute (redis-server changes into --dir before it opens --logfile), and it runs in
+    its own session, so a Ctrl-C in the terminal reaches `batchsvc up`, which stops it after the workers.
+    """
+    data_dir = data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
         [redis_binary(), "--port", str(port), "--bind", host, "--dir", str(data_dir), "--save", "",
          "--appendonly", "yes" if appendonly else "no", "--daemonize", "no",
          "--logfile", str(data_dir / "redis.log")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     deadline = time.monotonic() + START_TIMEOUT_S
     while not answers(f"redis://{host}:{port}/0"):

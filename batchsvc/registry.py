@@ -53,14 +53,14 @@ class Registry:
     def version(self, name: str, version: int) -> dict:
         raw = self.r.hget(self.keys.model_versions(name), str(version))
         if raw is None:
-            raise ModelNotFound(f"model {name!r} has no version {version}", model=name)
+            raise ModelNotFound(f"model {name!r} has no version {version}", model=name, field="model")
         return json.loads(raw)
 
     def versions(self, name: str) -> list[dict]:
         raw = self.r.hgetall(self.keys.model_versions(name))
         if not raw:
             raise ModelNotFound(f"no model named {name!r}; register it with POST /v1/models/{name}/versions",
-                                model=name)
+                                model=name, field="model")
         return sorted((json.loads(v) for v in raw.values()), key=lambda m: m["version"])
 
     def aliases(self, name: str) -> dict[str, int]:
@@ -76,7 +76,7 @@ class Registry:
         version = self.aliases(name).get(selector)
         if version is None:
             self.versions(name)
-            raise ModelNotFound(f"model {name!r} has no alias {selector!r}", model=name)
+            raise ModelNotFound(f"model {name!r} has no alias {selector!r}", model=name, field="model")
         return self.version(name, version)
 
     def describe(self, name: str) -> dict:

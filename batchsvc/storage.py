@@ -12,7 +12,7 @@ import uuid
 from pathlib import Path
 from typing import Iterator
 
-from .errors import PathNotAllowed
+from .errors import InputNotFound, PathNotAllowed
 
 HASH_BLOCK_BYTES = 1 << 20
 FORMAT_SUFFIXES = {"parquet": ".parquet", "csv": ".csv", "jsonl": ".jsonl"}
@@ -22,7 +22,7 @@ PATH_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # one path compone
 def infer_format(path: str) -> str | None:
     """'csv' or 'parquet' from a file name (.csv, .csv.gz, .parquet, .pq), else None."""
     name = path.lower()
-    if name.endswith((".csv", ".csv.gz", ".txt", ".tsv")):
+    if name.endswith((".csv", ".csv.gz")):
         return "csv"
     if name.endswith((".parquet", ".pq")):
         return "parquet"
@@ -45,7 +45,7 @@ def resolve_input(path: str, roots: list[Path], must_exist: bool = True, managed
         raise PathNotAllowed(f"input.path {path!r} is inside the server's own files; use input.upload for "
                              "uploaded data", field="input.path")
     if must_exist and not real.is_file():
-        raise PathNotAllowed(f"input.path {path!r}: no such file", field="input.path")
+        raise InputNotFound(f"input.path {path!r}: no such file", field="input.path")
     return real
 
 

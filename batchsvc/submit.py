@@ -4,7 +4,7 @@ import hashlib
 import json
 from typing import Callable
 
-from .errors import Conflict, InvalidRequest, JobNotFound
+from .errors import Conflict, InvalidRequest, JobNotFound, SchemaError
 from .limits import check_inline_size
 from .schemas import AssetInput, JobRequest, JobTemplate, RecordsInput, TableInput, UploadInput
 from .scoring.prepare import require_columns
@@ -122,5 +122,5 @@ def _check_inline(svc: Services, source, meta: dict, passthrough: list[str]) -> 
 def _require(columns, info, passthrough) -> None:
     try:
         require_columns(columns, info, passthrough)
-    except Exception as exc:
-        raise InvalidRequest(str(exc), field="input") from None
+    except SchemaError as exc:
+        raise InvalidRequest(exc.message, field=exc.details.get("field", "input")) from None

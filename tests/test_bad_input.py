@@ -191,3 +191,18 @@ def test_the_server_own_files_are_not_inputs_by_path(client, credit_model):
     error = error_of(client.post("/v1/jobs", json={"model": credit_model, "input": {"path": str(result),
                                                                                     "format": "csv"}}), 422)
     assert "server's own files" in error["message"]
+
+
+def test_inline_passthrough_column_missing_names_the_output_field(client, credit_model):
+    body = {"model": credit_model, "input": {"fields": FIELDS, "values": [WATSON_ROW]},
+            "output": {"passthrough": ["CustomerID"]}}
+    error = error_of(client.post("/v1/jobs", json=body), 422)
+    assert error["field"] == "output.passthrough" and "CustomerID" in error["message"]
+
+
+def test_an_unknown_extension_asks_for_the_format(client, credit_model, inputs_dir):
+    path = write(inputs_dir, "data.txt", "a,b\n1,2\n")
+    error = error_of(client.post("/v1/jobs", json={"model": credit_model, "input": {"path": path}}), 422)
+    assert error["field"] == "input.format"
+    error = error_of(client.post("/v1/jobs", json={"model": "no-such", "input": {"path": path}}), 404)
+    assert error["field"] == "model"

@@ -139,3 +139,13 @@ def test_submit_a_jobs_file_runs_its_job_once_now(cli, client, credit_model, tmp
     assert "5,000 rows" in result.stdout.splitlines()[-1]
     job = client.get(f"/v1/jobs/{result.stdout.splitlines()[0]}").json()
     assert job["name"].startswith("nightly 20") and "{" not in job["name"]
+
+
+def test_models_alias_points_an_alias_at_an_existing_version(cli, client, credit_estimator, tmp_path):
+    joblib.dump(credit_estimator, tmp_path / "m.joblib")
+    name = f"alias-{tmp_path.name[-6:]}".replace("_", "-")
+    assert cli("models", "register", name, tmp_path / "m.joblib").exit_code == 0
+    assert cli("models", "register", name, tmp_path / "m.joblib").exit_code == 0
+    result = cli("models", "alias", name, "production", 1)
+    assert result.exit_code == 0 and result.stdout.strip() == f"{name}@production -> version 1"
+    assert client.get(f"/v1/models/{name}").json()["aliases"] == {"production": 1}

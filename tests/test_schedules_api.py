@@ -129,7 +129,7 @@ def test_a_fire_that_cannot_submit_is_recorded_on_the_schedule(client, credit_mo
     assert response.status_code == 422 and "no such file" in response.json()["error"]["message"]
     record = client.get(f"/v1/schedules/{schedule['id']}").json()
     assert "no such file" in record["last_error"]["message"]
-    assert events(client, schedule["id"], "fire_failed")[0]["error"]["type"] == "PathNotAllowed"
+    assert events(client, schedule["id"], "fire_failed")[0]["error"]["type"] == "InputNotFound"
 
 
 def test_an_alias_in_the_template_is_resolved_when_it_fires(client, credit_estimator, make_schedule):

@@ -27,7 +27,8 @@ def require_columns(present, info: ModelInfo, passthrough: list[str]) -> None:
         raise SchemaError(f"input lacks columns: {', '.join(lacking)}", columns=lacking)
     lacking = [c for c in passthrough if c != "*" and c not in present]
     if lacking:
-        raise SchemaError(f"input lacks passthrough columns: {', '.join(lacking)}", columns=lacking)
+        raise SchemaError(f"input lacks passthrough columns: {', '.join(lacking)}", columns=lacking,
+                          field="output.passthrough")
 
 
 def prepare(frame: pd.DataFrame, info: ModelInfo, csv: bool) -> Prepared:
