@@ -15,6 +15,7 @@ from typing import Callable
 
 import redis
 
+from . import sweeper
 from .lease import Lease
 from .services import Services, get_services
 from .timetable import Timetable
@@ -48,6 +49,7 @@ class Scheduler:
                 self._step_down("lost the leader lease")
             elif held and time.monotonic() - last_sync > RESYNC_S:
                 self._resync()
+                self._sweep()
                 last_sync = time.monotonic()
             self.stopping.wait(self.renew_every_s)
         self._step_down("stopping")
@@ -97,6 +99,13 @@ class Scheduler:
                 self.timetable.sync_all()
         except redis.RedisError as exc:
             log.warning("resync failed: %s", exc)
+
+    def _sweep(self) -> None:
+        """The leader also resends jobs whose message never left the API (see sweeper.py)."""
+        try:
+            sweeper.resend_unsent(self.svc, self.enqueue, self.svc.settings.sweep_after_s)
+        except redis.RedisError as exc:
+            log.warning("sweep failed: %s", exc)
 
     def _release(self) -> None:
         try:

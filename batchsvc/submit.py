@@ -12,6 +12,7 @@ from .registry import model_info
 from .services import Services
 from .storage import infer_format, resolve_input
 from .store import new_job_id
+from .sweeper import mark_enqueued
 from .uploads import get_upload
 
 IDEMPOTENCY_TTL_S = 24 * 3600
@@ -30,6 +31,7 @@ def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], None
         first = _claim_key(svc, request, job_id, created_by) if request.idempotency_key else None
         if first is None:
             enqueue(job_id)
+            mark_enqueued(svc, job_id)
     except Exception:
         _withdraw(svc, job_id, request, created_by)  # never enqueued: no orphan stays queued
         raise

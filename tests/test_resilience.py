@@ -114,3 +114,22 @@ def test_a_job_whose_message_cannot_be_sent_leaves_no_orphan(redis_server, env, 
     job, created = submit_job(svc, request, lambda job_id: None)
     assert created and svc.store.get(job["id"])["status"] == "queued"
     svc.store.delete(job["id"])
+
+
+def test_a_job_stored_but_never_sent_is_swept_and_completes(client, credit_model):
+    # Given a job whose record was stored but whose message never left (the API died in between)
+    from batchsvc import sweeper
+    from batchsvc.broker import install_broker
+    svc = get_services()
+    install_broker(svc.settings)
+    from batchsvc import actors
+    job_id = uuid.uuid4().hex
+    svc.store.create({"id": job_id, "model": {"name": credit_model, "version": 1}, "spec": {
+                          "input": {"kind": "table", "fields": FIELDS, "values": [WATSON_ROW]},
+                          "output": {"format": "jsonl", "passthrough": []}, "chunk_size": None, "max_bad_rows": 0}})
+    # When the scheduler leader sweeps (here called directly, with no age threshold)
+    resent = sweeper.resend_unsent(svc, actors.plan_job.send, older_than_s=0)
+    # Then it is sent once, completes, and a second sweep leaves it alone
+    assert job_id in resent
+    assert wait_job(client, job_id)["status"] == "completed"
+    assert job_id not in sweeper.resend_unsent(svc, actors.plan_job.send, older_than_s=0)
