@@ -23,6 +23,10 @@ class Keys:
     def jobs_index(self) -> str:
         return f"{self.prefix}:jobs"
 
+    def jobs_unsent(self) -> str:
+        """Sorted set (by creation) of jobs stored but whose message is not yet known to be sent."""
+        return f"{self.prefix}:jobs:unsent"
+
     def jobs_by_status(self, status: str) -> str:
         return f"{self.prefix}:jobs:status:{status}"
 

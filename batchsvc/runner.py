@@ -65,7 +65,8 @@ def run_small(svc: Services, job: dict, cache: ModelCache) -> None:
     """A one-chunk inline job in a few Redis round trips: the same states, ledger entry and result as a chunk."""
     job_id, spec, started = job["id"], job["spec"], time.perf_counter()
     frame = _inline_frame(spec["input"])
-    if not svc.store.transition(job_id, JobStatus.RUNNING, set(ACTIVE), started_at=iso(),
+    started_at = job.get("started_at") or iso()  # a redelivered message keeps the first start
+    if not svc.store.transition(job_id, JobStatus.RUNNING, set(ACTIVE), started_at=started_at,
                                 chunks=[{"index": 0, "rows": [0, len(frame)]}], chunks_total=1,
                                 rows_total=len(frame), attempts=job["attempts"] + 1):
         return
@@ -79,6 +80,8 @@ def run_small(svc: Services, job: dict, cache: ModelCache) -> None:
         _write_bad_rows(svc.data.errors_file(job_id), bad)
     entry = {"rows": len(rows), "bad_rows": len(bad), "seconds": round(time.perf_counter() - started, 4),
              "worker": WORKER}
+    if _discard_if_stopped(svc, job_id, 0):
+        return
     if svc.store.commit_chunk(job_id, 0, entry)[0]:
         svc.store.add_event(job_id, "chunk", index=0, **entry)
         metrics.record_chunk(svc, entry["rows"], entry["seconds"])
@@ -145,7 +148,8 @@ def _discard_if_stopped(svc: Services, job_id: str, index: int) -> bool:
         svc.data.bad_rows_part(job_id, index).unlink(missing_ok=True)
     else:
         remove_tree(svc.data.job_dir(job_id))
-    svc.store.add_event(job_id, "chunk_discarded", index=index, worker=WORKER)
+    if status is not None:  # a deleted job gets no new keys
+        svc.store.add_event(job_id, "chunk_discarded", index=index, worker=WORKER)
     return True
 
 

@@ -81,7 +81,7 @@ class DataDir:
 
     def managed(self) -> tuple[Path, ...]:
         """The folders only the server names files in: never a job input by path."""
-        return tuple(self.root / folder for folder in ("models", "uploads", "results", "redis"))
+        return tuple((self.root / folder).resolve() for folder in ("models", "uploads", "results", "redis"))
 
     def model_file(self, name: str, version: int) -> Path:
         return self.root / "models" / _part(name) / str(int(version)) / "model.joblib"

@@ -44,8 +44,10 @@ return 1
 """
 
 # KEYS: ledger, job.  ARGV: chunk index, ledger entry, rows, bad rows
-# Returns {newly committed (0/1), chunks_done, chunks_total}.
+# Returns {newly committed (0/1), chunks_done, chunks_total}; nothing is written unless the job is running
+# (so a chunk of a canceled or deleted job can neither count nor bring a partial record back).
 _COMMIT_CHUNK = """
+if redis.call('HGET', KEYS[2], 'status') ~= 'running' then return {0, -1, 0} end
 if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
   return {0, tonumber(redis.call('HGET', KEYS[2], 'chunks_done')), tonumber(redis.call('HGET', KEYS[2], 'chunks_total'))}
 end
@@ -75,6 +77,7 @@ class JobStore:
         with self.r.pipeline() as p:
             p.hset(self.keys.job(job_id), mapping=CODEC.encode(record))
             p.zadd(self.keys.jobs_index(), {job_id: score})
+            p.zadd(self.keys.jobs_unsent(), {job_id: score})
             p.zadd(self.keys.jobs_by_status(JobStatus.QUEUED.value), {job_id: score})
             p.zadd(self.keys.jobs_by_model(record["model"]["name"]), {job_id: score})
             if record.get("schedule_id"):
@@ -169,6 +172,7 @@ class JobStore:
         with self.r.pipeline() as p:
             p.delete(self.keys.job(job_id), self.keys.job_events(job_id), self.keys.job_chunks(job_id))
             p.zrem(self.keys.jobs_index(), job_id)
+            p.zrem(self.keys.jobs_unsent(), job_id)
             p.zrem(self.keys.jobs_by_status(job["status"]), job_id)
             p.zrem(self.keys.jobs_by_model(job["model"]["name"]), job_id)
             if job.get("schedule_id"):

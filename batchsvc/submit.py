@@ -31,13 +31,13 @@ def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], None
         first = _claim_key(svc, request, job_id, created_by) if request.idempotency_key else None
         if first is None:
             enqueue(job_id)
-            mark_enqueued(svc, job_id)
     except Exception:
         _withdraw(svc, job_id, request, created_by)  # never enqueued: no orphan stays queued
         raise
     if first is not None:
         svc.store.delete(job_id)
         return first, False
+    mark_enqueued(svc, job_id)  # if this fails, the sweeper sends it again: a harmless duplicate plan
     return record, True
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from batchsvc.services import get_services
+from batchsvc.status import JobStatus
 from harness import register, run_job, submit, wait_for, wait_job
 from slowmodel import SlowSum
 
@@ -98,6 +99,7 @@ def test_ledger_commit_reports_the_last_chunk_to_exactly_one_racer(redis_server,
     # Given a job of 8 chunks whose commits race from 8 threads, each commit sent twice
     store, job_id = get_services().store, uuid.uuid4().hex
     store.create({"id": job_id, "model": {"name": "race", "version": 1}, "spec": {}, "chunks_total": 8})
+    assert store.transition(job_id, JobStatus.RUNNING, {JobStatus.QUEUED})
     lasts, barrier = [], threading.Barrier(16)
 
     def commit(index: int) -> None:
@@ -114,6 +116,11 @@ def test_ledger_commit_reports_the_last_chunk_to_exactly_one_racer(redis_server,
     # Then exactly one commit saw itself finish the job, and each chunk counted once
     assert len(lasts) == 1
     assert store.get(job_id)["chunks_done"] == 8 and store.get(job_id)["rows_done"] == 8
+    # And once the job is no longer running, a late commit writes nothing
+    assert store.transition(job_id, JobStatus.CANCELED, {JobStatus.RUNNING})
+    store.delete(job_id)
+    assert store.commit_chunk(job_id, 3, {"rows": 1, "bad_rows": 0})[0] is False
+    assert not store.r.exists(store.keys.job(job_id))
 
 
 def test_cancel_running_multi_chunk_job_leaves_no_parts(client, slow_model, numbers):
@@ -185,3 +192,19 @@ def test_a_tiny_chunk_size_is_raised_to_keep_the_chunk_count_bounded(numbers):
     assert len(plan.chunks) <= 10
     ranges = [c["rows"] for c in plan.chunks]
     assert ranges[0][0] == 0 and ranges[-1][1] == ROWS and all(a[1] == b[0] for a, b in zip(ranges, ranges[1:]))
+
+
+def test_a_small_job_canceled_while_scoring_adds_nothing_and_deletes_cleanly(client, slow_model):
+    # Given a one-row inline job on the slow model, caught while it scores
+    job = submit(client, {"model": slow_model, "input": {"values": [[1.0, 2.0]]}})
+    wait_for(lambda: client.get(f"/v1/jobs/{job['id']}").json()["status"] == "running", 30, 0.005, "running")
+    # When it is canceled, then deleted, before the worker finishes
+    assert client.post(f"/v1/jobs/{job['id']}/cancel").json()["status"] == "canceled"
+    assert client.delete(f"/v1/jobs/{job['id']}").status_code == 204
+    # Then the worker's late finish brings nothing back: no record, no files
+    svc = get_services()
+    later = [submit(client, {"model": slow_model, "input": {"values": [[1.0, 2.0]]}}) for _ in range(2)]
+    for other in later:  # one per worker (each takes one message at a time): both are past the canceled job
+        assert wait_job(client, other["id"])["status"] == "completed"
+    assert client.get(f"/v1/jobs/{job['id']}").status_code == 404
+    assert not svc.redis.exists(svc.keys.job(job["id"])) and not svc.data.job_dir(job["id"]).exists()
