@@ -45,7 +45,7 @@ def api(host: str, port: int, ssl_certfile: str | None, ssl_keyfile: str | None,
     from .services import get_services
 
     svc = get_services()
-    app = create_app(svc, require_keys=require_keys_for(host, svc, allow_no_keys))
+    app = create_app(svc, require_keys=require_keys_for(host, svc, allow_no_keys), allow_no_keys=allow_no_keys)
     uvicorn.run(app, host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, log_level="info")
 
 

@@ -209,10 +209,15 @@ def finalize(svc: Services, job_id: str) -> None:
     started = time.perf_counter()
     fmt = job["spec"]["output"]["format"]
     dest = svc.data.result_file(job_id, fmt)
-    with atomic_path(dest) as tmp:
-        rows = output.assemble([svc.data.part_file(job_id, c["index"]) for c in job["chunks"]], fmt, tmp)
-    result = {"rows": rows, "bad_rows": _assemble_bad_rows(svc, job), "format": fmt,
-              "url": f"/v1/jobs/{job_id}/results"}
+    try:
+        with atomic_path(dest) as tmp:
+            rows = output.assemble([svc.data.part_file(job_id, c["index"]) for c in job["chunks"]], fmt, tmp)
+        bad_rows = _assemble_bad_rows(svc, job)
+    except FileNotFoundError:  # parts gone: another finalizer completed the job, or it was canceled
+        if svc.store.status(job_id) != JobStatus.RUNNING:
+            return
+        raise
+    result = {"rows": rows, "bad_rows": bad_rows, "format": fmt, "url": f"/v1/jobs/{job_id}/results"}
     if job["spec"]["input"]["kind"] != "file":
         result["predictions"] = output.watson_predictions(dest, fmt, svc.settings.max_inline_result_rows)
     if result["bad_rows"]:
@@ -226,9 +231,9 @@ def finalize(svc: Services, job_id: str) -> None:
 
 def _assemble_bad_rows(svc: Services, job: dict) -> int:
     """Join the chunks' bad-row lists, in input order, into errors.jsonl; returns the count."""
-    parts = [svc.data.bad_rows_part(job["id"], c["index"]) for c in job["chunks"]]
-    parts = [p for p in parts if p.exists()]
-    if parts:
+    ledger = svc.store.ledger(job["id"])
+    parts = [svc.data.bad_rows_part(job["id"], i) for i in sorted(ledger) if ledger[i]["bad_rows"]]
+    if parts:  # every listed part must be there: a missing one means another finalizer got here first
         with atomic_path(svc.data.errors_file(job["id"])) as tmp, open(tmp, "wb") as out:
             for p in parts:
                 out.write(p.read_bytes())

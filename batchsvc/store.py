@@ -139,6 +139,10 @@ class JobStore:
     def chunk_done(self, job_id: str, index: int) -> bool:
         return bool(self.r.hexists(self.keys.job_chunks(job_id), index))
 
+    def ledger(self, job_id: str) -> dict[int, dict]:
+        """The finished chunks: index -> rows, bad rows, part, seconds, worker."""
+        return {int(k): json.loads(v) for k, v in self.r.hgetall(self.keys.job_chunks(job_id)).items()}
+
     def list(self, *, status=None, model=None, schedule_id=None, owner=None, limit=50,
              cursor=None) -> tuple[list[dict], str | None]:
         """Newest first; owner keeps only the jobs that key name created. The cursor is the last job's score."""

@@ -145,7 +145,13 @@ class Timetable:
             self.reload(schedule_id)  # changed or deleted since it was loaded: go by the record now
             return
         trigger, moment = self.triggers.get(schedule_id), now()
-        firing.fire(self.svc, record, sort_due(run_times, moment, self.grace_s), self.enqueue, self.lease.token)
+        try:
+            firing.fire(self.svc, record, sort_due(run_times, moment, self.grace_s), self.enqueue, self.lease.token)
+        except Exception:
+            # the fire time was freed and next_run_at not advanced: forget the loaded revision, so the
+            # next resync (every RESYNC_S) reloads the schedule from Redis and catches the fire up
+            self.revisions.pop(schedule_id, None)
+            raise
         following = trigger.get_next_fire_time(run_times[-1], moment) if trigger else None
         self.svc.schedules.update(schedule_id, if_revision=record["revision"],
                                   next_run_at=iso(following) if following else None)

@@ -217,3 +217,32 @@ def test_without_keys_browser_style_attacks_are_refused(client, headers):
 def test_without_keys_same_origin_requests_still_work(client, api_url):
     response = client.get("/v1/models", headers={"Origin": api_url})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("headers", [{"Origin": "http://[::1"}, {"Host": "[::1"}])
+def test_a_malformed_origin_or_host_is_refused_not_a_server_error(client, headers):
+    assert client.get("/v1/models", headers=headers).status_code == 403
+
+
+def test_allow_no_keys_serves_keyless_requests_on_any_host(env, tmp_path):
+    # Given an API started with --allow-no-keys (behind a trusted proxy) on its own empty namespace
+    senv = {**env, "BATCHSVC_NAMESPACE": f"open-{uuid.uuid4().hex[:8]}"}
+    port = free_port()
+    log = open(tmp_path / "api.log", "ab")
+    proc = subprocess.Popen([sys.executable, "-m", "batchsvc.cli", "api", "--port", str(port), "--allow-no-keys"],
+                            cwd=ROOT, env=senv, stdout=log, stderr=log)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _up(url), 30, 0.1, "the API")
+        # When a request arrives with the proxy's upstream Host name, Then it is served
+        assert httpx.get(f"{url}/v1/models", headers={"Host": "batchsvc.internal"}).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _up(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -141,3 +141,14 @@ def test_quoted_fields_spanning_lines_are_never_cut_between_chunks(client, credi
     assert job["status"] == "completed", job["error"]
     result = read_results(client, job["id"], "parquet")
     assert result["Note"].tolist() == frame["Note"].tolist()
+
+
+def test_a_stray_quote_does_not_merge_the_rest_of_the_file_into_one_chunk(client, credit_model, inputs_dir):
+    frame = make_credit_risk(400, seed=12)
+    frame["Note"] = ['5" screen' if i == 3 else "plain" for i in range(400)]
+    frame.to_csv(inputs_dir / "inches.csv", index=False, quoting=3)  # csv.QUOTE_NONE: the quote stays bare
+    job = run_job(client, {"model": credit_model, "input": {"path": str(inputs_dir / "inches.csv")},
+                           "chunk_size": 50, "output": {"passthrough": ["Note"]}})
+    assert job["status"] == "completed", job["error"]
+    assert job["progress"]["chunks_total"] >= 7
+    assert read_results(client, job["id"], "parquet")["Note"].tolist() == frame["Note"].tolist()

@@ -80,8 +80,9 @@ ENDPOINTS = [
 ]
 
 
-def create_app(svc: Services | None = None, *, require_keys: bool = False) -> Starlette:
-    """The app; require_keys (or BATCHSVC_AUTH_REQUIRED) turns auth on even before any key exists."""
+def create_app(svc: Services | None = None, *, require_keys: bool = False, allow_no_keys: bool = False) -> Starlette:
+    """The app; require_keys (or BATCHSVC_AUTH_REQUIRED) turns auth on even before any key exists;
+    allow_no_keys (or BATCHSVC_ALLOW_NO_KEYS) serves keyless requests on any Host, behind a trusted proxy."""
     svc = svc or get_services()
     endpoints = [dataclasses.replace(e, role=effective_role(e.role, svc.settings)) for e in ENDPOINTS]
 
@@ -101,5 +102,6 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False) -> St
     app = Starlette(routes=starlette_routes(endpoints), exception_handlers=HANDLERS, lifespan=lifespan)
     app.state.services = svc
     app.state.require_keys = require_keys or svc.settings.auth_required
+    app.state.allow_no_keys = allow_no_keys or svc.settings.allow_no_keys
     app.state.openapi = document(endpoints)
     return app

@@ -25,7 +25,7 @@ def guarded(role: Role, handler):
         principal = await run_in_threadpool(identify, services(request), presented_key(request),
                                             request.app.state.require_keys)
         if principal is ANONYMOUS:
-            refuse_browser_attacks(request, services(request).settings.allow_no_keys)
+            refuse_browser_attacks(request, request.app.state.allow_no_keys)
         if not principal.role.allows(role):
             raise Forbidden(f"key {principal.name!r} has role {principal.role.value}; "
                             f"{request.method} {request.url.path} needs {role.value} or above")
@@ -41,7 +41,7 @@ def refuse_browser_attacks(request: Request, any_host: bool) -> None:
     post a model (a pickle) cross-site nor reach the API through DNS rebinding."""
     host = request.headers.get("host", "")
     origin = request.headers.get("origin")
-    if origin and urlsplit(origin).netloc != host:
+    if origin and _netloc(origin) != host:
         raise Forbidden(f"cross-site request from {origin} refused: this API has no keys (auth is off)")
     if not any_host and _hostname(host) not in LOOPBACK_NAMES:
         raise Forbidden(f"Host {host!r} is not a loopback name and this API has no keys; create a key "
@@ -49,7 +49,18 @@ def refuse_browser_attacks(request: Request, any_host: bool) -> None:
 
 
 def _hostname(host: str) -> str:
-    return urlsplit(f"//{host}").hostname or ""
+    """The name part of a Host header; '' for one that does not parse (then it is refused)."""
+    try:
+        return urlsplit(f"//{host}").hostname or ""
+    except ValueError:
+        return ""
+
+
+def _netloc(origin: str) -> str | None:
+    try:
+        return urlsplit(origin).netloc
+    except ValueError:
+        return None
 
 
 def presented_key(request: Request) -> str | None:

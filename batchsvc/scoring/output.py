@@ -56,20 +56,20 @@ def assemble(parts: list[Path], fmt: str, dest: Path) -> int:
 
 
 def _unified_schema(parts: list[Path]) -> pa.Schema:
-    """One schema for all parts; a column read as numbers in one chunk and text in another becomes text."""
+    """One schema for all parts, column by column; a column read as numbers in one chunk and text in
+    another becomes text (and only that column)."""
     schemas = [s for s in (pq.read_schema(p) for p in parts) if len(s)]
     if not schemas:
         return pa.schema([])
+    fields = [_unified_field([s.field(name) for s in schemas if name in s.names]) for name in schemas[0].names]
+    return pa.schema(fields)
+
+
+def _unified_field(versions: list[pa.Field]) -> pa.Field:
     try:
-        return pa.unify_schemas(schemas, promote_options="permissive")
+        return pa.unify_schemas([pa.schema([f]) for f in versions], promote_options="permissive").field(0)
     except (pa.ArrowTypeError, pa.ArrowInvalid):
-        fields = {}
-        for schema in schemas:
-            for f in schema:
-                kept = fields.setdefault(f.name, f)
-                if kept.type != f.type and not pa.types.is_null(f.type):
-                    fields[f.name] = f if pa.types.is_null(kept.type) else pa.field(f.name, pa.string())
-        return pa.schema([fields[n] for n in schemas[0].names])
+        return pa.field(versions[0].name, pa.string())
 
 
 def _batches(parts: Iterable[Path], schema: pa.Schema) -> Iterator[pa.RecordBatch]:

@@ -23,6 +23,7 @@ from ..errors import UnreadableInput
 
 CSV_SAMPLE_BYTES = 1 << 20
 READ_BLOCK_BYTES = 8 << 20
+QUOTED_SPAN_MAX_BYTES = 1 << 20
 
 
 @dataclass
@@ -106,15 +107,27 @@ def _plan_csv(path: Path, chunk_rows: int) -> Plan:
 
 
 def _cut(f, start: int, near: int, size: int) -> tuple[int, int]:
-    """The first line end at or after `near` that is not inside a quoted field; (stop, lines in [start, stop))."""
-    stop, lines, quotes = start, 0, 0
-    while stop < size and (stop < near or quotes % 2):  # an odd count of quotes: still inside a field
-        f.seek(max(stop, near) if not quotes % 2 else stop)
+    """The first line end at or after `near` outside a quoted field; (stop, lines in [start, stop)).
+
+    Quotes are counted from the chunk's start: an odd count means the line end is inside a quoted field
+    that spans lines. A stray quote (`5" screen`) would make every later line look quoted, so a quoted
+    field may span at most QUOTED_SPAN_MAX_BYTES; past that the plain line end is taken.
+    """
+    f.seek(near)
+    f.readline()
+    plain = min(f.tell(), size)
+    lines, quotes = _count(f, start, plain)
+    stop = plain
+    extra_lines = 0
+    while quotes % 2 and stop < size and stop - plain < QUOTED_SPAN_MAX_BYTES:
+        f.seek(stop)
         f.readline()
         end = min(f.tell(), size)
         more_lines, more_quotes = _count(f, stop, end)
-        stop, lines, quotes = end, lines + more_lines, quotes + more_quotes
-    return stop, lines
+        stop, extra_lines, quotes = end, extra_lines + more_lines, quotes + more_quotes
+    if quotes % 2:  # no closing quote within reach: a stray quote, not a field spanning lines
+        return plain, lines
+    return stop, lines + extra_lines
 
 
 def _count(f, start: int, stop: int) -> tuple[int, int]:
@@ -207,15 +220,16 @@ def _parse_csv(header: bytes, body: bytes, columns, first_line: int) -> Batch:
         raise UnreadableInput(f"CSV rows from line {first_line}: {exc}") from None
     lines = np.setdiff1d(np.arange(first_line, first_line + table.num_rows + len(bad)), [b["line"] for b in bad])
     frame = _to_pandas(table).set_axis(lines - 1)
-    return Batch(_drop_blank_lines(frame, body, first_line), csv=True, bad=bad)
+    return Batch(_drop_blank_lines(frame, body), csv=True, bad=bad)
 
 
-def _drop_blank_lines(frame: pd.DataFrame, body: bytes, first_line: int) -> pd.DataFrame:
-    """Blank lines parse as rows of empty values: drop those rows (the bytes are searched only if one exists)."""
+def _drop_blank_lines(frame: pd.DataFrame, body: bytes) -> pd.DataFrame:
+    """Blank lines parse as rows of empty values: drop rows whose every value is empty (looked for only
+    when the bytes hold a blank line, so a normal chunk pays one search)."""
     if b"\n\n" not in body and b"\n\r\n" not in body and body[:1] not in (b"\n", b"\r"):
         return frame
-    blank_rows = [first_line + i - 1 for i, text in enumerate(body.split(b"\n")) if not text.strip(b"\r")]
-    return frame[~frame.index.isin(blank_rows)]
+    empty = frame.isna() | frame.astype("string").apply(lambda column: column.str.strip() == "")
+    return frame[~empty.all(axis=1).to_numpy(dtype=bool)]
 
 
 def numbered(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
