@@ -77,9 +77,7 @@ def models_alias(name, alias, version, url) -> None:
 @json_option
 def models_list(url, as_json) -> None:
     """List registered models."""
-    with connect(url) as c:
-        found = c.list_models()
-    view.print_json(found) if as_json else view.models_table(found)
+    _read(url, as_json, lambda c: c.list_models(), view.models_table)
 
 
 @models.command("show")
@@ -88,9 +86,7 @@ def models_list(url, as_json) -> None:
 @json_option
 def models_show(name, url, as_json) -> None:
     """A model's versions and aliases."""
-    with connect(url) as c:
-        model = c.get_model(name)
-    view.print_json(model) if as_json else view.model_detail(model)
+    _read(url, as_json, lambda c: c.get_model(name), view.model_detail)
 
 
 @commands.command()
@@ -196,9 +192,8 @@ def status(job_id, watch, url, as_json) -> None:
 @json_option
 def jobs(status_, model, limit, url, as_json) -> None:
     """Jobs, newest first."""
-    with connect(url) as c:
-        found = c.list(status=status_, model=model, limit=limit)
-    view.print_json([j.record for j in found]) if as_json else view.jobs_table(found)
+    _read(url, as_json, lambda c: c.list(status=status_, model=model, limit=limit), view.jobs_table,
+          lambda found: [j.record for j in found])
 
 
 @commands.command()
@@ -207,9 +202,8 @@ def jobs(status_, model, limit, url, as_json) -> None:
 @json_option
 def cancel(job_id, url, as_json) -> None:
     """Cancel a queued or running job."""
-    with connect(url) as c:
-        job = c.cancel(job_id)
-    view.print_json(job.record) if as_json else click.echo(f"{job.status} {job.id}")
+    _read(url, as_json, lambda c: c.cancel(job_id), lambda job: click.echo(f"{job.status} {job.id}"),
+          lambda job: job.record)
 
 
 @commands.command()
@@ -236,9 +230,14 @@ def results(job_id, output, fmt, errors, url) -> None:
 @json_option
 def events(job_id, url, as_json) -> None:
     """A job's log: state changes, chunk timings, errors."""
+    _read(url, as_json, lambda c: c.events(job_id), view.events_lines)
+
+
+def _read(url, as_json: bool, fetch, show, as_data=lambda found: found) -> None:
+    """Fetch something with a client, then print it as JSON (--json) or for people."""
     with connect(url) as c:
-        found = c.events(job_id)
-    view.print_json(found) if as_json else view.events_lines(found)
+        found = fetch(c)
+    view.print_json(as_data(found)) if as_json else show(found)
 
 
 def _follow(job) -> int:
