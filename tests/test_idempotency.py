@@ -3,6 +3,7 @@
 import uuid
 
 from batchsvc.sample import FIELDS, WATSON_ROW
+from harness import run_job
 
 
 def _body(model: str, **extra) -> dict:
@@ -55,3 +56,25 @@ def test_the_python_client_sends_its_idempotency_key_as_the_header(api_url, cred
         again = c.submit(credit_model, {"fields": FIELDS, "values": [WATSON_ROW]}, idempotency_key=key)
     # Then both calls return the same job
     assert again.id == first.id
+
+
+def test_a_refused_repeat_leaves_no_stray_job(client, credit_model):
+    key = f"nightly-{uuid.uuid4().hex}"
+    body = {"model": credit_model, "input": {"fields": FIELDS, "values": [WATSON_ROW]}, "idempotency_key": key}
+    first = client.post("/v1/jobs", json=body)
+    again = client.post("/v1/jobs", json=body)
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert again.json()["id"] == first.json()["id"]
+    total = len(client.get("/v1/jobs", params={"model": credit_model, "limit": 500}).json()["jobs"])
+    other = client.post("/v1/jobs", json={**body, "name": "changed"})
+    assert other.status_code == 409 and other.json()["error"]["field"] == "idempotency_key"
+    assert len(client.get("/v1/jobs", params={"model": credit_model, "limit": 500}).json()["jobs"]) == total
+
+
+def test_idempotency_key_of_a_deleted_job_makes_a_new_job(client, credit_model):
+    body = {"model": credit_model, "input": {"fields": FIELDS, "values": [WATSON_ROW]},
+            "idempotency_key": f"k-{uuid.uuid4().hex}"}
+    first = run_job(client, body)
+    assert client.delete(f"/v1/jobs/{first['id']}").status_code == 204
+    again = client.post("/v1/jobs", json=body)
+    assert again.status_code == 202 and again.json()["id"] != first["id"]

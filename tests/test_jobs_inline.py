@@ -1,6 +1,5 @@
 """Inline jobs end to end: Watson ML's table shape and records, through real workers."""
 
-import uuid
 
 import numpy as np
 import pandas as pd
@@ -47,25 +46,3 @@ def test_dashboard_page_is_served_and_reads_the_jobs_api(client):
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert "/v1/jobs?limit=50" in page.text and "/v1/models" in page.text
-
-
-def test_idempotency_key_returns_the_first_job_and_refuses_another_body(client, credit_model):
-    key = f"nightly-{uuid.uuid4().hex}"
-    body = {"model": credit_model, "input": {"fields": FIELDS, "values": [WATSON_ROW]}, "idempotency_key": key}
-    first = client.post("/v1/jobs", json=body)
-    again = client.post("/v1/jobs", json=body)
-    assert (first.status_code, again.status_code) == (202, 200)
-    assert again.json()["id"] == first.json()["id"]
-    total = len(client.get("/v1/jobs", params={"model": credit_model, "limit": 500}).json()["jobs"])
-    other = client.post("/v1/jobs", json={**body, "name": "changed"})
-    assert other.status_code == 409 and other.json()["error"]["field"] == "idempotency_key"
-    assert len(client.get("/v1/jobs", params={"model": credit_model, "limit": 500}).json()["jobs"]) == total
-
-
-def test_idempotency_key_of_a_deleted_job_makes_a_new_job(client, credit_model):
-    body = {"model": credit_model, "input": {"fields": FIELDS, "values": [WATSON_ROW]},
-            "idempotency_key": f"k-{uuid.uuid4().hex}"}
-    first = run_job(client, body)
-    assert client.delete(f"/v1/jobs/{first['id']}").status_code == 204
-    again = client.post("/v1/jobs", json=body)
-    assert again.status_code == 202 and again.json()["id"] != first["id"]
