@@ -1,6 +1,5 @@
 """Inline jobs end to end: Watson ML's table shape and records, through real workers."""
 
-
 import numpy as np
 import pandas as pd
 
