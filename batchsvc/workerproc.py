@@ -9,6 +9,7 @@ import time
 
 NATIVE_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 HEARTBEAT_EVERY_S = 2.0
+FORGET_SILENT_WORKER_S = 3600
 
 
 def limit_native_threads(count: int) -> None:
@@ -44,8 +45,13 @@ def run(threads: int) -> None:
 
 
 def _beat(svc, name: str) -> None:
+    """Say this process is alive, and forget processes silent for an hour (restarts leave their names)."""
+    now = time.time()
     try:
-        svc.redis.zadd(svc.keys.worker_heartbeats(), {name: time.time()})
+        with svc.redis.pipeline(transaction=False) as p:
+            p.zadd(svc.keys.worker_heartbeats(), {name: now})
+            p.zremrangebyscore(svc.keys.worker_heartbeats(), "-inf", now - FORGET_SILENT_WORKER_S)
+            p.execute()
     except Exception:  # Redis down: the broker logs it; the worker keeps going
         pass
 
