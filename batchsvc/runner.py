@@ -80,9 +80,11 @@ def run_small(svc: Services, job: dict, cache: ModelCache) -> None:
         _write_bad_rows(svc.data.errors_file(job_id), bad)
     entry = {"rows": len(rows), "bad_rows": len(bad), "seconds": round(time.perf_counter() - started, 4),
              "worker": WORKER}
-    if _discard_if_stopped(svc, job_id, 0):
+    newly, done, _ = svc.store.commit_chunk(job_id, 0, entry)
+    if done < 0:  # the job stopped while this one scored (the commit, atomically, says so)
+        _discard_if_stopped(svc, job_id, 0)
         return
-    if svc.store.commit_chunk(job_id, 0, entry)[0]:
+    if newly:
         svc.store.add_event(job_id, "chunk", index=0, **entry)
         metrics.record_chunk(svc, entry["rows"], entry["seconds"])
     result = {"rows": len(rows), "bad_rows": len(bad), "format": fmt, "url": f"/v1/jobs/{job_id}/results",
@@ -123,10 +125,11 @@ def run_chunk(svc: Services, job_id: str, index: int, cache: ModelCache, on_last
             if not (svc.store.chunk_done(job_id, index) or _discard_if_stopped(svc, job_id, index)):
                 raise
             return  # a duplicate of a chunk already in the ledger, or a job that stopped: nothing to add
-        if _discard_if_stopped(svc, job_id, index):
-            return
         entry.update(seconds=round(time.perf_counter() - started, 4), worker=WORKER)
         newly, done, total = svc.store.commit_chunk(job_id, index, entry)
+        if done < 0:  # the job stopped while this chunk scored (the commit, atomically, says so)
+            _discard_if_stopped(svc, job_id, index)
+            return
         if newly:
             svc.store.add_event(job_id, "chunk", index=index, **entry)
             metrics.record_chunk(svc, entry["rows"], entry["seconds"])

@@ -129,7 +129,8 @@ class JobStore:
         return [json.loads(e) for e in self.r.lrange(self.keys.job_events(job_id), 0, -1)]
 
     def commit_chunk(self, job_id: str, index: int, entry: dict) -> tuple[bool, int, int]:
-        """Record a finished chunk once; returns (newly committed, chunks done, chunks total)."""
+        """Record a finished chunk once; returns (newly committed, chunks done, chunks total), with chunks
+        done -1 when the job is not running (nothing is written then)."""
         newly, done, total = self._commit(
             keys=[self.keys.job_chunks(job_id), self.keys.job(job_id)],
             args=[index, json.dumps(entry), entry["rows"], entry["bad_rows"]],
