@@ -85,11 +85,9 @@ def run_small(svc: Services, job: dict, cache: ModelCache) -> None:
         _discard_if_stopped(svc, job_id, 0)
         return
     if newly:
-        svc.store.add_event(job_id, "chunk", index=0, **entry)
-        metrics.record_chunk(svc, entry["rows"], entry["seconds"])
-    result = {"rows": len(rows), "bad_rows": len(bad), "format": fmt, "url": f"/v1/jobs/{job_id}/results",
-              "predictions": output.watson_shape(rows, svc.settings.max_inline_result_rows),
-              **({"errors_url": f"/v1/jobs/{job_id}/results?errors=true"} if bad else {})}
+        _note_chunk(svc, job_id, 0, entry)
+    result = _result(job_id, len(rows), len(bad), fmt,
+                     output.watson_shape(rows, svc.settings.max_inline_result_rows))
     if not svc.store.transition(job_id, JobStatus.COMPLETED, RUNNING, result=result):
         if svc.store.status(job_id) != JobStatus.COMPLETED:
             remove_tree(svc.data.job_dir(job_id))
@@ -131,13 +129,28 @@ def run_chunk(svc: Services, job_id: str, index: int, cache: ModelCache, on_last
             _discard_if_stopped(svc, job_id, index)
             return
         if newly:
-            svc.store.add_event(job_id, "chunk", index=index, **entry)
-            metrics.record_chunk(svc, entry["rows"], entry["seconds"])
+            _note_chunk(svc, job_id, index, entry)
             _check_bad_row_budget(svc, job)
     else:
         done, total = svc.store.get(job_id)["chunks_done"], len(job["chunks"])
     if done >= total:
         on_last(job_id)
+
+
+def _note_chunk(svc: Services, job_id: str, index: int, entry: dict) -> None:
+    """Log and count a chunk the ledger took for the first time."""
+    svc.store.add_event(job_id, "chunk", index=index, **entry)
+    metrics.record_chunk(svc, entry["rows"], entry["seconds"])
+
+
+def _result(job_id: str, rows: int, bad_rows: int, fmt: str, predictions: dict | None) -> dict:
+    """A completed job's result record; inline jobs carry their predictions in it."""
+    result = {"rows": rows, "bad_rows": bad_rows, "format": fmt, "url": f"/v1/jobs/{job_id}/results"}
+    if predictions is not None:
+        result["predictions"] = predictions
+    if bad_rows:
+        result["errors_url"] = f"/v1/jobs/{job_id}/results?errors=true"
+    return result
 
 
 def _discard_if_stopped(svc: Services, job_id: str, index: int) -> bool:
@@ -220,11 +233,9 @@ def finalize(svc: Services, job_id: str) -> None:
         if svc.store.status(job_id) != JobStatus.RUNNING:
             return
         raise
-    result = {"rows": rows, "bad_rows": bad_rows, "format": fmt, "url": f"/v1/jobs/{job_id}/results"}
-    if job["spec"]["input"]["kind"] != "file":
-        result["predictions"] = output.watson_predictions(dest, fmt, svc.settings.max_inline_result_rows)
-    if result["bad_rows"]:
-        result["errors_url"] = f"/v1/jobs/{job_id}/results?errors=true"
+    inline = job["spec"]["input"]["kind"] != "file"
+    result = _result(job_id, rows, bad_rows, fmt,
+                     output.watson_predictions(dest, fmt, svc.settings.max_inline_result_rows) if inline else None)
     timing = {"finalize_seconds": round(time.perf_counter() - started, 4), "worker": WORKER}
     if svc.store.transition(job_id, JobStatus.COMPLETED, RUNNING, result=result, event=timing):
         remove_tree(svc.data.parts_dir(job_id))
