@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import AsyncIterator
 
 from .clock import iso
-from .errors import InvalidRequest, PayloadTooLarge, UploadNotFound
+from .errors import InvalidRequest, UploadNotFound
 from .services import Services
 from .storage import atomic_path
 
@@ -16,12 +16,12 @@ CONTENT_TYPES = {"text/csv": "csv", "application/vnd.apache.parquet": "parquet",
 
 async def save_upload(svc: Services, chunks: AsyncIterator[bytes], fmt_hint: str | None,
                       created_by: str | None = None) -> dict:
-    """Write the stream to uploads/<id>.<ext>, refusing it past the size limit; returns the record."""
+    """Write the stream to uploads/<id>.<ext> (its route's body cap bounds the size); returns the record."""
     upload_id = uuid.uuid4().hex
     staging = svc.data.root / "uploads" / f"{upload_id}.part"
     staging.parent.mkdir(parents=True, exist_ok=True)
     try:
-        size, head = await _stream_to(staging, chunks, svc.settings.max_upload_bytes)
+        size, head = await _stream_to(staging, chunks)
         fmt, gz = _detect(head, fmt_hint)
         final = svc.data.upload_file(upload_id, fmt, gz)
         with atomic_path(final) as tmp:
@@ -34,13 +34,11 @@ async def save_upload(svc: Services, chunks: AsyncIterator[bytes], fmt_hint: str
     return {k: record[k] for k in ("upload", "bytes", "format")}
 
 
-async def _stream_to(path: Path, chunks: AsyncIterator[bytes], limit_bytes: int) -> tuple[int, bytes]:
+async def _stream_to(path: Path, chunks: AsyncIterator[bytes]) -> tuple[int, bytes]:
     size, head = 0, b""
     with open(path, "wb") as f:
         async for chunk in chunks:
             size += len(chunk)
-            if size > limit_bytes:
-                raise PayloadTooLarge(f"upload is over {limit_bytes} bytes (BATCHSVC_MAX_UPLOAD_BYTES)")
             if len(head) < 8:
                 head += chunk[:8]
             f.write(chunk)

@@ -8,7 +8,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..errors import InvalidRequest, PayloadTooLarge
+from ..errors import InvalidRequest
 from ..schemas import AliasRequest
 from .body import check_form_fields, read_json
 from .state import services
@@ -26,20 +26,17 @@ async def register(request: Request) -> Response:
             raise InvalidRequest("send the joblib file as the multipart field 'file'", field="file")
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "model.joblib"
-            await _save(upload, path, svc.settings.max_upload_bytes)
+            await _save(upload, path)
             meta = await run_in_threadpool(
                 svc.registry.register, name, path, str(form.get("description") or ""),
                 _split(form.get("tags")), _split(form.get("features")) or None)
     return JSONResponse(_public(meta), status_code=201)
 
 
-async def _save(upload: UploadFile, path: Path, limit: int) -> None:
-    size = 0
+async def _save(upload: UploadFile, path: Path) -> None:
+    """Copy the uploaded file out (its route's body cap has bounded its size)."""
     with open(path, "wb") as f:
         while block := await upload.read(COPY_BLOCK_BYTES):
-            size += len(block)
-            if size > limit:
-                raise PayloadTooLarge(f"the model file is over {limit} bytes (BATCHSVC_MAX_UPLOAD_BYTES)")
             f.write(block)
 
 
