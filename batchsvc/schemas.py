@@ -1,12 +1,12 @@
 """Request and response shapes: the handlers validate with these and /openapi.json is made from them."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Union
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 
-from .crontab import CrontabTrigger
+from batchsvc.scheduling.crontab import CrontabTrigger
 
 INPUT_KINDS = {"values": "table", "records": "records", "path": "asset", "upload": "upload"}
 
@@ -79,7 +79,7 @@ class JobRequest(JobTemplate):
 def _check_cron(value: str | None) -> str | None:
     """A crontab string that CrontabTrigger can read (the error names the bad field)."""
     if value is not None:
-        CrontabTrigger(value, timezone.utc)
+        CrontabTrigger(value, UTC)
     return value
 
 

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .errors import ConfigError
+from batchsvc.errors import ConfigError
 
 ENV_PREFIX = "BATCHSVC_"
 
@@ -23,8 +23,8 @@ class Settings(BaseSettings):
     namespace: str = Field("batchsvc", pattern=r"^[A-Za-z0-9_.-]+$")
 
     chunk_rows: int = Field(50_000, gt=0)
-    max_chunks: int = Field(2_000, gt=0)
-    sweep_after_s: int = Field(60, gt=0)  # a queued job this old that was never enqueued is sent again  # a job's chunk count is capped: more means a larger chunk size
+    max_chunks: int = Field(2_000, gt=0)  # a job's chunk count is capped: more means a larger chunk size
+    sweep_after_s: int = Field(60, gt=0)  # a queued job this old that was never enqueued is sent again
     max_inline_rows: int = Field(10_000, gt=0)
     max_json_bytes: int = Field(16 * 2**20, gt=0)
     max_upload_bytes: int = Field(2 * 2**30, gt=0)

@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # this checkout's batchsvc, whatever else is installed
 
-from batchsvc import redisproc  # noqa: E402
-from batchsvc.client import Client  # noqa: E402
+from batchsvc.cli import redis_server as redisproc  # noqa: E402
+from batchsvc.client.client import Client  # noqa: E402
 
 TARGET_MEDIAN_MS, TARGET_P95_MS, TARGET_RATE = 60, 150, 200
 WARM_UP_JOBS = 20  # each worker process loads the model once; the bench measures warm workers
@@ -100,7 +100,7 @@ def register_model(client: Client, tmp: Path, kind: str) -> tuple[str, dict]:
     import joblib
 
     if kind == "credit-risk":
-        from batchsvc.sample import FIELDS, WATSON_ROW, make_credit_risk, train_credit_risk
+        from batchsvc.scoring.sample import FIELDS, WATSON_ROW, make_credit_risk, train_credit_risk
         estimator, row = train_credit_risk(make_credit_risk(3_000, seed=7)), {"fields": FIELDS, "values": [WATSON_ROW]}
     else:
         import numpy as np

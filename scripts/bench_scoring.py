@@ -24,8 +24,8 @@ import joblib
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from batchsvc import redisproc
-from batchsvc.sample import make_credit_risk, train_credit_risk
+from batchsvc.cli import redis_server as redisproc
+from batchsvc.scoring.sample import make_credit_risk, train_credit_risk
 
 ROOT = Path(__file__).resolve().parent.parent
 GEN_BLOCK_ROWS = 1_000_000
@@ -33,7 +33,7 @@ ROW_GROUP_ROWS = 50_000
 
 NAIVE = """
 import sys, pandas as pd, joblib
-from batchsvc.sample import FIELDS
+from batchsvc.scoring.sample import FIELDS
 model = joblib.load(sys.argv[1]); df = pd.read_parquet(sys.argv[2])
 out = pd.DataFrame({"CustomerID": df["CustomerID"], "prediction": model.predict(df[FIELDS])})
 proba = model.predict_proba(df[FIELDS])
@@ -43,7 +43,7 @@ out.to_parquet(sys.argv[3])
 """
 TUNED = """
 import sys, numpy as np, pandas as pd, pyarrow as pa, pyarrow.parquet as pq, joblib
-from batchsvc.sample import FIELDS
+from batchsvc.scoring.sample import FIELDS
 model = joblib.load(sys.argv[1]); writer = None
 for batch in pq.ParquetFile(sys.argv[2]).iter_batches(batch_size=50_000, columns=["CustomerID", *FIELDS]):
     df = batch.to_pandas(); proba = model.predict_proba(df[FIELDS])
@@ -167,7 +167,8 @@ def report(figures: dict) -> None:
     for key, value in figures.items():
         if key.startswith("service_"):
             n = key.split("_")[1]
-            ratios = f"service/tuned {value / tuned:5.2f}x" + (f"  service/naive {value / naive:5.2f}x" if naive else "")
+            ratios = f"service/tuned {value / tuned:5.2f}x"
+            ratios += f"  service/naive {value / naive:5.2f}x" if naive else ""
             peaks = ", ".join(f"{p:.0f}" for p in figures[f"peak_rss_{n}_mib"])
             print(f"service, {n[:-1]} worker(s)       {value:8.2f} s   {ratios}   worker peak RSS MiB: {peaks}")
 

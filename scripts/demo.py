@@ -15,7 +15,7 @@ import pandas as pd
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from batchsvc.sample import FIELDS, WATSON_ROW, make_credit_risk, train_credit_risk
+from batchsvc.scoring.sample import FIELDS, WATSON_ROW, make_credit_risk, train_credit_risk
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "var" / "demo"

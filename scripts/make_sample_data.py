@@ -5,7 +5,7 @@ from pathlib import Path
 
 import joblib
 
-from batchsvc.sample import make_credit_risk, train_credit_risk
+from batchsvc.scoring.sample import make_credit_risk, train_credit_risk
 
 ROWS = 5_000
 SEED = 42

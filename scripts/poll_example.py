@@ -13,7 +13,7 @@ It replaces the seed-style loop (and its up-to-5-s lag, and its error handling):
 
 import sys
 
-from batchsvc.client import Client, ClientError
+from batchsvc.client.client import Client, ClientError
 
 model, path, out = sys.argv[1:4]
 with Client() as client:  # BATCHSVC_API_URL, BATCHSVC_API_KEY

@@ -5,13 +5,11 @@ import uuid
 
 import httpx
 import pytest
-
-from batchsvc.sample import make_credit_risk, train_credit_risk
-from batchsvc.services import get_services, reset_services
-from harness import ROOT, RedisServer, register, start_api, start_workers, wait_for
-
-from harness import JOB_WAIT_S
+from harness import JOB_WAIT_S, ROOT, RedisServer, register, start_api, start_workers, wait_for
 from secure import secure  # noqa: F401  (a second API with auth on, for the security tests)
+
+from batchsvc.scoring.sample import make_credit_risk, train_credit_risk
+from batchsvc.storage.services import get_services, reset_services
 
 
 @pytest.fixture(scope="session")

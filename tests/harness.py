@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import joblib
 
-from batchsvc import redisproc
+from batchsvc.cli import redis_server as redisproc
 
 ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT_S = 30.0

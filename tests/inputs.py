@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from batchsvc.sample import make_credit_risk
+from batchsvc.scoring.sample import make_credit_risk
 
 LONG_JOB_ROWS = 200_000
 LONG_JOB_CHUNK_ROWS = 10_000  # 20 chunks: progress moves, and the job runs for about a second

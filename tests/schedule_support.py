@@ -1,13 +1,13 @@
 """Helpers for the schedule tests: scheduler processes, who leads, what a schedule fired."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-
-from batchsvc.sample import WATSON_ROW
-from batchsvc.services import get_services
 from harness import Process, wait_for
+
+from batchsvc.scoring.sample import WATSON_ROW
+from batchsvc.storage.services import get_services
 
 LEASE_MS = 1500
 START_TIMEOUT_S = 30
@@ -22,7 +22,7 @@ def start_schedulers(env: dict, logs: Path, count: int) -> list[Process]:
     """`count` scheduler processes, returned once each has started (one of them leads)."""
     env = {**env, "BATCHSVC_SCHEDULER_LEASE_MS": str(LEASE_MS)}
     procs = [Process(["scheduler"], env, logs / f"scheduler-{i}.log") for i in range(count)]
-    for i, proc in enumerate(procs):
+    for i in range(count):
         wait_for(lambda: "started" in (logs / f"scheduler-{i}.log").read_text(), START_TIMEOUT_S, 0.1,
                  f"scheduler {i} to start (see {logs})")
     wait_for(lambda: leader_pid() in {p.pid for p in procs}, START_TIMEOUT_S, 0.1, "a scheduler to lead")
@@ -51,7 +51,7 @@ def jobs_of(client, schedule_id: str) -> list[dict]:
 
 
 def at(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse(text: str) -> datetime:
@@ -60,7 +60,7 @@ def parse(text: str) -> datetime:
 
 def whole_second(offset_s: float) -> datetime:
     """A whole second about offset_s from now (fire times of interval schedules are then whole seconds)."""
-    return (datetime.now(timezone.utc) + timedelta(seconds=offset_s)).replace(microsecond=0)
+    return (datetime.now(UTC) + timedelta(seconds=offset_s)).replace(microsecond=0)
 
 
 @pytest.fixture

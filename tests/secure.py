@@ -7,11 +7,11 @@ import httpx
 import pandas as pd
 import pytest
 import redis
+from harness import JOB_WAIT_S, register, start_api, start_workers, wait_for
 from sklearn.linear_model import LinearRegression
 
-from batchsvc.auth import KeyStore
-from batchsvc.keys import Keys
-from harness import JOB_WAIT_S, register, start_api, start_workers, wait_for
+from batchsvc.storage.api_keys import KeyStore
+from batchsvc.storage.redis_keys import Keys
 
 LIMITS = {"BATCHSVC_MAX_JSON_BYTES": str(256 * 2**10), "BATCHSVC_MAX_UPLOAD_BYTES": str(2**20),
           "BATCHSVC_MAX_INLINE_COLUMNS": "50", "BATCHSVC_MAX_INLINE_STRING_CHARS": "100"}

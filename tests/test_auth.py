@@ -6,15 +6,15 @@ import uuid
 
 import httpx
 import pytest
+from harness import ROOT, free_port, run_job, start_api, submit, wait_for
 from openapi_spec_validator import validate
+from secure import key_store
 
 from batchsvc.api.auth import identify
-from batchsvc.auth import Role, effective_role
 from batchsvc.errors import Unauthorized
-from batchsvc.services import Services
+from batchsvc.roles import Role, effective_role
 from batchsvc.settings import Settings
-from harness import ROOT, free_port, run_job, start_api, submit, wait_for
-from secure import key_store
+from batchsvc.storage.services import Services
 
 BELOW = {"submitter": "reader", "admin": "alice"}  # a key one role short of the route's
 HOLDER = {"reader": "reader", "submitter": "alice", "admin": "admin"}  # a key with exactly the route's role

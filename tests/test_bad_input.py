@@ -6,10 +6,10 @@ import uuid
 
 import pandas as pd
 import pytest
+from harness import register, run_job, submit
 from sklearn.linear_model import LinearRegression
 
-from batchsvc.sample import FIELDS, WATSON_ROW, make_credit_risk
-from harness import register, run_job, submit
+from batchsvc.scoring.sample import FIELDS, WATSON_ROW, make_credit_risk
 
 
 def error_of(response, status: int) -> dict:
@@ -184,7 +184,7 @@ def test_lines_stay_exact_after_blank_and_malformed_lines(client, credit_model, 
 def test_the_server_own_files_are_not_inputs_by_path(client, credit_model):
     # Given a finished job whose results lie under the data dir, which is one of the data roots
     job = run_job(client, {"model": credit_model, "input": {"fields": FIELDS, "values": [WATSON_ROW]}})
-    from batchsvc.services import get_services
+    from batchsvc.storage.services import get_services
     result = get_services().data.result_file(job["id"], job["result"]["format"])
     assert result.exists()
     # When another job names that file by path, Then it is refused: results and uploads go by id and owner

@@ -9,11 +9,11 @@ import uuid
 import numpy as np
 import pandas as pd
 import pytest
-
-from batchsvc.services import get_services
-from batchsvc.status import JobStatus
 from harness import register, run_job, submit, wait_for, wait_job
 from slowmodel import SlowSum
+
+from batchsvc.status import JobStatus
+from batchsvc.storage.services import get_services
 
 ROWS, CHUNK = 1_000, 100
 
@@ -180,7 +180,7 @@ def test_data_error_in_one_chunk_stops_the_others(client, slow_model, inputs_dir
 
 def test_a_tiny_chunk_size_is_raised_to_keep_the_chunk_count_bounded(numbers):
     # Given a job asking for one row per chunk over 1,000 rows, with the chunk count capped at 10
-    from batchsvc.runner import _plan
+    from batchsvc.jobs.runner import _plan
     svc = get_services()
     job = {"spec": {"input": {"kind": "file", "path": str(numbers[0]), "format": "parquet"}, "chunk_size": 1}}
     svc.settings.max_chunks, saved = 10, svc.settings.max_chunks

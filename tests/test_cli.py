@@ -5,12 +5,12 @@ import json
 import joblib
 import pytest
 from click.testing import CliRunner
-
-from batchsvc.cli import main
-from batchsvc.client import Client, ClientError
-from batchsvc.sample import FIELDS, WATSON_ROW
 from harness import free_port
 from inputs import LONG_JOB_CHUNK_ROWS, credit_parquet
+
+from batchsvc.cli.main import main
+from batchsvc.client.client import Client, ClientError
+from batchsvc.scoring.sample import FIELDS, WATSON_ROW
 
 
 @pytest.fixture

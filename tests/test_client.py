@@ -5,11 +5,11 @@ from datetime import datetime
 
 import pandas as pd
 import pytest
-
-from batchsvc.client import CannotReach, Client, ClientError, JobFailed
-from batchsvc.sample import FIELDS, WATSON_ROW
 from harness import free_port
 from inputs import credit_parquet, long_job
+
+from batchsvc.client.client import CannotReach, Client, ClientError, JobFailed
+from batchsvc.scoring.sample import FIELDS, WATSON_ROW
 
 PROMPT_S = 1.0  # a long poll holds up to 30 s; "promptly" is well under a second after the job ends
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-
 from harness import ROOT, run_job
 
 SENTINEL = f"SENTINEL-{uuid.uuid4().hex}"
@@ -97,7 +96,7 @@ def stream_until_answered(url: str, path: str, headers: dict, head: bytes = b"")
                     sent += len(piece)
                 if select.select([s], [], [], 0)[0]:
                     break  # the server answered
-        except (socket.timeout, BrokenPipeError, ConnectionResetError):
+        except (TimeoutError, BrokenPipeError, ConnectionResetError):
             pass  # the server stopped reading: its answer is waiting
         return sent, read_answer(s)
 

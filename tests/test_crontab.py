@@ -1,14 +1,14 @@
 """Crontab strings keep their standard meaning when translated for APScheduler."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from batchsvc.crontab import CronError, CrontabTrigger
+from batchsvc.scheduling.crontab import CronError, CrontabTrigger
 
 BERLIN = ZoneInfo("Europe/Berlin")
-UTC = timezone.utc
+UTC = UTC
 
 
 def fire_times(expr: str, start: datetime, count: int, tz=UTC) -> list[str]:

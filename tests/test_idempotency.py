@@ -2,8 +2,9 @@
 
 import uuid
 
-from batchsvc.sample import FIELDS, WATSON_ROW
 from harness import run_job
+
+from batchsvc.scoring.sample import FIELDS, WATSON_ROW
 
 
 def _body(model: str, **extra) -> dict:
@@ -47,7 +48,7 @@ def test_the_idempotency_key_header_works_like_the_body_field(client, credit_mod
 
 
 def test_the_python_client_sends_its_idempotency_key_as_the_header(api_url, credit_model):
-    from batchsvc.client import Client
+    from batchsvc.client.client import Client
 
     # Given a client that submits twice with one key
     key = f"c-{uuid.uuid4().hex}"

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-
-from batchsvc.sample import FIELDS, make_credit_risk
 from harness import ROOT, run_job
+
+from batchsvc.scoring.sample import FIELDS, make_credit_risk
 
 ROWS = 1_200
 

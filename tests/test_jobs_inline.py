@@ -2,9 +2,9 @@
 
 import numpy as np
 import pandas as pd
-
-from batchsvc.sample import FIELDS, WATSON_ROW, make_credit_risk
 from harness import run_job
+
+from batchsvc.scoring.sample import FIELDS, WATSON_ROW, make_credit_risk
 
 
 def test_watson_payload_completes_with_label_and_two_probabilities(client, credit_model, credit_estimator):

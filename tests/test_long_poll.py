@@ -3,9 +3,10 @@
 import threading
 import time
 
-from batchsvc.services import get_services
 from harness import run_job, submit, wait_for
 from inputs import credit_parquet, long_job
+
+from batchsvc.storage.services import get_services
 
 HOLD_S = 30
 PROMPT_S = 1.0
@@ -33,7 +34,7 @@ def test_a_held_request_returns_as_soon_as_the_job_is_canceled(client, credit_mo
 
 def test_a_finished_job_is_answered_at_once_whatever_the_wait(client, credit_model):
     # Given a completed job
-    from batchsvc.sample import FIELDS, WATSON_ROW
+    from batchsvc.scoring.sample import FIELDS, WATSON_ROW
 
     job = run_job(client, {"model": credit_model, "input": {"fields": FIELDS, "values": [WATSON_ROW]}})
     # When it is read with the longest wait

@@ -1,9 +1,9 @@
 """/metrics in Prometheus text and /readyz: what monitoring scrapes."""
 
+from harness import run_job
 from prometheus_client.parser import text_string_to_metric_families
 
-from batchsvc.sample import FIELDS, WATSON_ROW
-from harness import run_job
+from batchsvc.scoring.sample import FIELDS, WATSON_ROW
 
 
 def test_metrics_show_jobs_rows_chunk_durations_queue_depth_and_workers(client, credit_model):

@@ -7,10 +7,9 @@ import joblib
 import numpy as np
 import pandas as pd
 import pytest
+from harness import register, run_job
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
-
-from harness import register, run_job
 
 
 def unique(prefix: str) -> str:

@@ -7,11 +7,11 @@ import uuid
 
 import httpx
 import pytest
+from harness import ROOT, register, start_api
 from openapi_spec_validator import validate
+from secure import key_store
 
 from batchsvc.api.app import ENDPOINTS
-from harness import ROOT, register, start_api
-from secure import key_store
 
 SCHEMATHESIS_EXAMPLES = 15  # per operation and phase; scripts/schemathesis.sh takes more for a deeper run
 SCHEMATHESIS_TIMEOUT_S = 120

@@ -9,11 +9,11 @@ import uuid
 
 import numpy as np
 import pandas as pd
-
-from batchsvc.sample import FIELDS, WATSON_ROW
-from batchsvc.services import get_services
 from harness import ROOT, register, run_job, submit, wait_for, wait_job
 from slowmodel import SlowSum
+
+from batchsvc.scoring.sample import FIELDS, WATSON_ROW
+from batchsvc.storage.services import get_services
 
 
 def test_api_answers_503_while_redis_is_down_and_keeps_every_job(client, redis_server):
@@ -95,8 +95,8 @@ def test_deleting_a_finished_job_removes_record_and_files(client, credit_model):
 
 def test_a_job_whose_message_cannot_be_sent_leaves_no_orphan(redis_server, env, credit_model, client):
     # Given a valid request whose enqueue fails (as when Redis drops between the two writes)
+    from batchsvc.jobs.accept import submit_job
     from batchsvc.schemas import JobRequest
-    from batchsvc.submit import submit_job
     svc = get_services()
     request = JobRequest.model_validate({"model": credit_model, "input": {"fields": FIELDS, "values": [WATSON_ROW]},
                                          "idempotency_key": f"orphan-{uuid.uuid4().hex}"})
@@ -118,11 +118,11 @@ def test_a_job_whose_message_cannot_be_sent_leaves_no_orphan(redis_server, env, 
 
 def test_a_job_stored_but_never_sent_is_swept_and_completes(client, credit_model):
     # Given a job whose record was stored but whose message never left (the API died in between)
-    from batchsvc import sweeper
-    from batchsvc.broker import install_broker
+    from batchsvc.jobs import sweeper
+    from batchsvc.worker.broker import install_broker
     svc = get_services()
     install_broker(svc.settings)
-    from batchsvc import actors
+    from batchsvc.worker import actors
     job_id = uuid.uuid4().hex
     svc.store.create({"id": job_id, "model": {"name": credit_model, "version": 1}, "spec": {
                           "input": {"kind": "table", "fields": FIELDS, "values": [WATSON_ROW]},

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from batchsvc import schedule_files
-from batchsvc.errors import InvalidRequest
-from batchsvc.services import get_services
 from harness import ROOT, register, wait_job
 from schedule_support import events
+
+from batchsvc.errors import InvalidRequest
+from batchsvc.scheduling import files as schedule_files
+from batchsvc.storage.services import get_services
 
 
 def apply_cli(env: dict, folder: Path, *extra: str) -> list[str]:

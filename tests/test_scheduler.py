@@ -4,10 +4,18 @@ import time
 from datetime import timedelta
 
 import pytest
-
 from harness import register, wait_for, wait_job
-from schedule_support import (at, events, fired_times, inline_job, jobs_of, make_schedule,  # noqa: F401
-                              parse, start_schedulers, whole_second)
+from schedule_support import (  # noqa: F401
+    at,
+    events,
+    fired_times,
+    inline_job,
+    jobs_of,
+    make_schedule,
+    parse,
+    start_schedulers,
+    whole_second,
+)
 
 FIRE_WAIT_S = 15
 

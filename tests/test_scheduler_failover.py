@@ -2,12 +2,24 @@
 
 import os
 import signal
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from batchsvc.services import get_services
 from harness import wait_for
-from schedule_support import (LEASE_MS, at, events, fired_times, inline_job, jobs_of, leader_pid,  # noqa: F401
-                              make_schedule, parse, start_schedulers, whole_second)
+from schedule_support import (  # noqa: F401
+    LEASE_MS,
+    at,
+    events,
+    fired_times,
+    inline_job,
+    jobs_of,
+    leader_pid,
+    make_schedule,
+    parse,
+    start_schedulers,
+    whole_second,
+)
+
+from batchsvc.storage.services import get_services
 
 FIRE_WAIT_S = 20
 
@@ -33,7 +45,7 @@ def test_killing_the_leader_hands_over_with_no_double_and_no_lost_fire(env, clie
         # When the leader is killed with SIGKILL (no chance to hand the lease over)
         leader = next(p for p in procs if p.pid == leader_pid())
         os.kill(leader.pid, signal.SIGKILL)
-        killed_at = datetime.now(timezone.utc)
+        killed_at = datetime.now(UTC)
         # Then the standby takes the lease once it expires, and goes on firing
         standby = next(p for p in procs if p is not leader)
         wait_for(lambda: leader_pid() == standby.pid, FIRE_WAIT_S, 0.1, "the standby to lead")
@@ -58,7 +70,7 @@ def test_a_scheduler_returning_fires_a_missed_run_within_grace_once_and_records_
         env, client, credit_model, make_schedule, tmp_path):
     # Given, while no scheduler runs, a schedule every 120 s whose stored next run is 2 hours ago
     # (what a scheduler that went down 2 hours ago leaves behind); grace is 600 s (the default)
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     start = now - timedelta(seconds=7200 - 30)
     schedule = make_schedule({"name": "was-down", "interval_s": 120, "start_at": at(start),
                               "job": inline_job(credit_model)})

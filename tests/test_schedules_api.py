@@ -1,17 +1,17 @@
 """/v1/schedules over HTTP, without a scheduler running: records, validation, fire now, the fire claim."""
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from batchsvc import firing
-from batchsvc.sample import WATSON_ROW, make_credit_risk
-from batchsvc.services import get_services
-from batchsvc.timing import Due
 from harness import register, wait_job
 from schedule_support import events, inline_job, jobs_of, make_schedule  # noqa: F401 (fixture)
+
+from batchsvc.scheduling import firing
+from batchsvc.scheduling.fire_times import Due
+from batchsvc.scoring.sample import WATSON_ROW, make_credit_risk
+from batchsvc.storage.services import get_services
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -26,7 +26,7 @@ def test_a_cron_schedule_is_stored_with_its_next_run_in_its_timezone(client, cre
     expected = local_now.replace(hour=2, minute=0, second=0, microsecond=0)
     if expected <= local_now:
         expected = (local_now + timedelta(days=1)).replace(hour=2, minute=0, second=0, microsecond=0)
-    assert created["next_run_at"] == expected.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    assert created["next_run_at"] == expected.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
     assert created["enabled"] is True and created["source"] == "api" and created["last_run_at"] is None
     # And it reads back, alone and in the list
     assert client.get(f"/v1/schedules/{created['id']}").json() == created
@@ -150,7 +150,7 @@ def test_two_firers_claiming_the_same_fire_time_submit_one_job(client, credit_mo
     schedule = make_schedule({"name": "contested", "interval_s": 3600, "job": inline_job(credit_model)})
     svc = get_services()
     record = svc.schedules.get(schedule["id"])
-    due, enqueued, results = Due(fire=datetime.now(timezone.utc).replace(microsecond=0)), [], []
+    due, enqueued, results = Due(fire=datetime.now(UTC).replace(microsecond=0)), [], []
     # When both fire it at once
     threads = [threading.Thread(target=lambda h=h: results.append(firing.fire(svc, record, due, enqueued.append, h)))
                for h in ("leader-a", "leader-b")]
@@ -174,7 +174,7 @@ def test_a_fire_that_fails_midway_is_freed_and_its_retry_makes_one_job(client, c
     # Given a schedule and a fire whose first attempt fails after its claim (the broker is away)
     body = {"name": "retry", "interval_s": 3600, "job": {"model": credit_model, "input": {"values": [WATSON_ROW]}}}
     record = get_services().schedules.get(client.post("/v1/schedules", json=body).json()["id"])
-    due = Due(fire=datetime(2026, 11, 23, 8, tzinfo=timezone.utc), coalesced=[], missed_count=0, missed_first=None)
+    due = Due(fire=datetime(2026, 11, 23, 8, tzinfo=UTC), coalesced=[], missed_count=0, missed_first=None)
     sent = []
 
     def broken(job_id):

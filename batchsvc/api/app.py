@@ -6,16 +6,31 @@ import dataclasses
 import redis.asyncio as aredis
 from starlette.applications import Starlette
 
-from ..auth import Role, effective_role
-from ..broker import install_broker
-from ..schemas import (AliasRequest, Events, Health, JobList, JobRecord, JobRequest, Model, ModelList, ModelVersion,
-                       Readiness, ScheduleList, SchedulePatch, ScheduleRecord, ScheduleRequest, UploadRecord)
-from ..services import Services, get_services
-from ..status import JobStatus
-from . import jobs, models, ops, schedules, uploads
-from .errors import HANDLERS
-from .openapi import document
-from .routing import Endpoint, starlette_routes
+from batchsvc.api import jobs, models, ops, schedules, uploads
+from batchsvc.api.errors import HANDLERS
+from batchsvc.api.openapi import document
+from batchsvc.api.routing import Endpoint, starlette_routes
+from batchsvc.roles import Role, effective_role
+from batchsvc.schemas import (
+    AliasRequest,
+    Events,
+    Health,
+    JobList,
+    JobRecord,
+    JobRequest,
+    Model,
+    ModelList,
+    ModelVersion,
+    Readiness,
+    ScheduleList,
+    SchedulePatch,
+    ScheduleRecord,
+    ScheduleRequest,
+    UploadRecord,
+)
+from batchsvc.status import JobStatus
+from batchsvc.storage.services import Services, get_services
+from batchsvc.worker.broker import install_broker
 
 E, R = Endpoint, Role
 ENDPOINTS = [
@@ -89,7 +104,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
         broker = install_broker(svc.settings)
-        from .. import actors  # declares the actors on the broker, so the API can send messages
+        from batchsvc.worker import actors  # declares the actors on the broker, so the API can send messages
 
         app.state.enqueue = actors.plan_job.send
         app.state.aredis = aredis.Redis.from_url(svc.settings.redis_url, decode_responses=True)

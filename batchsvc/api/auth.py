@@ -5,10 +5,10 @@ from urllib.parse import urlsplit
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from ..auth import ANONYMOUS, Principal, Role
-from ..errors import Forbidden, Unauthorized
-from ..services import Services
-from .state import services
+from batchsvc.api.state import services
+from batchsvc.errors import Forbidden, Unauthorized
+from batchsvc.roles import ANONYMOUS, Principal, Role
+from batchsvc.storage.services import Services
 
 MISSING = ("this API needs a key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>' "
            "(an admin makes one with `batchsvc keys create`)")

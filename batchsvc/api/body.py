@@ -1,13 +1,14 @@
 """Reading request bodies within their size limits."""
 
-from typing import Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..errors import InvalidRequest, PayloadTooLarge
-from .state import services
+from batchsvc.api.state import services
+from batchsvc.errors import InvalidRequest, PayloadTooLarge
 
 M = TypeVar("M", bound=BaseModel)
 Handler = Callable[[Request], Awaitable[Response]]

@@ -8,8 +8,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from .. import errors as e
-from ..schemas import field_path
+from batchsvc import errors as e
+from batchsvc.schemas import field_path
 
 log = logging.getLogger(__name__)
 

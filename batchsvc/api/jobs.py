@@ -6,17 +6,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
-from .. import runner
-from ..errors import Conflict, InvalidRequest, JobNotFound, UploadNotFound
-from ..schemas import JobRequest, UploadInput
-from ..storage import remove_tree
-from ..scoring import output
-from ..status import JobStatus
-from ..submit import submit_job
-from ..uploads import get_upload
-from .auth import principal
-from .body import int_param, read_json
-from .state import services
+from batchsvc.api.auth import principal
+from batchsvc.api.body import int_param, read_json
+from batchsvc.api.state import services
+from batchsvc.errors import Conflict, InvalidRequest, JobNotFound, UploadNotFound
+from batchsvc.jobs import runner
+from batchsvc.jobs.accept import submit_job
+from batchsvc.jobs.uploads import get_upload
+from batchsvc.schemas import JobRequest, UploadInput
+from batchsvc.scoring import output
+from batchsvc.status import JobStatus
+from batchsvc.storage.files import remove_tree
 
 MAX_WAIT_S = 60
 LIST_MAX = 500
@@ -84,7 +84,7 @@ async def _wait_until_finished(request: Request, job_id: str, wait_s: int) -> di
         if not JobStatus(job["status"]).finished:
             try:
                 await asyncio.wait_for(_first_message(pubsub), timeout=wait_s)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             job = await run_in_threadpool(svc.store.get, job_id)
     return job

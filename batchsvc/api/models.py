@@ -8,10 +8,10 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..errors import InvalidRequest
-from ..schemas import AliasRequest
-from .body import check_form_fields, read_json
-from .state import services
+from batchsvc.api.body import check_form_fields, read_json
+from batchsvc.api.state import services
+from batchsvc.errors import InvalidRequest
+from batchsvc.schemas import AliasRequest
 
 COPY_BLOCK_BYTES = 1 << 20
 MODEL_FIELDS = ("file", "description", "tags", "features")

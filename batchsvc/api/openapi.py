@@ -3,11 +3,11 @@
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from .. import __version__
-from ..auth import Role
-from ..registry import NAME_PATTERN
-from ..schemas import ErrorResponse, JobRecord
-from .routing import Endpoint
+from batchsvc import __version__
+from batchsvc.api.routing import Endpoint
+from batchsvc.roles import Role
+from batchsvc.schemas import ErrorResponse, JobRecord
+from batchsvc.storage.models import NAME_PATTERN
 
 REF = "#/components/schemas/{model}"
 ERROR_TEXT = {400: "malformed JSON", 401: "missing or unknown API key", 403: "the key's role may not do this",

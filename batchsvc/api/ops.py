@@ -1,15 +1,13 @@
 """Operational routes: /healthz, /readyz, /metrics, /openapi.json."""
 
-import time
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
-from .. import metrics
-from ..metrics import WORKER_ALIVE_S
-from .state import services
+from batchsvc.api import metrics
+from batchsvc.api.state import services
 
 DASHBOARD_HTML = (Path(__file__).parent / "dashboard.html").read_text()
 
@@ -30,11 +28,11 @@ async def readyz(request: Request) -> Response:
 
 def live_workers(svc) -> int:
     svc.redis.ping()
-    return svc.redis.zcount(svc.keys.worker_heartbeats(), time.time() - WORKER_ALIVE_S, "+inf")
+    return svc.workers.live_count()
 
 
 async def prometheus(request: Request) -> Response:
-    body = await run_in_threadpool(metrics.exposition, services(request))
+    body = await run_in_threadpool(metrics.exposition, services(request).counters)
     return Response(body, media_type=metrics.CONTENT_TYPE)
 
 

@@ -1,16 +1,16 @@
 """One table of endpoints: it makes the Starlette routes and the OpenAPI document alike."""
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable
 
 from pydantic import BaseModel
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from ..auth import Role
-from .auth import guarded
-from .body import capped
+from batchsvc.api.auth import guarded
+from batchsvc.api.body import capped
+from batchsvc.roles import Role
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -37,7 +37,8 @@ def starlette_routes(endpoints: list[Endpoint]) -> list[Route]:
     each method's handler checks its role, then caps its body."""
     by_path: dict[str, dict[str, Handler]] = {}
     for e in endpoints:
-        by_path.setdefault(e.path, {})[e.method] = guarded(e.role, capped(e.handler, "upload" if e.multipart else "json"))
+        capped_handler = capped(e.handler, "upload" if e.multipart else "json")
+        by_path.setdefault(e.path, {})[e.method] = guarded(e.role, capped_handler)
     return [Route(path, _by_method(handlers), methods=list(handlers), name=path) for path, handlers in by_path.items()]
 
 

@@ -4,13 +4,14 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from .. import firing, schedules
-from ..clock import now
-from ..schemas import SchedulePatch, ScheduleRequest
-from .auth import principal
-from .body import read_json
-from .jobs import present as present_job
-from .state import services
+from batchsvc.api.auth import principal
+from batchsvc.api.body import read_json
+from batchsvc.api.jobs import present as present_job
+from batchsvc.api.state import services
+from batchsvc.clock import now
+from batchsvc.scheduling import firing
+from batchsvc.scheduling import manage as schedules
+from batchsvc.schemas import SchedulePatch, ScheduleRequest
 
 
 async def create(request: Request) -> Response:

@@ -2,7 +2,7 @@
 
 from starlette.requests import Request
 
-from ..services import Services
+from batchsvc.storage.services import Services
 
 
 def services(request: Request) -> Services:

@@ -4,11 +4,11 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..errors import InvalidRequest
-from ..uploads import format_hint, save_upload
-from .auth import principal
-from .body import check_form_fields
-from .state import services
+from batchsvc.api.auth import principal
+from batchsvc.api.body import check_form_fields
+from batchsvc.api.state import services
+from batchsvc.errors import InvalidRequest
+from batchsvc.jobs.uploads import format_hint, save_upload
 
 BLOCK_BYTES = 1 << 20
 UPLOAD_FIELDS = ("file",)

@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from sklearn.base import is_classifier, is_regressor
 
-from ..errors import InvalidModel
+from batchsvc.errors import InvalidModel
 
 ENCODER_NAMES = ("OneHotEncoder", "OrdinalEncoder", "TargetEncoder")
 

@@ -3,8 +3,8 @@
 import io
 import itertools
 import json
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import pandas as pd
 import pyarrow as pa
@@ -12,7 +12,7 @@ import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from .predict import PROBABILITY_PREFIX
+from batchsvc.scoring.predict import PROBABILITY_PREFIX
 
 STREAM_BATCH_ROWS = 65_536
 PASSTHROUGH_CLASH_PREFIX = "input_"

@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from ..errors import ScoringError
-from .modelinfo import ModelInfo
+from batchsvc.errors import ScoringError
+from batchsvc.scoring.modelinfo import ModelInfo
 
 PREDICTION = "prediction"
 PROBABILITY_PREFIX = "probability_"

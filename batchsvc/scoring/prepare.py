@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
-from ..errors import SchemaError
-from .modelinfo import ModelInfo
+from batchsvc.errors import SchemaError
+from batchsvc.scoring.modelinfo import ModelInfo
 
 
 @dataclass

@@ -5,12 +5,12 @@ Pure: it knows nothing of Redis, Dramatiq or files, so the chunk path and the sm
 
 import pandas as pd
 
-from ..errors import DataError, SchemaError, ScoringError, TooManyBadRows
-from .modelinfo import ModelInfo
-from .output import output_frame
-from .predict import predict
-from .prepare import describe_bad_row, prepare, require_columns
-from .sources import Batch
+from batchsvc.errors import DataError, SchemaError, ScoringError, TooManyBadRows
+from batchsvc.scoring.modelinfo import ModelInfo
+from batchsvc.scoring.output import output_frame
+from batchsvc.scoring.predict import predict
+from batchsvc.scoring.prepare import describe_bad_row, prepare, require_columns
+from batchsvc.scoring.sources import Batch
 
 
 def score_batch(model, info: ModelInfo, batch: Batch, passthrough: list[str], max_bad_rows: int,

@@ -9,9 +9,9 @@ A chunk is a plain dict (JSON-safe) so it can travel in messages and the ledger:
 import gzip
 import io
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ..errors import UnreadableInput
+from batchsvc.errors import UnreadableInput
 
 CSV_SAMPLE_BYTES = 1 << 20
 READ_BLOCK_BYTES = 8 << 20

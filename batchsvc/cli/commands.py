@@ -1,0 +1,263 @@
+"""The client commands of `batchsvc`: models, submit, status, jobs, cancel, results, events.
+
+They talk to BATCHSVC_API_URL (with BATCHSVC_API_KEY when set) through batchsvc.client; errors
+reach the user as one line (cli.Cli), never a traceback.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+import click
+from pydantic import ValidationError
+
+from batchsvc.cli import view
+from batchsvc.client.client import Client
+from batchsvc.client.errors import ClientError
+from batchsvc.clock import now
+from batchsvc.scheduling import files as schedule_files
+from batchsvc.scheduling import templates as job_templates
+
+FORMATS = click.Choice(["parquet", "csv", "jsonl"])
+STATUSES = click.Choice(["queued", "running", "completed", "failed", "canceled"])
+
+commands = click.Group()  # a holder: cli.py copies these onto `batchsvc`
+
+
+def url_option(f):
+    return click.option("--url", envvar="BATCHSVC_API_URL", help="the API [env BATCHSVC_API_URL]")(f)
+
+
+def json_option(f):
+    return click.option("--json", "as_json", is_flag=True, help="print JSON for scripts")(f)
+
+
+def connect(url: str | None) -> Client:
+    return Client(url)
+
+
+@commands.group()
+def models() -> None:
+    """Register and inspect models."""
+
+
+@models.command("register")
+@click.argument("name")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--alias", help="point this alias (e.g. production) at the new version")
+@click.option("--description", default="", help="free text")
+@click.option("--tags", default="", help="comma-separated")
+@url_option
+@json_option
+def models_register(name, file, alias, description, tags, url, as_json) -> None:
+    """Register a joblib-saved estimator or pipeline as NAME's next version."""
+    with connect(url) as c:
+        meta = c.register_model(name, file, description=description, alias=alias,
+                                tags=[t.strip() for t in tags.split(",") if t.strip()])
+    if as_json:
+        return view.print_json(meta)
+    also = f", alias {alias}" if alias else ""
+    click.echo(f"registered {meta['name']} version {meta['version']} ({meta['task']}, "
+               f"{len(meta['features'])} features{also})")
+
+
+@models.command("alias")
+@click.argument("name")
+@click.argument("alias")
+@click.argument("version", type=click.IntRange(min=1))
+@url_option
+def models_alias(name, alias, version, url) -> None:
+    """Point ALIAS (e.g. production) of model NAME at VERSION."""
+    with connect(url) as c:
+        c.set_alias(name, alias, version)
+    click.echo(f"{name}@{alias} -> version {version}")
+
+
+@models.command("list")
+@url_option
+@json_option
+def models_list(url, as_json) -> None:
+    """List registered models."""
+    _read(url, as_json, lambda c: c.list_models(), view.models_table)
+
+
+@models.command("show")
+@click.argument("name")
+@url_option
+@json_option
+def models_show(name, url, as_json) -> None:
+    """A model's versions and aliases."""
+    _read(url, as_json, lambda c: c.get_model(name), view.model_detail)
+
+
+@commands.command()
+@click.argument("job_file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--model", "-m", help="name, name@3 or name@alias (may come from a --json body instead)")
+@click.option("--input", "input_path", metavar="PATH", help="a CSV or Parquet file inside the server's data roots")
+@click.option("--upload", "upload_file", type=click.Path(exists=True, dir_okay=False),
+              help="a local CSV (.csv.gz) or Parquet file, uploaded first")
+@click.option("--json", "json_file", type=click.File("r"), metavar="FILE",
+              help="inline input ({fields, values} or {records}) or a whole job body; - for stdin")
+@click.option("--output-format", type=FORMATS)
+@click.option("--passthrough", help="input columns to copy in front of the predictions, comma-separated, or *")
+@click.option("--chunk-size", type=click.IntRange(min=1), help="rows per chunk")
+@click.option("--max-bad-rows", type=click.IntRange(min=0), help="unreadable rows to skip before failing")
+@click.option("--name", help="a label for the job")
+@click.option("--idempotency-key", help="repeat-safe submission: the same key returns the first job")
+@click.option("--wait", is_flag=True, help="show progress until the job finishes; exit 0 only if it completed")
+@url_option
+def submit(job_file, model, input_path, upload_file, json_file, output_format, passthrough, chunk_size,
+           max_bad_rows, name, idempotency_key, wait, url) -> None:
+    """Submit a scoring job and print its id; JOB_FILE is a jobs/ schedule file whose job runs once now."""
+    with connect(url) as c:
+        body = _job_body(c, model, input_path, upload_file, json_file, job_file)
+        options = {"chunk_size": chunk_size, "max_bad_rows": max_bad_rows, "name": name}
+        body.update({k: v for k, v in options.items() if v is not None})
+        output = body.setdefault("output", {})
+        if output_format:
+            output["format"] = output_format
+        if passthrough:
+            output["passthrough"] = ["*"] if passthrough == "*" else [p.strip() for p in passthrough.split(",")]
+        job = c.submit_body(body, idempotency_key)
+        click.echo(job.id)
+        if wait:
+            _exit_with(_follow(job))
+
+
+def _job_body(c: Client, model, input_path, upload_file, json_file, job_file) -> dict:
+    given = [x for x in (input_path, upload_file, json_file, job_file) if x is not None]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of --input PATH, --upload FILE, --json FILE or a jobs/ FILE")
+    body: dict = {}
+    if job_file:
+        body = _from_job_file(job_file)
+    elif input_path:
+        body["input"] = {"path": input_path}
+    elif upload_file:
+        body["input"] = {"upload": c.upload(upload_file)["upload"]}
+    else:
+        body = _read_json(json_file)
+    if model:
+        body["model"] = model
+    if not body.get("model"):
+        raise click.UsageError("give --model (or a \"model\" in the --json body)")
+    return body
+
+
+def _from_job_file(path: Path) -> dict:
+    """The job of a jobs/ schedule file, with {date}, {datetime} and {schedule} filled for now."""
+    data = schedule_files.load_file(path)
+    try:
+        request = job_templates.fill(data.get("job") or {}, str(data.get("name") or path.stem), now(),
+                                     str(data.get("timezone") or "UTC"))
+    except ValidationError as exc:
+        problem = exc.errors(include_url=False)[0]
+        raise click.BadParameter(f"{path}: job.{'.'.join(map(str, problem['loc']))}: {problem['msg']}",
+                                 param_hint="JOB_FILE") from None
+    return request.model_dump(mode="json", exclude_none=True)
+
+
+def _read_json(f) -> dict:
+    try:
+        data = json.load(f)
+    except ValueError as exc:
+        raise click.BadParameter(f"{f.name} is not JSON: {exc}", param_hint="--json") from None
+    if not isinstance(data, dict):
+        raise click.BadParameter(f"{f.name} must hold a JSON object", param_hint="--json")
+    return data if "input" in data else {"input": data}
+
+
+@commands.command()
+@click.argument("job_id")
+@click.option("--watch", is_flag=True, help="show progress until the job finishes; exit 0 only if it completed")
+@url_option
+@json_option
+def status(job_id, watch, url, as_json) -> None:
+    """A job's status and progress."""
+    with connect(url) as c:
+        job = c.get(job_id)
+        if not watch:
+            return view.print_json(job.record) if as_json else view.show_job(job)
+        if as_json:
+            _wait_quietly(job)
+            view.print_json(job.record)
+            _exit_with(view.EXIT_BY_STATUS[job.status])
+        _exit_with(_follow(job))
+
+
+@commands.command()
+@click.option("--status", "status_", type=STATUSES, help="only jobs in this state")
+@click.option("--model", help="only jobs of this model (its name)")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
+@url_option
+@json_option
+def jobs(status_, model, limit, url, as_json) -> None:
+    """Jobs, newest first."""
+    _read(url, as_json, lambda c: c.list(status=status_, model=model, limit=limit), view.jobs_table,
+          lambda found: [j.record for j in found])
+
+
+@commands.command()
+@click.argument("job_id")
+@url_option
+@json_option
+def cancel(job_id, url, as_json) -> None:
+    """Cancel a queued or running job."""
+    _read(url, as_json, lambda c: c.cancel(job_id), lambda job: click.echo(f"{job.status} {job.id}"),
+          lambda job: job.record)
+
+
+@commands.command()
+@click.argument("job_id")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="write to this file [default: stdout]")
+@click.option("--format", "fmt", type=FORMATS, help="convert to this format [default: the job's]")
+@click.option("--errors", is_flag=True, help="the skipped bad rows (JSON lines) instead of the predictions")
+@url_option
+def results(job_id, output, fmt, errors, url) -> None:
+    """Download a completed job's predictions, streaming (never whole in memory)."""
+    with connect(url) as c:
+        if output:
+            path = c.download(job_id, output, fmt, errors)
+            click.echo(f"wrote {path}", err=True)
+        else:
+            stdout = click.get_binary_stream("stdout")
+            c.stream_results(job_id, stdout.write, fmt, errors)
+            stdout.flush()
+
+
+@commands.command()
+@click.argument("job_id")
+@url_option
+@json_option
+def events(job_id, url, as_json) -> None:
+    """A job's log: state changes, chunk timings, errors."""
+    _read(url, as_json, lambda c: c.events(job_id), view.events_lines)
+
+
+def _read(url, as_json: bool, fetch, show, as_data=lambda found: found) -> None:
+    """Fetch something with a client, then print it as JSON (--json) or for people."""
+    with connect(url) as c:
+        found = fetch(c)
+    view.print_json(as_data(found)) if as_json else show(found)
+
+
+def _follow(job) -> int:
+    """Progress bar, then the one-line summary; returns the exit code. Ctrl-C leaves the job running."""
+    try:
+        view.follow(job)
+    except KeyboardInterrupt:
+        click.echo(f"\nstopped watching; job {job.id} goes on: batchsvc status {job.id} --watch", err=True)
+        return view.EXIT_INTERRUPTED
+    return view.finish(job)
+
+
+def _wait_quietly(job) -> None:
+    try:
+        job.wait()
+    except ClientError as exc:
+        if not hasattr(exc, "job"):
+            raise
+
+
+def _exit_with(code: int) -> None:
+    sys.exit(code)

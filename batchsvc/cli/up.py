@@ -1,0 +1,60 @@
+"""`batchsvc up`: Redis (private if none answers), the API and the workers in one command."""
+
+import signal
+import subprocess
+import sys
+import time
+from urllib.parse import urlparse
+
+from batchsvc.cli import redis_server as redisproc
+from batchsvc.settings import get_settings
+
+POLL_S = 0.2
+
+
+def run(host: str, port: int, processes: int | None, allow_no_keys: bool = False) -> int:
+    settings = get_settings()
+    redis_proc = _ensure_redis(settings)
+    cli = [sys.executable, "-m", "batchsvc.cli"]
+    api = [*cli, "api", "--host", host, "--port", str(port), *(["--allow-no-keys"] if allow_no_keys else [])]
+    children = [subprocess.Popen(api),
+                subprocess.Popen([*cli, "worker", *(["--processes", str(processes)] if processes else [])])]
+    for extra in _optional_processes(cli):
+        children.append(subprocess.Popen(extra))
+    print(f"batchsvc up: API on http://{host}:{port}, Redis at {settings.redis_url}. Ctrl-C stops.", flush=True)
+    stopping = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.append(True))
+    try:
+        while not stopping and all(c.poll() is None for c in children):
+            time.sleep(POLL_S)
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            child.wait(timeout=30)
+        if redis_proc is not None:
+            redis_proc.terminate()
+            redis_proc.wait(timeout=10)
+    return 0 if stopping else 1
+
+
+def _ensure_redis(settings):
+    if redisproc.answers(settings.redis_url):
+        return None
+    url = urlparse(settings.redis_url)
+    if url.hostname not in ("127.0.0.1", "localhost"):
+        raise SystemExit(f"Redis at {settings.redis_url} does not answer (BATCHSVC_REDIS_URL)")
+    print(f"no Redis at {settings.redis_url}: starting a private one (AOF on) under {settings.data_dir}/redis",
+          flush=True)
+    return redisproc.start(url.port or 6379, settings.data_dir / "redis")
+
+
+def _optional_processes(cli: list[str]) -> list[list[str]]:
+    """The scheduler, once the package has one."""
+    try:
+        import batchsvc.scheduler  # noqa: F401
+    except ImportError:
+        return []
+    return [[*cli, "scheduler"]]

@@ -1,0 +1,127 @@
+"""Accepting a job: check the request against the model and the files, then store and enqueue it."""
+
+import hashlib
+import json
+from collections.abc import Callable
+
+from batchsvc.errors import Conflict, InvalidRequest, JobNotFound, SchemaError
+from batchsvc.jobs.limits import check_inline_size
+from batchsvc.jobs.uploads import get_upload
+from batchsvc.schemas import AssetInput, JobRequest, JobTemplate, RecordsInput, TableInput, UploadInput
+from batchsvc.scoring.prepare import require_columns
+from batchsvc.storage.files import infer_format, resolve_input
+from batchsvc.storage.jobs import new_job_id
+from batchsvc.storage.models import model_info
+from batchsvc.storage.services import Services
+
+CLAIM_ATTEMPTS = 3
+
+
+def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], None], *,
+               schedule_id: str | None = None, created_by: str | None = None) -> tuple[dict, bool]:
+    """Validate, store and enqueue a job; returns (record, created).
+
+    A repeated idempotency key returns the first job."""
+    meta, spec = check_request(svc, request)
+    record = svc.store.create({"id": new_job_id(), "name": request.name, "model": {"name": meta["name"],
+                               "version": meta["version"]}, "model_ref": request.model, "spec": spec,
+                               "schedule_id": schedule_id, "created_by": created_by})
+    job_id = record["id"]
+    try:  # the key is claimed after the record exists, so a claimed key always names a job
+        first = _claim_key(svc, request, job_id, created_by) if request.idempotency_key else None
+        if first is None:
+            enqueue(job_id)
+    except Exception:
+        _withdraw(svc, job_id, request, created_by)  # never enqueued: no orphan stays queued
+        raise
+    if first is not None:
+        svc.store.delete(job_id)
+        return first, False
+    svc.store.mark_sent(job_id)  # if this fails, the sweeper sends it again: a harmless duplicate plan
+    return record, True
+
+
+def _withdraw(svc: Services, job_id: str, request: JobRequest, owner: str | None) -> None:
+    """Remove a job that was stored but not enqueued, and its key if it holds it; best effort (Redis may be down)."""
+    try:
+        svc.store.delete(job_id)
+        if request.idempotency_key:
+            svc.idempotency.release(request.idempotency_key, owner, job_id)
+    except Exception:
+        pass
+
+
+def check_request(svc: Services, request: JobTemplate, *, must_exist: bool = True) -> tuple[dict, dict]:
+    """The model version a request resolves to and the job spec, as submit checks them; must_exist=False
+    lets an input file be missing yet (a schedule's path for a future date), but not outside the data roots."""
+    meta = svc.registry.resolve(request.model)
+    spec = {"input": _check_input(svc, request, meta, must_exist), "output": _output(request),
+            "chunk_size": request.chunk_size, "max_bad_rows": request.max_bad_rows}
+    return meta, spec
+
+
+def _claim_key(svc: Services, request: JobRequest, job_id: str, owner: str | None) -> dict | None:
+    """Bind the key to this body and job; for a repeat, the first job (409 if the body differs)."""
+    body = request.model_dump(mode="json", exclude={"idempotency_key"})
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    key, store = request.idempotency_key, svc.idempotency
+    for _ in range(CLAIM_ATTEMPTS):
+        if store.claim(key, owner, job_id, digest):
+            return None
+        held = store.holder(key, owner)
+        if held is None:
+            continue  # expired between the two calls: claim again
+        first_id, first_digest = held
+        if first_digest != digest:
+            raise Conflict("idempotency key was already used with a different request body; use a new key",
+                           field="idempotency_key")
+        try:
+            return svc.store.get(first_id)
+        except JobNotFound:  # the first job was deleted since: this one takes the key
+            store.forget(key, owner)
+    store.take(key, owner, job_id, digest)
+    return None
+
+
+def _output(request: JobTemplate) -> dict:
+    fmt = request.output.format or ("jsonl" if isinstance(request.input, (TableInput, RecordsInput)) else "parquet")
+    return {"format": fmt, "passthrough": request.output.passthrough}
+
+
+def _check_input(svc: Services, request: JobTemplate, meta: dict, must_exist: bool = True) -> dict:
+    source = request.input
+    if isinstance(source, AssetInput):
+        path = resolve_input(source.path, svc.settings.roots, must_exist=must_exist,
+                             managed=svc.data.managed())
+        fmt = source.format or infer_format(path.name)
+        if fmt is None:
+            raise InvalidRequest(f"cannot tell the format of {source.path!r}; set input.format to csv or parquet",
+                                 field="input.format")
+        return {"kind": "file", "path": str(path), "format": fmt}
+    if isinstance(source, UploadInput):
+        upload = get_upload(svc, source.upload)
+        return {"kind": "file", "path": upload["path"], "format": upload["format"], "upload": source.upload}
+    return _check_inline(svc, source, meta, request.output.passthrough)
+
+
+def _check_inline(svc: Services, source, meta: dict, passthrough: list[str]) -> dict:
+    check_inline_size(source, svc.settings)
+    info = model_info(meta)
+    if isinstance(source, RecordsInput):
+        columns = set().union(*(r.keys() for r in source.records))
+        _require(columns, info, passthrough)
+        return {"kind": "records", "records": source.records}
+    fields = source.fields or info.features
+    for i, row in enumerate(source.values):
+        if len(row) != len(fields):
+            raise InvalidRequest(f"input.values[{i}] has {len(row)} values but there are {len(fields)} fields",
+                                 field=f"input.values.{i}")
+    _require(fields, info, passthrough)
+    return {"kind": "table", "fields": fields, "values": source.values}
+
+
+def _require(columns, info, passthrough) -> None:
+    try:
+        require_columns(columns, info, passthrough)
+    except SchemaError as exc:
+        raise InvalidRequest(exc.message, field=exc.details.get("field", "input")) from None

@@ -1,0 +1,71 @@
+"""Uploaded input files: streamed to the data dir under a server-made name, recorded in Redis."""
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from batchsvc.clock import iso
+from batchsvc.errors import InvalidRequest, UploadNotFound
+from batchsvc.storage.files import atomic_path
+from batchsvc.storage.services import Services
+
+PARQUET_MAGIC = b"PAR1"
+GZIP_MAGIC = b"\x1f\x8b"
+CONTENT_TYPES = {"text/csv": "csv", "application/vnd.apache.parquet": "parquet", "application/x-parquet": "parquet"}
+
+
+async def save_upload(svc: Services, chunks: AsyncIterator[bytes], fmt_hint: str | None,
+                      created_by: str | None = None) -> dict:
+    """Write the stream to uploads/<id>.<ext> (its route's body cap bounds the size); returns the record."""
+    upload_id = uuid.uuid4().hex
+    staging = svc.data.root / "uploads" / f"{upload_id}.part"
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        size, head = await _stream_to(staging, chunks)
+        fmt, gz = _detect(head, fmt_hint)
+        final = svc.data.upload_file(upload_id, fmt, gz)
+        with atomic_path(final) as tmp:
+            staging.replace(tmp)
+    finally:
+        staging.unlink(missing_ok=True)
+    record = {"upload": upload_id, "bytes": size, "format": fmt, "path": str(final), "created_at": iso(),
+              "created_by": created_by or ""}
+    svc.uploads.save(record)
+    return {k: record[k] for k in ("upload", "bytes", "format")}
+
+
+async def _stream_to(path: Path, chunks: AsyncIterator[bytes]) -> tuple[int, bytes]:
+    size, head = 0, b""
+    with open(path, "wb") as f:
+        async for chunk in chunks:
+            size += len(chunk)
+            if len(head) < 8:
+                head += chunk[:8]
+            f.write(chunk)
+    if size == 0:
+        raise InvalidRequest("the upload is empty", field="file")
+    return size, head
+
+
+def _detect(head: bytes, hint: str | None) -> tuple[str, bool]:
+    if head.startswith(PARQUET_MAGIC):
+        return "parquet", False
+    if head.startswith(GZIP_MAGIC):
+        return "csv", True
+    if hint == "parquet":
+        raise InvalidRequest("the upload is not a Parquet file (no PAR1 header)", field="file")
+    return "csv", False
+
+
+def format_hint(content_type: str | None, filename: str | None) -> str | None:
+    if filename and filename.lower().endswith((".parquet", ".pq")):
+        return "parquet"
+    return CONTENT_TYPES.get((content_type or "").split(";")[0].strip())
+
+
+def get_upload(svc: Services, upload_id: str) -> dict:
+    record = svc.uploads.get(upload_id)
+    if record is None:
+        raise UploadNotFound(f"no upload {upload_id!r}; upload the file with POST /v1/uploads first",
+                             field="input.upload")
+    return record

@@ -1,0 +1,209 @@
+"""Job records, their indexes, events and chunk ledger in Redis.
+
+State changes go through one Lua script so that a finished job never changes again,
+whichever API process or worker races to change it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+
+import redis
+
+from batchsvc.clock import iso
+from batchsvc.errors import JobNotFound
+from batchsvc.status import FINISHED, JobStatus
+from batchsvc.storage.codec import HashCodec, event_json
+from batchsvc.storage.redis_keys import Keys
+
+CODEC = HashCodec(json_fields=frozenset({"model", "spec", "error", "result", "chunks"}),
+                  int_fields=frozenset({"rows_done", "rows_total", "chunks_done", "chunks_total", "bad_rows",
+                                        "attempts", "score"}))
+EVENTS_KEPT = 10_000
+
+# KEYS: job, one status index per JobStatus (in enum order), done channel
+# ARGV: allowed (comma list), new status, field, value, ...
+_TRANSITION = """
+local cur = redis.call('HGET', KEYS[1], 'status')
+if not cur then return -1 end
+local ok = false
+for s in string.gmatch(ARGV[1], '[^,]+') do if s == cur then ok = true end end
+if not ok then return 0 end
+local id = redis.call('HGET', KEYS[1], 'id')
+local score = redis.call('HGET', KEYS[1], 'score')
+redis.call('HSET', KEYS[1], 'status', ARGV[2], unpack(ARGV, 3))
+local names = {'queued', 'running', 'completed', 'failed', 'canceled'}
+for i, name in ipairs(names) do
+  if name == cur then redis.call('ZREM', KEYS[i + 1], id) end
+  if name == ARGV[2] then redis.call('ZADD', KEYS[i + 1], score, id) end
+end
+if ARGV[2] == 'completed' or ARGV[2] == 'failed' or ARGV[2] == 'canceled' then
+  redis.call('PUBLISH', KEYS[7], ARGV[2])
+end
+return 1
+"""
+
+# KEYS: ledger, job.  ARGV: chunk index, ledger entry, rows, bad rows
+# Returns {newly committed (0/1), chunks_done, chunks_total}; nothing is written unless the job is running
+# (so a chunk of a canceled or deleted job can neither count nor bring a partial record back).
+_COMMIT_CHUNK = """
+if redis.call('HGET', KEYS[2], 'status') ~= 'running' then return {0, -1, 0} end
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
+  return {0, tonumber(redis.call('HGET', KEYS[2], 'chunks_done')),
+          tonumber(redis.call('HGET', KEYS[2], 'chunks_total'))}
+end
+redis.call('HINCRBY', KEYS[2], 'rows_done', ARGV[3])
+redis.call('HINCRBY', KEYS[2], 'bad_rows', ARGV[4])
+local done = redis.call('HINCRBY', KEYS[2], 'chunks_done', 1)
+return {1, done, tonumber(redis.call('HGET', KEYS[2], 'chunks_total'))}
+"""
+
+
+def new_job_id() -> str:
+    return uuid.uuid4().hex
+
+
+class JobStore:
+    def __init__(self, client: redis.Redis, keys: Keys):
+        self.r, self.keys = client, keys
+        self._transition = client.register_script(_TRANSITION)
+        self._commit = client.register_script(_COMMIT_CHUNK)
+
+    def create(self, record: dict) -> dict:
+        """Store a new queued job and index it; returns the stored record."""
+        score = time.time_ns() // 1000
+        record = {"status": JobStatus.QUEUED.value, "created_at": iso(), "score": score, "rows_done": 0,
+                  "chunks_done": 0, "bad_rows": 0, "attempts": 0, **record}
+        job_id = record["id"]
+        with self.r.pipeline() as p:
+            p.hset(self.keys.job(job_id), mapping=CODEC.encode(record))
+            p.zadd(self.keys.jobs_index(), {job_id: score})
+            p.zadd(self.keys.jobs_unsent(), {job_id: score})
+            p.zadd(self.keys.jobs_by_status(JobStatus.QUEUED.value), {job_id: score})
+            p.zadd(self.keys.jobs_by_model(record["model"]["name"]), {job_id: score})
+            if record.get("schedule_id"):
+                p.zadd(self.keys.jobs_by_schedule(record["schedule_id"]), {job_id: score})
+            if record.get("created_by"):
+                p.zadd(self.keys.jobs_by_owner(record["created_by"]), {job_id: score})
+            p.execute()
+        self.add_event(job_id, "queued")
+        return self.get(job_id)
+
+    def get(self, job_id: str) -> dict:
+        raw = self.r.hgetall(self.keys.job(job_id))
+        if not raw:
+            raise JobNotFound(f"no job {job_id!r}", job_id=job_id)
+        return CODEC.decode(raw)
+
+    def status(self, job_id: str) -> JobStatus | None:
+        value = self.r.hget(self.keys.job(job_id), "status")
+        return JobStatus(value) if value else None
+
+    def transition(self, job_id: str, to: JobStatus, allowed: set[JobStatus], event: dict | None = None,
+                   **fields) -> bool:
+        """Move a job to `to` if its status is one of `allowed`; False if it was not. `event` adds to its log entry."""
+        if to in FINISHED:
+            fields.setdefault("finished_at", iso())
+        keys = [self.keys.job(job_id), *(self.keys.jobs_by_status(s.value) for s in JobStatus),
+                self.keys.job_done_channel(job_id)]
+        args = [",".join(s.value for s in allowed), to.value, *_flatten(CODEC.encode(fields))]
+        changed = self._transition(keys=keys, args=args) == 1
+        if changed:
+            error = {"error": fields["error"]} if "error" in fields else {}
+            self.add_event(job_id, to.value, **error, **(event or {}))
+        return changed
+
+    def update(self, job_id: str, **fields) -> None:
+        self.r.hset(self.keys.job(job_id), mapping=CODEC.encode(fields))
+
+    def increment(self, job_id: str, field: str, by: int = 1) -> int:
+        return self.r.hincrby(self.keys.job(job_id), field, by)
+
+    def add_event(self, job_id: str, kind: str, **data) -> None:
+        event = event_json(kind, **data)
+        with self.r.pipeline(transaction=False) as p:
+            p.rpush(self.keys.job_events(job_id), event)
+            p.ltrim(self.keys.job_events(job_id), -EVENTS_KEPT, -1)
+            p.execute()
+
+    def events(self, job_id: str) -> list[dict]:
+        self.get(job_id)
+        return [json.loads(e) for e in self.r.lrange(self.keys.job_events(job_id), 0, -1)]
+
+    def commit_chunk(self, job_id: str, index: int, entry: dict) -> tuple[bool, int, int]:
+        """Record a finished chunk once; returns (newly committed, chunks done, chunks total), with chunks
+        done -1 when the job is not running (nothing is written then)."""
+        newly, done, total = self._commit(
+            keys=[self.keys.job_chunks(job_id), self.keys.job(job_id)],
+            args=[index, json.dumps(entry), entry["rows"], entry["bad_rows"]],
+        )
+        return bool(newly), int(done), int(total or 0)
+
+    def chunk_done(self, job_id: str, index: int) -> bool:
+        return bool(self.r.hexists(self.keys.job_chunks(job_id), index))
+
+    def ledger(self, job_id: str) -> dict[int, dict]:
+        """The finished chunks: index -> rows, bad rows, part, seconds, worker."""
+        return {int(k): json.loads(v) for k, v in self.r.hgetall(self.keys.job_chunks(job_id)).items()}
+
+    def list(self, *, status=None, model=None, schedule_id=None, owner=None, limit=50,
+             cursor=None) -> tuple[list[dict], str | None]:
+        """Newest first; owner keeps only the jobs that key name created. The cursor is the last job's score."""
+        index = (self.keys.jobs_by_owner(owner) if owner else
+                 self.keys.jobs_by_schedule(schedule_id) if schedule_id else
+                 self.keys.jobs_by_model(model) if model else
+                 self.keys.jobs_by_status(status) if status else self.keys.jobs_index())
+        top = f"({cursor}" if cursor else "+inf"
+        jobs: list[dict] = []
+        while len(jobs) < limit:
+            page = self.r.zrevrangebyscore(index, top, "-inf", start=0, num=limit, withscores=True)
+            if not page:
+                return jobs, None
+            for job_id, score in page:
+                top = f"({int(score)}"
+                job = self._get_or_none(job_id)
+                if job and _matches(job, status, model, schedule_id, owner):
+                    jobs.append(job)
+                    if len(jobs) == limit:
+                        break
+        return jobs, top[1:]
+
+    def unsent_before(self, cutoff_us: float, limit: int) -> list[str]:
+        """Jobs stored before cutoff_us (Unix microseconds) whose message is not known to be sent."""
+        return self.r.zrangebyscore(self.keys.jobs_unsent(), "-inf", cutoff_us, start=0, num=limit)
+
+    def mark_sent(self, job_id: str) -> None:
+        """The job's message is out (or the job no longer needs one): take it off the unsent list."""
+        self.r.zrem(self.keys.jobs_unsent(), job_id)
+
+    def _get_or_none(self, job_id: str) -> dict | None:
+        try:
+            return self.get(job_id)
+        except JobNotFound:
+            return None
+
+    def delete(self, job_id: str) -> None:
+        job = self.get(job_id)
+        with self.r.pipeline() as p:
+            p.delete(self.keys.job(job_id), self.keys.job_events(job_id), self.keys.job_chunks(job_id))
+            p.zrem(self.keys.jobs_index(), job_id)
+            p.zrem(self.keys.jobs_unsent(), job_id)
+            p.zrem(self.keys.jobs_by_status(job["status"]), job_id)
+            p.zrem(self.keys.jobs_by_model(job["model"]["name"]), job_id)
+            if job.get("schedule_id"):
+                p.zrem(self.keys.jobs_by_schedule(job["schedule_id"]), job_id)
+            if job.get("created_by"):
+                p.zrem(self.keys.jobs_by_owner(job["created_by"]), job_id)
+            p.execute()
+
+
+def _matches(job: dict, status, model, schedule_id=None, owner=None) -> bool:
+    return ((not status or job["status"] == status) and (not model or job["model"]["name"] == model)
+            and (not schedule_id or job.get("schedule_id") == schedule_id)
+            and (not owner or job.get("created_by") == owner))
+
+
+def _flatten(mapping: dict) -> list:
+    return [x for pair in mapping.items() for x in pair]

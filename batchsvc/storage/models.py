@@ -1,0 +1,128 @@
+"""The model registry: versions, aliases and metadata in Redis, files under the data dir."""
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import joblib
+import redis
+
+from batchsvc.clock import iso
+from batchsvc.errors import InvalidModel, InvalidRequest, ModelNotFound
+from batchsvc.scoring.modelinfo import ModelInfo, inspect_model
+from batchsvc.storage.files import DataDir, atomic_path, sha256_file
+from batchsvc.storage.redis_keys import Keys
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def check_name(name: str, what: str = "model name") -> str:
+    if not NAME_PATTERN.match(name or ""):
+        raise InvalidRequest(f"{what} {name!r} must be 1-64 letters, digits, '_', '.' or '-'", field="name")
+    return name
+
+
+def split_ref(ref: str) -> tuple[str, str | None]:
+    """'credit-risk@3' -> ('credit-risk', '3'); 'credit-risk' -> ('credit-risk', None)."""
+    name, _, selector = ref.partition("@")
+    return name, selector or None
+
+
+class Registry:
+    def __init__(self, client: redis.Redis, keys: Keys, data: DataDir):
+        self.r, self.keys, self.data = client, keys, data
+
+    def register(self, name: str, upload: Path, description: str = "", tags: list[str] | None = None,
+                 features: list[str] | None = None) -> dict:
+        """Load and inspect an uploaded joblib file, then store it as the model's next version."""
+        check_name(name)
+        info = inspect_model(_load(upload), features)
+        version = self.r.incr(self.keys.model_next_version(name))
+        dest = self.data.model_file(name, version)
+        with atomic_path(dest) as tmp:
+            shutil.copyfile(upload, tmp)
+        meta = {"name": name, "version": version, "sha256": sha256_file(dest), "size_bytes": dest.stat().st_size,
+                "description": description, "tags": tags or [], "created_at": iso(), **info.to_dict()}
+        with self.r.pipeline() as p:
+            p.hset(self.keys.model_versions(name), str(version), json.dumps(meta))
+            p.sadd(self.keys.models_index(), name)
+            p.execute()
+        return meta
+
+    def version(self, name: str, version: int) -> dict:
+        raw = self.r.hget(self.keys.model_versions(name), str(version))
+        if raw is None:
+            raise ModelNotFound(f"model {name!r} has no version {version}", model=name, field="model")
+        return json.loads(raw)
+
+    def versions(self, name: str) -> list[dict]:
+        raw = self.r.hgetall(self.keys.model_versions(name))
+        if not raw:
+            raise ModelNotFound(f"no model named {name!r}; register it with POST /v1/models/{name}/versions",
+                                model=name, field="model")
+        return sorted((json.loads(v) for v in raw.values()), key=lambda m: m["version"])
+
+    def aliases(self, name: str) -> dict[str, int]:
+        return {a: int(v) for a, v in self.r.hgetall(self.keys.model_aliases(name)).items()}
+
+    def resolve(self, ref: str) -> dict:
+        """The metadata of the version a reference names: name, name@3 or name@alias."""
+        name, selector = split_ref(ref)
+        if selector is None:
+            return self.versions(name)[-1]
+        if selector.isdigit():
+            return self.version(name, int(selector))
+        version = self.aliases(name).get(selector)
+        if version is None:
+            self.versions(name)
+            raise ModelNotFound(f"model {name!r} has no alias {selector!r}", model=name, field="model")
+        return self.version(name, version)
+
+    def describe(self, name: str) -> dict:
+        versions = self.versions(name)
+        return {"name": name, "latest_version": versions[-1]["version"], "aliases": self.aliases(name),
+                "versions": versions}
+
+    def list(self) -> list[dict]:
+        out = []
+        for name in sorted(self.r.smembers(self.keys.models_index())):
+            try:
+                d = self.describe(name)
+            except ModelNotFound:
+                continue
+            latest = d["versions"][-1]
+            out.append({"name": name, "latest_version": latest["version"], "task": latest["task"],
+                        "aliases": d["aliases"], "versions": len(d["versions"]), "updated_at": latest["created_at"]})
+        return out
+
+    def set_alias(self, name: str, alias: str, version: int) -> dict:
+        check_name(alias, "alias")
+        if alias.isdigit():
+            raise InvalidRequest("an alias cannot be a number (it would read as a version)", field="alias")
+        self.version(name, version)
+        self.r.hset(self.keys.model_aliases(name), alias, version)
+        return self.describe(name)
+
+    def delete_version(self, name: str, version: int) -> None:
+        self.version(name, version)
+        with self.r.pipeline() as p:
+            p.hdel(self.keys.model_versions(name), str(version))
+            for alias, v in self.aliases(name).items():
+                if v == version:
+                    p.hdel(self.keys.model_aliases(name), alias)
+            p.execute()
+        shutil.rmtree(self.data.model_file(name, version).parent, ignore_errors=True)
+        if not self.r.hlen(self.keys.model_versions(name)):
+            self.r.srem(self.keys.models_index(), name)
+
+
+def _load(path: Path):
+    try:
+        return joblib.load(path)
+    except Exception as exc:
+        raise InvalidModel(f"the file is not a loadable joblib model: {type(exc).__name__}: {exc}") from None
+
+
+def model_info(meta: dict) -> ModelInfo:
+    return ModelInfo.from_dict(meta)

@@ -1,0 +1,86 @@
+"""The parts every process shares, built once from the settings."""
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import redis
+
+from batchsvc.settings import Settings, get_settings
+from batchsvc.storage.api_keys import KeyStore
+from batchsvc.storage.counters import Counters
+from batchsvc.storage.files import DataDir
+from batchsvc.storage.idempotency import IdempotencyStore
+from batchsvc.storage.jobs import JobStore
+from batchsvc.storage.models import Registry
+from batchsvc.storage.redis_keys import Keys
+from batchsvc.storage.schedules import ScheduleStore
+from batchsvc.storage.uploads import UploadStore
+from batchsvc.storage.workers import WorkerRegistry
+
+
+@dataclass
+class Services:
+    settings: Settings
+
+    @cached_property
+    def redis(self) -> redis.Redis:
+        return redis.Redis.from_url(self.settings.redis_url, decode_responses=True,
+                                    socket_connect_timeout=2, health_check_interval=30)
+
+    @cached_property
+    def keys(self) -> Keys:
+        return Keys(self.settings.namespace)
+
+    @cached_property
+    def data(self) -> DataDir:
+        return DataDir(self.settings.data_dir)
+
+    @cached_property
+    def store(self) -> JobStore:
+        return JobStore(self.redis, self.keys)
+
+    @cached_property
+    def schedules(self) -> ScheduleStore:
+        return ScheduleStore(self.redis, self.keys)
+
+    @cached_property
+    def registry(self) -> Registry:
+        return Registry(self.redis, self.keys, self.data)
+
+    @cached_property
+    def api_keys(self) -> KeyStore:
+        return KeyStore(self.redis, self.keys)
+
+    @cached_property
+    def idempotency(self) -> IdempotencyStore:
+        return IdempotencyStore(self.redis, self.keys)
+
+    @cached_property
+    def uploads(self) -> UploadStore:
+        return UploadStore(self.redis, self.keys)
+
+    @cached_property
+    def counters(self) -> Counters:
+        return Counters(self.redis, self.keys)
+
+    @cached_property
+    def workers(self) -> WorkerRegistry:
+        return WorkerRegistry(self.redis, self.keys)
+
+
+_services: Services | None = None
+
+
+def get_services() -> Services:
+    """The process-wide services, made on first use from the environment."""
+    global _services
+    if _services is None:
+        _services = Services(get_settings())
+    return _services
+
+
+def reset_services() -> None:
+    """Forget the process-wide services (tests change the environment between runs)."""
+    global _services
+    get_settings.cache_clear()
+    _services = None

@@ -1,0 +1,64 @@
+"""Thin Dramatiq actors over runner.py: each message carries only a job id (and a chunk index).
+
+Import this module only after broker.install_broker() has set the broker.
+"""
+
+import logging
+
+import dramatiq
+import redis
+from dramatiq.middleware import CurrentMessage, TimeLimitExceeded
+
+from batchsvc.errors import BatchsvcError
+from batchsvc.jobs import runner
+from batchsvc.jobs.model_cache import ModelCache
+from batchsvc.storage.redis_keys import QUEUE
+from batchsvc.storage.services import get_services
+
+log = logging.getLogger(__name__)
+TRANSIENT = (redis.ConnectionError, redis.TimeoutError, ConnectionError, TimeoutError)
+_settings = get_services().settings
+_cache = ModelCache(get_services().data)
+OPTIONS = dict(queue_name=QUEUE, max_retries=_settings.job_max_retries, min_backoff=500, max_backoff=10_000,
+               time_limit=_settings.job_time_limit_s * 1000,
+               retry_when=lambda retries, exc: isinstance(exc, TRANSIENT) and retries < _settings.job_max_retries)
+
+
+@dramatiq.actor(**OPTIONS)
+def plan_job(job_id: str) -> None:
+    _guarded(job_id, lambda svc: runner.plan_job(svc, job_id, score_chunk.send, _cache))
+
+
+@dramatiq.actor(**OPTIONS)
+def score_chunk(job_id: str, index: int) -> None:
+    _guarded(job_id, lambda svc: runner.run_chunk(svc, job_id, index, _cache, finalize_job.send))
+
+
+@dramatiq.actor(**OPTIONS)
+def finalize_job(job_id: str) -> None:
+    _guarded(job_id, lambda svc: runner.finalize(svc, job_id))
+
+
+def _guarded(job_id: str, work) -> None:
+    """Data and model errors fail the job at once; Redis hiccups are retried; nothing kills the worker."""
+    svc = get_services()
+    try:
+        work(svc)
+    except BatchsvcError as exc:
+        runner.fail(svc, job_id, exc)
+    except TRANSIENT:
+        if _retries() < _settings.job_max_retries:
+            raise
+        log.exception("job %s: giving up after %d retries", job_id, _retries())
+        runner.fail(svc, job_id, {"type": "RetriesExhausted", "message": "Redis kept failing; see the worker log"})
+    except TimeLimitExceeded:
+        runner.fail(svc, job_id, {"type": "TimeLimitExceeded", "message": f"a task ran over "
+                                  f"{_settings.job_time_limit_s} s (BATCHSVC_JOB_TIME_LIMIT_S); use smaller chunks"})
+    except Exception as exc:
+        log.exception("job %s: unexpected error", job_id)
+        runner.fail(svc, job_id, {"type": "InternalError", "message": f"{type(exc).__name__}: {exc}"})
+
+
+def _retries() -> int:
+    message = CurrentMessage.get_current_message()
+    return message.options.get("retries", 0) if message else 0
