@@ -97,14 +97,14 @@ def test_two_chunks_finishing_together_finalize_once(client, slow_model, numbers
 
 def test_ledger_commit_reports_the_last_chunk_to_exactly_one_racer(redis_server, env):
     # Given a job of 8 chunks whose commits race from 8 threads, each commit sent twice
-    store, job_id = get_services().store, uuid.uuid4().hex
+    store, ledger, job_id = get_services().store, get_services().ledger, uuid.uuid4().hex
     store.create({"id": job_id, "model": {"name": "race", "version": 1}, "spec": {}, "chunks_total": 8})
     assert store.transition(job_id, JobStatus.RUNNING, {JobStatus.QUEUED})
     lasts, barrier = [], threading.Barrier(16)
 
     def commit(index: int) -> None:
         barrier.wait()
-        newly, done, total = store.commit_chunk(job_id, index, {"rows": 1, "bad_rows": 0})
+        newly, done, total = ledger.commit(job_id, index, {"rows": 1, "bad_rows": 0})
         if newly and done == total:
             lasts.append(index)
 
@@ -119,7 +119,7 @@ def test_ledger_commit_reports_the_last_chunk_to_exactly_one_racer(redis_server,
     # And once the job is no longer running, a late commit writes nothing
     assert store.transition(job_id, JobStatus.CANCELED, {JobStatus.RUNNING})
     store.delete(job_id)
-    assert store.commit_chunk(job_id, 3, {"rows": 1, "bad_rows": 0})[0] is False
+    assert ledger.commit(job_id, 3, {"rows": 1, "bad_rows": 0})[0] is False
     assert not store.r.exists(store.keys.job(job_id))
 
 
@@ -180,9 +180,11 @@ def test_data_error_in_one_chunk_stops_the_others(client, slow_model, inputs_dir
 
 def test_a_tiny_chunk_size_is_raised_to_keep_the_chunk_count_bounded(numbers):
     # Given a job asking for one row per chunk over 1,000 rows, with the chunk count capped at 10
-    from batchsvc.jobs.runner import _plan
+    from batchsvc.jobs.plan import _plan
+    from batchsvc.jobs.spec import JobSpec
     svc = get_services()
-    job = {"spec": {"input": {"kind": "file", "path": str(numbers[0]), "format": "parquet"}, "chunk_size": 1}}
+    job = JobSpec.model_validate({"input": {"kind": "file", "path": str(numbers[0]), "format": "parquet"},
+                                  "output": {"format": "parquet"}, "chunk_size": 1})
     svc.settings.max_chunks, saved = 10, svc.settings.max_chunks
     try:
         plan = _plan(svc, job)

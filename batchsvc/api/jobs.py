@@ -10,13 +10,13 @@ from batchsvc.api.auth import principal
 from batchsvc.api.body import int_param, read_json
 from batchsvc.api.state import services
 from batchsvc.errors import Conflict, InvalidRequest, JobNotFound, UploadNotFound
-from batchsvc.jobs import runner
 from batchsvc.jobs.accept import submit_job
+from batchsvc.jobs.cancel import cancel as cancel_job
 from batchsvc.jobs.uploads import get_upload
 from batchsvc.schemas import JobRequest, UploadInput
 from batchsvc.scoring import output
 from batchsvc.status import JobStatus
-from batchsvc.storage.files import remove_tree
+from batchsvc.storage.files import opener, remove_tree
 
 MAX_WAIT_S = 60
 LIST_MAX = 500
@@ -114,7 +114,7 @@ async def list_jobs(request: Request) -> Response:
 async def cancel(request: Request) -> Response:
     svc, job_id = services(request), request.path_params["job_id"]
     await visible_job(request, job_id)
-    if not await run_in_threadpool(runner.cancel, svc, job_id):
+    if not await run_in_threadpool(cancel_job, svc, job_id):
         job = await run_in_threadpool(svc.store.get, job_id)
         raise Conflict(f"job {job_id} is already {job['status']}; only queued or running jobs can be canceled")
     return JSONResponse(present(await run_in_threadpool(svc.store.get, job_id)))
@@ -136,8 +136,14 @@ async def results(request: Request) -> Response:
     path = svc.data.result_file(job_id, stored)
     if wanted == stored:
         return _file(path, stored, f"{job_id}{path.suffix}")
-    return StreamingResponse(output.convert(path, stored, wanted), media_type=MEDIA_TYPES[wanted],
+    return StreamingResponse(_converted(path, stored, wanted), media_type=MEDIA_TYPES[wanted],
                              headers={"Content-Disposition": f'attachment; filename="{job_id}.{wanted}"'})
+
+
+def _converted(path, stored: str, wanted: str):
+    """The stored result as another format, streamed batch by batch from the open file."""
+    with opener(path)() as f:
+        yield from output.convert(f, stored, wanted)
 
 
 def _file(path, fmt: str, filename: str) -> Response:

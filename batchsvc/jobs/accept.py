@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from batchsvc.errors import Conflict, InvalidRequest, JobNotFound, SchemaError
 from batchsvc.jobs.limits import check_inline_size
+from batchsvc.jobs.spec import FileSpec, InputSpec, JobSpec, OutputSpec, RecordsSpec, TableSpec
 from batchsvc.jobs.uploads import get_upload
 from batchsvc.schemas import AssetInput, JobRequest, JobTemplate, RecordsInput, TableInput, UploadInput
 from batchsvc.scoring.prepare import require_columns
@@ -24,7 +25,8 @@ def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], None
     A repeated idempotency key returns the first job."""
     meta, spec = check_request(svc, request)
     record = svc.store.create({"id": new_job_id(), "name": request.name, "model": {"name": meta["name"],
-                               "version": meta["version"]}, "model_ref": request.model, "spec": spec,
+                               "version": meta["version"]}, "model_ref": request.model,
+                               "spec": spec.model_dump(mode="json", exclude_none=True),
                                "schedule_id": schedule_id, "created_by": created_by})
     job_id = record["id"]
     try:  # the key is claimed after the record exists, so a claimed key always names a job
@@ -51,12 +53,12 @@ def _withdraw(svc: Services, job_id: str, request: JobRequest, owner: str | None
         pass
 
 
-def check_request(svc: Services, request: JobTemplate, *, must_exist: bool = True) -> tuple[dict, dict]:
+def check_request(svc: Services, request: JobTemplate, *, must_exist: bool = True) -> tuple[dict, JobSpec]:
     """The model version a request resolves to and the job spec, as submit checks them; must_exist=False
     lets an input file be missing yet (a schedule's path for a future date), but not outside the data roots."""
     meta = svc.registry.resolve(request.model)
-    spec = {"input": _check_input(svc, request, meta, must_exist), "output": _output(request),
-            "chunk_size": request.chunk_size, "max_bad_rows": request.max_bad_rows}
+    spec = JobSpec(input=_check_input(svc, request, meta, must_exist), output=_output(request),
+                   chunk_size=request.chunk_size, max_bad_rows=request.max_bad_rows)
     return meta, spec
 
 
@@ -83,12 +85,13 @@ def _claim_key(svc: Services, request: JobRequest, job_id: str, owner: str | Non
     return None
 
 
-def _output(request: JobTemplate) -> dict:
+def _output(request: JobTemplate) -> OutputSpec:
+    """Inline jobs default to JSON lines, files to Parquet."""
     fmt = request.output.format or ("jsonl" if isinstance(request.input, (TableInput, RecordsInput)) else "parquet")
-    return {"format": fmt, "passthrough": request.output.passthrough}
+    return OutputSpec(format=fmt, passthrough=request.output.passthrough)
 
 
-def _check_input(svc: Services, request: JobTemplate, meta: dict, must_exist: bool = True) -> dict:
+def _check_input(svc: Services, request: JobTemplate, meta: dict, must_exist: bool = True) -> InputSpec:
     source = request.input
     if isinstance(source, AssetInput):
         path = resolve_input(source.path, svc.settings.roots, must_exist=must_exist,
@@ -97,27 +100,27 @@ def _check_input(svc: Services, request: JobTemplate, meta: dict, must_exist: bo
         if fmt is None:
             raise InvalidRequest(f"cannot tell the format of {source.path!r}; set input.format to csv or parquet",
                                  field="input.format")
-        return {"kind": "file", "path": str(path), "format": fmt}
+        return FileSpec(path=str(path), format=fmt)
     if isinstance(source, UploadInput):
         upload = get_upload(svc, source.upload)
-        return {"kind": "file", "path": upload["path"], "format": upload["format"], "upload": source.upload}
+        return FileSpec(path=upload["path"], format=upload["format"], upload=source.upload)
     return _check_inline(svc, source, meta, request.output.passthrough)
 
 
-def _check_inline(svc: Services, source, meta: dict, passthrough: list[str]) -> dict:
+def _check_inline(svc: Services, source, meta: dict, passthrough: list[str]) -> TableSpec | RecordsSpec:
     check_inline_size(source, svc.settings)
     info = model_info(meta)
     if isinstance(source, RecordsInput):
         columns = set().union(*(r.keys() for r in source.records))
         _require(columns, info, passthrough)
-        return {"kind": "records", "records": source.records}
+        return RecordsSpec(records=source.records)
     fields = source.fields or info.features
     for i, row in enumerate(source.values):
         if len(row) != len(fields):
             raise InvalidRequest(f"input.values[{i}] has {len(row)} values but there are {len(fields)} fields",
                                  field=f"input.values.{i}")
     _require(fields, info, passthrough)
-    return {"kind": "table", "fields": fields, "values": source.values}
+    return TableSpec(fields=fields, values=source.values)
 
 
 def _require(columns, info, passthrough) -> None:

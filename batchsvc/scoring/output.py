@@ -1,15 +1,18 @@
-"""Output: per-chunk part files, assembled in input order into the job's result format."""
+"""Output: per-chunk parts, assembled in input order into the job's result format.
+
+Every function writes to or reads from binary file objects that the file store opens: no paths here.
+"""
 
 import io
 import itertools
 import json
-from collections.abc import Iterable, Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator
+from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.dataset as ds
+import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from batchsvc.scoring.predict import PROBABILITY_PREFIX
@@ -29,40 +32,48 @@ def _unclash(column: str, taken) -> str:
     return f"{PASSTHROUGH_CLASH_PREFIX}{column}" if column in taken else column
 
 
-class PartWriter:
-    """Appends scored batches to one Parquet part file."""
+Opener = Callable[[], BinaryIO]  # a new binary reader of one stored file each call
 
-    def __init__(self, path: Path):
-        self.path, self.writer, self.rows = path, None, 0
+
+class PartWriter:
+    """Appends scored batches to one Parquet part."""
+
+    def __init__(self, sink: BinaryIO):
+        self.sink, self.writer, self.rows = sink, None, 0
 
     def write(self, frame: pd.DataFrame) -> None:
         table = pa.Table.from_pandas(frame, preserve_index=False)
         if self.writer is None:
-            self.writer = pq.ParquetWriter(self.path, table.schema)
+            self.writer = pq.ParquetWriter(self.sink, table.schema)
         self.writer.write_table(table.cast(self.writer.schema))
         self.rows += len(frame)
 
     def close(self) -> None:
         if self.writer is None:  # a chunk whose rows were all bad: an empty part keeps the order simple
-            pq.write_table(pa.table({}), self.path)
+            pq.write_table(pa.table({}), self.sink)
         else:
             self.writer.close()
 
 
-def assemble(parts: list[Path], fmt: str, dest: Path) -> int:
+def assemble(parts: list[Opener], fmt: str, dest: BinaryIO) -> int:
     """Stream the parts, in order, into one file of the given format; returns the row count."""
     schema = _unified_schema(parts)
     return write_batches(_batches(parts, schema), schema, fmt, dest)
 
 
-def _unified_schema(parts: list[Path]) -> pa.Schema:
+def _unified_schema(parts: list[Opener]) -> pa.Schema:
     """One schema for all parts, column by column; a column read as numbers in one chunk and text in
     another becomes text (and only that column)."""
-    schemas = [s for s in (pq.read_schema(p) for p in parts) if len(s)]
+    schemas = [s for s in (_schema(p) for p in parts) if len(s)]
     if not schemas:
         return pa.schema([])
     fields = [_unified_field([s.field(name) for s in schemas if name in s.names]) for name in schemas[0].names]
     return pa.schema(fields)
+
+
+def _schema(part: Opener) -> pa.Schema:
+    with part() as f:
+        return pq.read_schema(f)
 
 
 def _unified_field(versions: list[pa.Field]) -> pa.Field:
@@ -72,17 +83,18 @@ def _unified_field(versions: list[pa.Field]) -> pa.Field:
         return pa.field(versions[0].name, pa.string())
 
 
-def _batches(parts: Iterable[Path], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+def _batches(parts: Iterable[Opener], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
     for part in parts:
-        pf = pq.ParquetFile(part)
-        if not len(pf.schema_arrow):
-            continue
-        for batch in pf.iter_batches(batch_size=STREAM_BATCH_ROWS):
-            yield pa.Table.from_batches([batch]).select(schema.names).cast(schema).to_batches()[0]
+        with part() as f:
+            pf = pq.ParquetFile(f)
+            if not len(pf.schema_arrow):
+                continue
+            for batch in pf.iter_batches(batch_size=STREAM_BATCH_ROWS):
+                yield pa.Table.from_batches([batch]).select(schema.names).cast(schema).to_batches()[0]
 
 
-def open_writer(fmt: str, dest, schema: pa.Schema):
-    """A writer with write_batch() and close() for parquet, csv or jsonl, to a path or binary file object."""
+def open_writer(fmt: str, dest: BinaryIO, schema: pa.Schema):
+    """A writer with write_batch() and close() for parquet, csv or jsonl, to a binary file object."""
     if fmt == "parquet":
         return pq.ParquetWriter(dest, schema)
     if fmt == "csv":
@@ -91,20 +103,24 @@ def open_writer(fmt: str, dest, schema: pa.Schema):
 
 
 class JsonlWriter:
-    def __init__(self, dest):
-        self.own = isinstance(dest, (str, Path))
-        self.f = open(dest, "wb") if self.own else dest
+    """JSON lines, one object per row, with ISO dates."""
+
+    def __init__(self, dest: BinaryIO):
+        self.f = dest
 
     def write_batch(self, batch: pa.RecordBatch) -> None:
-        text = batch.to_pandas().to_json(orient="records", lines=True, date_format="iso")
-        self.f.write(text.encode() + (b"\n" if text and not text.endswith("\n") else b""))
+        self.f.write(_jsonl(batch.to_pandas()))
 
     def close(self) -> None:
-        if self.own:
-            self.f.close()
+        """The caller owns the file."""
 
 
-def write_batches(batches: Iterable[pa.RecordBatch], schema: pa.Schema, fmt: str, dest) -> int:
+def _jsonl(frame: pd.DataFrame) -> bytes:
+    text = frame.to_json(orient="records", lines=True, date_format="iso")
+    return text.encode() + (b"\n" if text and not text.endswith("\n") else b"")
+
+
+def write_batches(batches: Iterable[pa.RecordBatch], schema: pa.Schema, fmt: str, dest: BinaryIO) -> int:
     """Write record batches in one format; returns the row count."""
     writer, rows = open_writer(fmt, dest, schema), 0
     try:
@@ -140,9 +156,9 @@ class Drain(io.RawIOBase):
         return data
 
 
-def convert(path: Path, stored: str, wanted: str) -> Iterator[bytes]:
+def convert(source: BinaryIO, stored: str, wanted: str) -> Iterator[bytes]:
     """A stored result as bytes of another format, produced batch by batch."""
-    schema, batches = read_result(path, stored)
+    schema, batches = read_result(source, stored)
     sink = Drain()
     writer = open_writer(wanted, sink, schema)
     for batch in batches:
@@ -152,17 +168,20 @@ def convert(path: Path, stored: str, wanted: str) -> Iterator[bytes]:
     yield sink.take()
 
 
-def read_result(path: Path, fmt: str) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+def read_result(source: BinaryIO, fmt: str) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
     """Stream a stored result back as record batches, whatever format it was written in."""
-    dataset = ds.dataset(path, format="json" if fmt == "jsonl" else fmt)
-    return dataset.schema, dataset.to_batches(batch_size=STREAM_BATCH_ROWS)
+    if fmt == "parquet":
+        pf = pq.ParquetFile(source)
+        return pf.schema_arrow, pf.iter_batches(batch_size=STREAM_BATCH_ROWS)
+    reader = pacsv.open_csv(source) if fmt == "csv" else pajson.open_json(source)
+    return reader.schema, iter(reader)
 
 
-def watson_predictions(path: Path, fmt: str, limit: int) -> dict:
+def watson_predictions(source: BinaryIO, fmt: str, limit: int) -> dict:
     """The first `limit` result rows in Watson ML's shape, probabilities as one list per row."""
     if fmt == "jsonl":
-        return _watson_shape(*_jsonl_head(path, limit))
-    schema, batches = read_result(path, fmt)
+        return _watson_shape(*_jsonl_head(source, limit))
+    schema, batches = read_result(source, fmt)
     frames, rows = [], 0
     for batch in batches:
         frames.append(batch.to_pandas())
@@ -178,24 +197,22 @@ def watson_shape(frame: pd.DataFrame, limit: int) -> dict:
     return _watson_shape(list(head.columns), json.loads(head.to_json(orient="values")))
 
 
-def write_frame(frame: pd.DataFrame, fmt: str, dest: Path) -> int:
+def write_frame(frame: pd.DataFrame, fmt: str, dest: BinaryIO) -> int:
     """Write one in-memory output frame in the job's format (the small-job path: no parts)."""
     if fmt == "jsonl":
-        text = frame.to_json(orient="records", lines=True, date_format="iso")
-        dest.write_text(text if not text or text.endswith("\n") else text + "\n")
+        dest.write(_jsonl(frame))
         return len(frame)
     table = pa.Table.from_pandas(frame, preserve_index=False)
     return write_batches(table.to_batches(), table.schema, fmt, dest)
 
 
-def _jsonl_head(path: Path, limit: int) -> tuple[list[str], list[list]]:
+def _jsonl_head(source: BinaryIO, limit: int) -> tuple[list[str], list[list]]:
     """The first rows of a JSON-lines result, read with the json module (a dataset costs ms per job)."""
     columns, rows = None, []
-    with open(path, "rb") as f:
-        for line in itertools.islice((line for line in f if line.strip()), limit):
-            record = json.loads(line)
-            columns = columns or list(record)
-            rows.append([record.get(c) for c in columns])
+    for line in itertools.islice((line for line in source if line.strip()), limit):
+        record = json.loads(line)
+        columns = columns or list(record)
+        rows.append([record.get(c) for c in columns])
     return columns or [], rows
 
 

@@ -9,9 +9,9 @@ A chunk is a plain dict (JSON-safe) so it can travel in messages and the ledger:
 import gzip
 import io
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -41,24 +41,29 @@ class Plan:
 
 @dataclass
 class FileSource:
-    path: Path
+    """An input file as the file store hands it over: its name, format, size and a way to open it.
+
+    Scoring never opens a path itself, so the store may be a folder or an object store."""
+    name: str
     format: str  # "csv" or "parquet"
+    open: Callable[[], BinaryIO]  # a new seekable binary reader each call
+    size: int
 
     @property
     def gzipped(self) -> bool:
-        return self.path.name.lower().endswith(".gz")
+        return self.name.lower().endswith(".gz")
 
 
 def plan_file(source: FileSource, chunk_rows: int, explicit: bool) -> Plan:
     """Split a file into chunks of about chunk_rows rows."""
     try:
         if source.format == "parquet":
-            return _plan_parquet(source.path, chunk_rows, explicit)
+            return _plan_parquet(source, chunk_rows, explicit)
         if source.gzipped:
             return Plan([{"index": 0, "stream": True}], None)
-        return _plan_csv(source.path, chunk_rows)
+        return _plan_csv(source, chunk_rows)
     except (OSError, pa.ArrowException) as exc:
-        raise UnreadableInput(f"cannot read {source.path.name} as {source.format}: {exc}") from None
+        raise UnreadableInput(f"cannot read {source.name} as {source.format}: {exc}") from None
 
 
 def plan_rows(rows_total: int, chunk_rows: int) -> Plan:
@@ -68,10 +73,11 @@ def plan_rows(rows_total: int, chunk_rows: int) -> Plan:
     return Plan(chunks, rows_total)
 
 
-def _plan_parquet(path: Path, chunk_rows: int, explicit: bool) -> Plan:
-    meta = pq.ParquetFile(path).metadata
+def _plan_parquet(source: FileSource, chunk_rows: int, explicit: bool) -> Plan:
+    with source.open() as f:
+        meta = pq.ParquetFile(f).metadata
     if meta.num_rows == 0:
-        raise UnreadableInput(f"{path.name} has no rows")
+        raise UnreadableInput(f"{source.name} has no rows")
     if explicit:
         return plan_rows(meta.num_rows, chunk_rows)
     cuts, start, pos = [], 0, 0
@@ -88,15 +94,15 @@ def _plan_parquet(path: Path, chunk_rows: int, explicit: bool) -> Plan:
     return Plan(chunks, meta.num_rows)
 
 
-def _plan_csv(path: Path, chunk_rows: int) -> Plan:
-    size = path.stat().st_size
-    with open(path, "rb") as f:
+def _plan_csv(source: FileSource, chunk_rows: int) -> Plan:
+    size = source.size
+    with source.open() as f:
         if not f.readline().strip():
-            raise UnreadableInput(f"{path.name} is empty: no header line")
+            raise UnreadableInput(f"{source.name} is empty: no header line")
         body_start = f.tell()
         sample = f.read(CSV_SAMPLE_BYTES)
         if not sample.strip():
-            raise UnreadableInput(f"{path.name} has a header but no rows")
+            raise UnreadableInput(f"{source.name} has a header but no rows")
         target = max(1, int(len(sample) / max(1, sample.count(b"\n")) * chunk_rows))
         chunks, start, line, rows_total = [], body_start, 2, 0
         while start < size:
@@ -145,17 +151,22 @@ def read_file_chunk(source: FileSource, chunk: dict, columns: list[str] | None, 
     """The chunk's rows as DataFrames of at most batch_rows rows (CSV byte chunks: one frame)."""
     try:
         if "rows" in chunk:
-            yield from _read_parquet_rows(source.path, *chunk["rows"], columns, batch_rows)
+            yield from _read_parquet_rows(source, *chunk["rows"], columns, batch_rows)
         elif "bytes" in chunk:
-            yield _read_csv_bytes(source.path, chunk, columns)
+            yield _read_csv_bytes(source, chunk, columns)
         else:
-            yield from _read_csv_stream(source.path, columns, batch_rows)
+            yield from _read_csv_stream(source, columns, batch_rows)
     except (OSError, EOFError, pa.ArrowException) as exc:
-        raise UnreadableInput(f"cannot read {source.path.name}: {exc}") from None
+        raise UnreadableInput(f"cannot read {source.name}: {exc}") from None
 
 
-def _read_parquet_rows(path: Path, start: int, stop: int, columns, batch_rows: int) -> Iterator[Batch]:
-    pf = pq.ParquetFile(path)
+def _read_parquet_rows(source: FileSource, start: int, stop: int, columns, batch_rows: int) -> Iterator[Batch]:
+    with source.open() as f:
+        yield from _parquet_rows(pq.ParquetFile(f), start, stop, columns, batch_rows)
+
+
+def _parquet_rows(pf: pq.ParquetFile, start: int, stop: int, columns, batch_rows: int) -> Iterator[Batch]:
+    """The rows [start, stop) from the row groups that hold them, in batches."""
     groups, first, pos = [], None, 0
     for g in range(pf.metadata.num_row_groups):
         n = pf.metadata.row_group(g).num_rows
@@ -174,9 +185,9 @@ def _read_parquet_rows(path: Path, start: int, stop: int, columns, batch_rows: i
             return
 
 
-def _read_csv_bytes(path: Path, chunk: dict, columns) -> Batch:
+def _read_csv_bytes(source: FileSource, chunk: dict, columns) -> Batch:
     start, stop = chunk["bytes"]
-    with open(path, "rb") as f:
+    with source.open() as f:
         header = f.readline()
         f.seek(start)
         body = f.read(stop - start)
@@ -184,17 +195,17 @@ def _read_csv_bytes(path: Path, chunk: dict, columns) -> Batch:
     return _parse_csv(header, body, columns, line)
 
 
-def _read_csv_stream(path: Path, columns, batch_rows: int) -> Iterator[Batch]:
-    with gzip.open(path, "rb") as f:
+def _read_csv_stream(source: FileSource, columns, batch_rows: int) -> Iterator[Batch]:
+    with source.open() as raw, gzip.open(raw, "rb") as f:
         header = f.readline()
         if not header.strip():
-            raise UnreadableInput(f"{path.name} is empty: no header line")
+            raise UnreadableInput(f"{source.name} is empty: no header line")
         line = 2
         while lines := list(itertools.islice(f, batch_rows)):
             yield _parse_csv(header, b"".join(lines), columns, line)
             line += len(lines)
         if line == 2:
-            raise UnreadableInput(f"{path.name} has a header but no rows")
+            raise UnreadableInput(f"{source.name} has a header but no rows")
 
 
 def _parse_csv(header: bytes, body: bytes, columns, first_line: int) -> Batch:

@@ -1,18 +1,22 @@
 """All file access: inputs under the data roots, and the data dir's models, uploads and results.
 
-Kept in one module so that object-store URLs (s3://...) later are a local change.
+Kept in one module so that object-store URLs (s3://...) later are a local change. Scoring gets files
+from here as openers (FileSource, readers, writers), never as paths to open itself.
 """
 
 import contextlib
+import functools
 import hashlib
 import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from batchsvc.errors import InputNotFound, PathNotAllowed
+from batchsvc.scoring.sources import FileSource
 
 HASH_BLOCK_BYTES = 1 << 20
 FORMAT_SUFFIXES = {"parquet": ".parquet", "csv": ".csv", "jsonl": ".jsonl"}
@@ -67,6 +71,24 @@ def atomic_path(final: Path) -> Iterator[Path]:
         os.replace(tmp, final)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def atomic_file(final: Path) -> Iterator[BinaryIO]:
+    """A binary file to write that appears as `final` only once the block succeeds."""
+    with atomic_path(final) as tmp, open(tmp, "wb") as f:
+        yield f
+
+
+def opener(path: Path) -> Callable[[], BinaryIO]:
+    """Opens the file for reading each time it is called."""
+    return functools.partial(open, path, "rb")
+
+
+def input_source(path: str, fmt: str) -> FileSource:
+    """A job's input file as scoring reads it."""
+    real = Path(path)
+    return FileSource(name=real.name, format=fmt, open=opener(real), size=real.stat().st_size)
 
 
 def remove_tree(path: Path) -> None:

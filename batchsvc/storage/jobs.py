@@ -1,4 +1,4 @@
-"""Job records, their indexes, events and chunk ledger in Redis.
+"""Job records in Redis: the record, its indexes, its events, the unsent list (the chunk ledger: ledger.py).
 
 State changes go through one Lua script so that a finished job never changes again,
 whichever API process or worker races to change it.
@@ -24,7 +24,8 @@ CODEC = HashCodec(json_fields=frozenset({"model", "spec", "error", "result", "ch
 EVENTS_KEPT = 10_000
 
 # KEYS: job, one status index per JobStatus (in enum order), done channel
-# ARGV: allowed (comma list), new status, field, value, ...
+# ARGV: allowed (comma list), new status, every status (comma list, enum order), "1" if the new one is final,
+#       field, value, ...
 _TRANSITION = """
 local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur then return -1 end
@@ -33,32 +34,17 @@ for s in string.gmatch(ARGV[1], '[^,]+') do if s == cur then ok = true end end
 if not ok then return 0 end
 local id = redis.call('HGET', KEYS[1], 'id')
 local score = redis.call('HGET', KEYS[1], 'score')
-redis.call('HSET', KEYS[1], 'status', ARGV[2], unpack(ARGV, 3))
-local names = {'queued', 'running', 'completed', 'failed', 'canceled'}
-for i, name in ipairs(names) do
+redis.call('HSET', KEYS[1], 'status', ARGV[2], unpack(ARGV, 5))
+local i = 0
+for name in string.gmatch(ARGV[3], '[^,]+') do
+  i = i + 1
   if name == cur then redis.call('ZREM', KEYS[i + 1], id) end
   if name == ARGV[2] then redis.call('ZADD', KEYS[i + 1], score, id) end
 end
-if ARGV[2] == 'completed' or ARGV[2] == 'failed' or ARGV[2] == 'canceled' then
-  redis.call('PUBLISH', KEYS[7], ARGV[2])
-end
+if ARGV[4] == '1' then redis.call('PUBLISH', KEYS[#KEYS], ARGV[2]) end
 return 1
 """
-
-# KEYS: ledger, job.  ARGV: chunk index, ledger entry, rows, bad rows
-# Returns {newly committed (0/1), chunks_done, chunks_total}; nothing is written unless the job is running
-# (so a chunk of a canceled or deleted job can neither count nor bring a partial record back).
-_COMMIT_CHUNK = """
-if redis.call('HGET', KEYS[2], 'status') ~= 'running' then return {0, -1, 0} end
-if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then
-  return {0, tonumber(redis.call('HGET', KEYS[2], 'chunks_done')),
-          tonumber(redis.call('HGET', KEYS[2], 'chunks_total'))}
-end
-redis.call('HINCRBY', KEYS[2], 'rows_done', ARGV[3])
-redis.call('HINCRBY', KEYS[2], 'bad_rows', ARGV[4])
-local done = redis.call('HINCRBY', KEYS[2], 'chunks_done', 1)
-return {1, done, tonumber(redis.call('HGET', KEYS[2], 'chunks_total'))}
-"""
+STATUS_LIST = ",".join(s.value for s in JobStatus)
 
 
 def new_job_id() -> str:
@@ -69,7 +55,6 @@ class JobStore:
     def __init__(self, client: redis.Redis, keys: Keys):
         self.r, self.keys = client, keys
         self._transition = client.register_script(_TRANSITION)
-        self._commit = client.register_script(_COMMIT_CHUNK)
 
     def create(self, record: dict) -> dict:
         """Store a new queued job and index it; returns the stored record."""
@@ -108,7 +93,8 @@ class JobStore:
             fields.setdefault("finished_at", iso())
         keys = [self.keys.job(job_id), *(self.keys.jobs_by_status(s.value) for s in JobStatus),
                 self.keys.job_done_channel(job_id)]
-        args = [",".join(s.value for s in allowed), to.value, *_flatten(CODEC.encode(fields))]
+        args = [",".join(s.value for s in allowed), to.value, STATUS_LIST, "1" if to in FINISHED else "0",
+                *_flatten(CODEC.encode(fields))]
         changed = self._transition(keys=keys, args=args) == 1
         if changed:
             error = {"error": fields["error"]} if "error" in fields else {}
@@ -131,22 +117,6 @@ class JobStore:
     def events(self, job_id: str) -> list[dict]:
         self.get(job_id)
         return [json.loads(e) for e in self.r.lrange(self.keys.job_events(job_id), 0, -1)]
-
-    def commit_chunk(self, job_id: str, index: int, entry: dict) -> tuple[bool, int, int]:
-        """Record a finished chunk once; returns (newly committed, chunks done, chunks total), with chunks
-        done -1 when the job is not running (nothing is written then)."""
-        newly, done, total = self._commit(
-            keys=[self.keys.job_chunks(job_id), self.keys.job(job_id)],
-            args=[index, json.dumps(entry), entry["rows"], entry["bad_rows"]],
-        )
-        return bool(newly), int(done), int(total or 0)
-
-    def chunk_done(self, job_id: str, index: int) -> bool:
-        return bool(self.r.hexists(self.keys.job_chunks(job_id), index))
-
-    def ledger(self, job_id: str) -> dict[int, dict]:
-        """The finished chunks: index -> rows, bad rows, part, seconds, worker."""
-        return {int(k): json.loads(v) for k, v in self.r.hgetall(self.keys.job_chunks(job_id)).items()}
 
     def list(self, *, status=None, model=None, schedule_id=None, owner=None, limit=50,
              cursor=None) -> tuple[list[dict], str | None]:

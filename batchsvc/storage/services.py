@@ -11,6 +11,7 @@ from batchsvc.storage.counters import Counters
 from batchsvc.storage.files import DataDir
 from batchsvc.storage.idempotency import IdempotencyStore
 from batchsvc.storage.jobs import JobStore
+from batchsvc.storage.ledger import ChunkLedger
 from batchsvc.storage.models import Registry
 from batchsvc.storage.redis_keys import Keys
 from batchsvc.storage.schedules import ScheduleStore
@@ -38,6 +39,10 @@ class Services:
     @cached_property
     def store(self) -> JobStore:
         return JobStore(self.redis, self.keys)
+
+    @cached_property
+    def ledger(self) -> ChunkLedger:
+        return ChunkLedger(self.redis, self.keys)
 
     @cached_property
     def schedules(self) -> ScheduleStore:

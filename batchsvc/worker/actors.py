@@ -1,4 +1,4 @@
-"""Thin Dramatiq actors over runner.py: each message carries only a job id (and a chunk index).
+"""Thin Dramatiq actors over jobs/ (plan, chunks, finalize): each message carries only a job id (and a chunk index).
 
 Import this module only after broker.install_broker() has set the broker.
 """
@@ -10,8 +10,11 @@ import redis
 from dramatiq.middleware import CurrentMessage, TimeLimitExceeded
 
 from batchsvc.errors import BatchsvcError
-from batchsvc.jobs import runner
+from batchsvc.jobs.cancel import fail
+from batchsvc.jobs.chunks import run_chunk
+from batchsvc.jobs.finalize import finalize
 from batchsvc.jobs.model_cache import ModelCache
+from batchsvc.jobs.plan import plan_job as plan
 from batchsvc.storage.redis_keys import QUEUE
 from batchsvc.storage.services import get_services
 
@@ -26,17 +29,17 @@ OPTIONS = dict(queue_name=QUEUE, max_retries=_settings.job_max_retries, min_back
 
 @dramatiq.actor(**OPTIONS)
 def plan_job(job_id: str) -> None:
-    _guarded(job_id, lambda svc: runner.plan_job(svc, job_id, score_chunk.send, _cache))
+    _guarded(job_id, lambda svc: plan(svc, job_id, score_chunk.send, _cache))
 
 
 @dramatiq.actor(**OPTIONS)
 def score_chunk(job_id: str, index: int) -> None:
-    _guarded(job_id, lambda svc: runner.run_chunk(svc, job_id, index, _cache, finalize_job.send))
+    _guarded(job_id, lambda svc: run_chunk(svc, job_id, index, _cache, finalize_job.send))
 
 
 @dramatiq.actor(**OPTIONS)
 def finalize_job(job_id: str) -> None:
-    _guarded(job_id, lambda svc: runner.finalize(svc, job_id))
+    _guarded(job_id, lambda svc: finalize(svc, job_id))
 
 
 def _guarded(job_id: str, work) -> None:
@@ -45,18 +48,18 @@ def _guarded(job_id: str, work) -> None:
     try:
         work(svc)
     except BatchsvcError as exc:
-        runner.fail(svc, job_id, exc)
+        fail(svc, job_id, exc)
     except TRANSIENT:
         if _retries() < _settings.job_max_retries:
             raise
         log.exception("job %s: giving up after %d retries", job_id, _retries())
-        runner.fail(svc, job_id, {"type": "RetriesExhausted", "message": "Redis kept failing; see the worker log"})
+        fail(svc, job_id, {"type": "RetriesExhausted", "message": "Redis kept failing; see the worker log"})
     except TimeLimitExceeded:
-        runner.fail(svc, job_id, {"type": "TimeLimitExceeded", "message": f"a task ran over "
+        fail(svc, job_id, {"type": "TimeLimitExceeded", "message": f"a task ran over "
                                   f"{_settings.job_time_limit_s} s (BATCHSVC_JOB_TIME_LIMIT_S); use smaller chunks"})
     except Exception as exc:
         log.exception("job %s: unexpected error", job_id)
-        runner.fail(svc, job_id, {"type": "InternalError", "message": f"{type(exc).__name__}: {exc}"})
+        fail(svc, job_id, {"type": "InternalError", "message": f"{type(exc).__name__}: {exc}"})
 
 
 def _retries() -> int:

@@ -24,7 +24,7 @@ def run(threads: int) -> None:
 
     svc = get_services()
     broker = install_broker(svc.settings)
-    from batchsvc.jobs import runner
+    from batchsvc.jobs.running import WORKER
     from batchsvc.worker import actors  # noqa: F401  (declares the actors on the broker)
 
     worker = Worker(broker, worker_threads=threads, worker_timeout=svc.settings.worker_timeout_ms)
@@ -33,7 +33,7 @@ def run(threads: int) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     worker.start()
-    name = runner.WORKER
+    name = WORKER
     try:
         while not stop.is_set():
             _beat(svc, name)

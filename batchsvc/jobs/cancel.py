@@ -1,0 +1,42 @@
+"""Ending a job early: cancel (a user asked), fail (an error), and discarding the chunks that finish after.
+
+A canceled or failed job keeps no partial output; a chunk still scoring when it ended adds nothing.
+"""
+
+from batchsvc.errors import BatchsvcError
+from batchsvc.jobs.running import WORKER
+from batchsvc.status import ACTIVE, JobStatus
+from batchsvc.storage.files import remove_tree
+from batchsvc.storage.services import Services
+
+
+def cancel(svc: Services, job_id: str) -> bool:
+    """Cancel a queued or running job: queued chunks will not start, running ones stop at their end."""
+    svc.store.get(job_id)
+    if svc.store.transition(job_id, JobStatus.CANCELED, set(ACTIVE)):
+        remove_tree(svc.data.job_dir(job_id))
+        return True
+    return False
+
+
+def fail(svc: Services, job_id: str, error: BatchsvcError | dict) -> None:
+    """End a queued or running job as failed, keeping the error and removing partial output."""
+    body = error.to_dict() if isinstance(error, BatchsvcError) else error
+    if svc.store.transition(job_id, JobStatus.FAILED, set(ACTIVE), error=body):
+        remove_tree(svc.data.job_dir(job_id))
+
+
+def discard_if_stopped(svc: Services, job_id: str, index: int) -> bool:
+    """A chunk of a job that is no longer running adds nothing: a failed or canceled job loses all its
+    partial output, a completed one (this was a redelivered duplicate) only this chunk's stray part."""
+    status = svc.store.status(job_id)
+    if status == JobStatus.RUNNING:
+        return False
+    if status == JobStatus.COMPLETED:
+        svc.data.part_file(job_id, index).unlink(missing_ok=True)
+        svc.data.bad_rows_part(job_id, index).unlink(missing_ok=True)
+    else:
+        remove_tree(svc.data.job_dir(job_id))
+    if status is not None:  # a deleted job gets no new keys
+        svc.store.add_event(job_id, "chunk_discarded", index=index, worker=WORKER)
+    return True

@@ -1,0 +1,74 @@
+"""A job's spec, checked at submit and decoded once per task: where its rows come from, what it writes.
+
+Stored as JSON on the job record (`spec`); the input is one of three kinds, told apart by `kind`.
+"""
+
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from batchsvc.scoring.sources import FileSource
+from batchsvc.storage.files import input_source
+
+
+class FileSpec(BaseModel):
+    """A data asset or an upload, resolved to a file inside the data roots."""
+    kind: Literal["file"] = "file"
+    path: str
+    format: Literal["csv", "parquet"]
+    upload: str | None = None
+
+    def source(self) -> FileSource:
+        return input_source(self.path, self.format)
+
+
+class TableSpec(BaseModel):
+    """Watson ML's inline table, with its fields filled in from the model where they were left out."""
+    kind: Literal["table"] = "table"
+    fields: list[str]
+    values: list[list[Any]]
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.values, columns=self.fields)
+
+
+class RecordsSpec(BaseModel):
+    kind: Literal["records"] = "records"
+    records: list[dict[str, Any]]
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame.from_records(self.records)
+
+
+class OutputSpec(BaseModel):
+    format: Literal["parquet", "csv", "jsonl"]
+    passthrough: list[str] = Field(default_factory=list)
+
+
+InputSpec = Annotated[FileSpec | TableSpec | RecordsSpec, Field(discriminator="kind")]
+
+
+class JobSpec(BaseModel):
+    input: InputSpec
+    output: OutputSpec
+    chunk_size: int | None = None
+    max_bad_rows: int = 0
+
+    @property
+    def inline(self) -> bool:
+        return not isinstance(self.input, FileSpec)
+
+    def inline_rows(self) -> int:
+        """How many rows an inline input holds (0 for a file)."""
+        source = self.input
+        return len(source.values) if isinstance(source, TableSpec) else len(getattr(source, "records", ()))
+
+    def chunk_rows(self, default_rows: int) -> int:
+        """Rows per chunk: the job's own chunk size, else the server's."""
+        return self.chunk_size or default_rows
+
+    def columns_to_read(self, features: list[str]) -> list[str] | None:
+        """The input columns a chunk needs (None: all, for a '*' passthrough)."""
+        passthrough = self.output.passthrough
+        return None if passthrough == ["*"] else list(dict.fromkeys(features + passthrough))
