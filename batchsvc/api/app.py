@@ -11,6 +11,7 @@ from batchsvc.api.errors import HANDLERS
 from batchsvc.api.openapi import document
 from batchsvc.api.routing import Endpoint, starlette_routes
 from batchsvc.roles import Role, effective_role
+from batchsvc.scheduling.schemas import ScheduleList, SchedulePatch, ScheduleRecord, ScheduleRequest
 from batchsvc.schemas import (
     AliasRequest,
     Events,
@@ -22,10 +23,6 @@ from batchsvc.schemas import (
     ModelList,
     ModelVersion,
     Readiness,
-    ScheduleList,
-    SchedulePatch,
-    ScheduleRecord,
-    ScheduleRequest,
     UploadRecord,
 )
 from batchsvc.status import JobStatus

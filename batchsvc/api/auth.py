@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from batchsvc.api.exposure import is_loopback
 from batchsvc.api.state import services
 from batchsvc.errors import Forbidden, Unauthorized
 from batchsvc.roles import ANONYMOUS, Principal, Role
@@ -12,7 +13,6 @@ from batchsvc.storage.services import Services
 
 MISSING = ("this API needs a key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>' "
            "(an admin makes one with `batchsvc keys create`)")
-LOOPBACK_NAMES = {"127.0.0.1", "localhost", "::1"}
 UNKNOWN = "the API key is unknown or revoked; check BATCHSVC_API_KEY or ask an admin for a new key"
 
 
@@ -43,7 +43,7 @@ def refuse_browser_attacks(request: Request, any_host: bool) -> None:
     origin = request.headers.get("origin")
     if origin and _netloc(origin) != host:
         raise Forbidden(f"cross-site request from {origin} refused: this API has no keys (auth is off)")
-    if not any_host and _hostname(host) not in LOOPBACK_NAMES:
+    if not any_host and not is_loopback(_hostname(host)):
         raise Forbidden(f"Host {host!r} is not a loopback name and this API has no keys; create a key "
                         "(batchsvc keys create) or set BATCHSVC_ALLOW_NO_KEYS behind a trusted proxy")
 

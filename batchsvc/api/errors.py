@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from batchsvc import errors as e
-from batchsvc.schemas import field_path
+from batchsvc.schemas import problems, summary
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +39,11 @@ async def batchsvc_error(request: Request, exc: e.BatchsvcError) -> JSONResponse
 
 
 async def validation_error(request: Request, exc: ValidationError) -> JSONResponse:
-    problems = exc.errors(include_url=False, include_context=False, include_input=False)
-    if any(p["type"] == "json_invalid" for p in problems):
-        return error_response(400, "MalformedJSON", f"the body is not valid JSON: {problems[0]['msg']}")
-    details = [{"field": field_path(p["loc"]), "message": p["msg"]} for p in problems]
-    summary = "; ".join(f"{d['field'] or 'body'}: {d['message']}" for d in details)
-    return error_response(422, "ValidationError", summary, field=details[0]["field"], details=details)
+    invalid_json = [p for p in exc.errors(include_url=False) if p["type"] == "json_invalid"]
+    if invalid_json:
+        return error_response(400, "MalformedJSON", f"the body is not valid JSON: {invalid_json[0]['msg']}")
+    details = problems(exc)
+    return error_response(422, "ValidationError", summary(exc), field=details[0]["field"], details=details)
 
 
 async def http_error(request: Request, exc: HTTPException) -> JSONResponse:

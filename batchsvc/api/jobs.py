@@ -13,7 +13,7 @@ from batchsvc.errors import Conflict, InvalidRequest, JobNotFound, UploadNotFoun
 from batchsvc.jobs.accept import submit_job
 from batchsvc.jobs.cancel import cancel as cancel_job
 from batchsvc.jobs.uploads import get_upload
-from batchsvc.schemas import JobRequest, UploadInput
+from batchsvc.schemas import JobRecord, JobRequest, UploadInput
 from batchsvc.scoring import output
 from batchsvc.status import JobStatus
 from batchsvc.storage.files import opener, remove_tree
@@ -24,15 +24,8 @@ MEDIA_TYPES = {"parquet": "application/vnd.apache.parquet", "csv": "text/csv", "
 
 
 def present(job: dict) -> dict:
-    """A stored job as the API shows it."""
-    return {
-        "id": job["id"], "name": job.get("name"), "status": job["status"], "model": job["model"],
-        "progress": {"rows_done": job["rows_done"], "rows_total": job.get("rows_total"),
-                     "chunks_done": job["chunks_done"], "chunks_total": job.get("chunks_total")},
-        "created_at": job["created_at"], "started_at": job.get("started_at"), "finished_at": job.get("finished_at"),
-        "error": job.get("error"), "result": job.get("result"), "schedule_id": job.get("schedule_id"),
-        "attempts": job["attempts"], "created_by": job.get("created_by"),
-    }
+    """A stored job as the API shows it (JobRecord, the shape /openapi.json documents)."""
+    return JobRecord.from_stored(job).model_dump(mode="json")
 
 
 async def visible_job(request: Request, job_id: str) -> dict:

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from batchsvc.api.body import check_form_fields, read_json
 from batchsvc.api.state import services
 from batchsvc.errors import InvalidRequest
-from batchsvc.schemas import AliasRequest
+from batchsvc.schemas import AliasRequest, Model, ModelList, ModelVersion
 
 COPY_BLOCK_BYTES = 1 << 20
 MODEL_FIELDS = ("file", "description", "tags", "features")
@@ -45,17 +45,23 @@ def _split(value) -> list[str]:
 
 
 def _public(meta: dict) -> dict:
-    keys = ("name", "version", "sha256", "task", "features", "classes", "created_at", "description", "tags")
-    return {k: meta.get(k) for k in keys}
+    """A version's stored metadata as the API shows it (ModelVersion, as /openapi.json documents)."""
+    return ModelVersion.model_validate(meta).model_dump(mode="json")
+
+
+def _model(model: dict) -> dict:
+    """A model with its aliases and versions (Model)."""
+    return Model.model_validate(model).model_dump(mode="json")
 
 
 async def list_models(request: Request) -> Response:
-    return JSONResponse({"models": await run_in_threadpool(services(request).registry.list)})
+    models = await run_in_threadpool(services(request).registry.list)
+    return JSONResponse(ModelList.model_validate({"models": models}).model_dump(mode="json"))
 
 
 async def get_model(request: Request) -> Response:
     model = await run_in_threadpool(services(request).registry.describe, request.path_params["name"])
-    return JSONResponse({**model, "versions": [_public(v) for v in model["versions"]]})
+    return JSONResponse(_model(model))
 
 
 async def get_version(request: Request) -> Response:
@@ -69,7 +75,7 @@ async def set_alias(request: Request) -> Response:
     body = await read_json(request, AliasRequest)
     model = await run_in_threadpool(svc.registry.set_alias, request.path_params["name"],
                                     request.path_params["alias"], body.version)
-    return JSONResponse({**model, "versions": [_public(v) for v in model["versions"]]})
+    return JSONResponse(_model(model))
 
 
 async def delete_version(request: Request) -> Response:

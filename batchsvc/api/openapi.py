@@ -5,9 +5,9 @@ from pydantic.json_schema import models_json_schema
 
 from batchsvc import __version__
 from batchsvc.api.routing import Endpoint
+from batchsvc.names import NAME, NAME_MAX_CHARS
 from batchsvc.roles import Role
 from batchsvc.schemas import ErrorResponse, JobRecord
-from batchsvc.storage.models import NAME_PATTERN
 
 REF = "#/components/schemas/{model}"
 ERROR_TEXT = {400: "malformed JSON", 401: "missing or unknown API key", 403: "the key's role may not do this",
@@ -17,8 +17,8 @@ SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer", "description"
                     "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}
 KEYED = [{"bearer": []}, {"apiKey": []}]
 
-NAME = {"type": "string", "pattern": NAME_PATTERN.pattern, "maxLength": 64}
-PATH_SCHEMAS = {"name": NAME, "alias": {**NAME, "not": {"pattern": "^[0-9]+$"}},
+NAME_SCHEMA = {"type": "string", "pattern": NAME.pattern, "maxLength": NAME_MAX_CHARS}
+PATH_SCHEMAS = {"name": NAME_SCHEMA, "alias": {**NAME_SCHEMA, "not": {"pattern": "^[0-9]+$"}},
                 "version": {"type": "integer", "minimum": 1}}
 
 

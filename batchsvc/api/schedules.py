@@ -11,7 +11,7 @@ from batchsvc.api.state import services
 from batchsvc.clock import now
 from batchsvc.scheduling import firing
 from batchsvc.scheduling import manage as schedules
-from batchsvc.schemas import SchedulePatch, ScheduleRequest
+from batchsvc.scheduling.schemas import SchedulePatch, ScheduleRequest
 
 
 async def create(request: Request) -> Response:

@@ -18,7 +18,8 @@ from pydantic import ValidationError
 from batchsvc.clock import iso
 from batchsvc.errors import BatchsvcError, InvalidRequest
 from batchsvc.scheduling import manage as schedules
-from batchsvc.schemas import ScheduleRequest, field_path
+from batchsvc.scheduling.schemas import ScheduleRequest
+from batchsvc.schemas import summary
 from batchsvc.storage.services import Services
 
 FILE_ID_PREFIX = "file-"
@@ -91,8 +92,7 @@ def _read(svc: Services, path: Path) -> Declared:
     try:
         request = ScheduleRequest.model_validate(data)
     except ValidationError as exc:
-        raise InvalidRequest("; ".join(f"{_field(e['loc'])}: {e['msg']}"
-                                       for e in exc.errors(include_url=False))) from None
+        raise InvalidRequest(summary(exc, whole="file")) from None
     schedules.check(svc, schedules.definition_of(request), iso())
     return Declared(path, FILE_ID_PREFIX + path.stem, request)
 
@@ -111,7 +111,3 @@ def load_file(path: Path) -> dict:
         raise InvalidRequest("the file must hold one mapping of schedule fields (name, cron, job, ...)")
     return data
 
-
-def _field(loc) -> str:
-    """('job', 'input', 'asset', 'path') -> job.input.path (without pydantic's union tags)."""
-    return field_path(loc) or "file"

@@ -17,6 +17,7 @@ from batchsvc.errors import BatchsvcError
 from batchsvc.jobs.accept import submit_job
 from batchsvc.scheduling import templates as job_templates
 from batchsvc.scheduling.fire_times import Due
+from batchsvc.schemas import problems
 from batchsvc.storage.services import Services
 
 log = logging.getLogger(__name__)
@@ -74,9 +75,8 @@ def submit(svc: Services, record: dict, fire_time: datetime, enqueue: Callable[[
 def _error(exc: Exception) -> dict:
     if isinstance(exc, BatchsvcError):
         return {"type": exc.type, "message": exc.message}
-    problem = exc.errors(include_url=False)[0]
-    where = ".".join(str(p) for p in problem["loc"])
-    return {"type": "InvalidTemplate", "message": f"job.{where}: {problem['msg']}"}
+    problem = problems(exc)[0]
+    return {"type": "InvalidTemplate", "message": f"job.{problem['field']}: {problem['message']}"}
 
 
 def record_missed(svc: Services, schedule_id: str, due: Due, holder: str) -> None:

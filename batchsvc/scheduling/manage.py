@@ -7,7 +7,7 @@ from batchsvc.clock import iso, now
 from batchsvc.errors import InvalidRequest
 from batchsvc.scheduling import templates as job_templates
 from batchsvc.scheduling.fire_times import next_fire, trigger_for
-from batchsvc.schemas import SchedulePatch, ScheduleRecord, ScheduleRequest
+from batchsvc.scheduling.schemas import SchedulePatch, ScheduleRecord, ScheduleRequest
 from batchsvc.storage.schedules import new_schedule_id
 from batchsvc.storage.services import Services
 
@@ -103,6 +103,5 @@ def delete(svc: Services, schedule_id: str) -> None:
 
 
 def present(record: dict) -> dict:
-    """A stored schedule as the API shows it, fields in the order of ScheduleRecord."""
-    flat = {**record, **record["definition"]}
-    return {name: flat.get(name) for name in ScheduleRecord.model_fields}
+    """A stored schedule as the API shows it (ScheduleRecord, the shape /openapi.json documents)."""
+    return ScheduleRecord.from_stored(record).model_dump(mode="json")

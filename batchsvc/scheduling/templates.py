@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from batchsvc.errors import BatchsvcError, InvalidRequest, ModelNotFound, NotFound
 from batchsvc.jobs.accept import check_request
-from batchsvc.schemas import AssetInput, JobRequest, field_path
+from batchsvc.schemas import AssetInput, JobRequest, problems
 from batchsvc.storage.services import Services
 
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -52,9 +52,9 @@ def check(svc: Services, template: dict, schedule_name: str, sample_time: dateti
             PLACEHOLDER.search(template["input"]["path"]))
         check_request(svc, request, must_exist=not dynamic_path)
     except ValidationError as exc:
-        problem = exc.errors(include_url=False)[0]
-        where = field_path(problem["loc"])
-        raise InvalidRequest(f"job.{where}: {problem['msg']} (after filling placeholders)",
+        problem = problems(exc)[0]
+        where = problem["field"]
+        raise InvalidRequest(f"job.{where}: {problem['message']} (after filling placeholders)",
                              field=f"job.{where}") from None
     except NotFound as exc:
         field = "job.model" if isinstance(exc, ModelNotFound) else "job.input"

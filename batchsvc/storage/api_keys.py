@@ -19,6 +19,7 @@ import redis
 
 from batchsvc.clock import iso
 from batchsvc.errors import Conflict, InvalidRequest, NotFound
+from batchsvc.names import KEY_NAME, check_name
 from batchsvc.roles import KEY_ROLES, Principal, Role
 from batchsvc.storage.redis_keys import Keys
 
@@ -27,7 +28,6 @@ KEY_ID_HEX_CHARS = 12
 SECRET_BYTES = 32
 KEYS_PER_NAME = 2
 LAST_USED_WRITE_EVERY_S = 60.0
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 KEY_PATTERN = re.compile(rf"^{KEY_PREFIX}_([0-9a-f]{{{KEY_ID_HEX_CHARS}}})_[A-Za-z0-9_-]{{20,}}$")
 
 
@@ -43,9 +43,7 @@ def key_id_of(key: str) -> str | None:
 
 
 def check_key_name(name: str) -> str:
-    if not NAME_PATTERN.match(name or ""):
-        raise InvalidRequest(f"key name {name!r} must be 1-64 letters, digits, '_', '.', '@' or '-'", field="name")
-    return name
+    return check_name(name, "key name", KEY_NAME)
 
 
 class KeyStore:

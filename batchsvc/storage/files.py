@@ -8,7 +8,6 @@ import contextlib
 import functools
 import hashlib
 import os
-import re
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -16,11 +15,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from batchsvc.errors import InputNotFound, PathNotAllowed
+from batchsvc.names import NAME
 from batchsvc.scoring.sources import FileSource
 
 HASH_BLOCK_BYTES = 1 << 20
 FORMAT_SUFFIXES = {"parquet": ".parquet", "csv": ".csv", "jsonl": ".jsonl"}
-PATH_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")  # one path component, never '..' or '/'
 
 
 def infer_format(path: str) -> str | None:
@@ -132,6 +131,6 @@ class DataDir:
 
 def _part(name: str) -> str:
     """A name checked to be one plain path component: defence in depth, callers already check their ids."""
-    if not PATH_PART.match(name):
+    if not NAME.match(name):  # one path component, never '..' or '/'
         raise PathNotAllowed(f"{name!r} is not a valid name for a stored file")
     return name

@@ -1,7 +1,6 @@
 """The model registry: versions, aliases and metadata in Redis, files under the data dir."""
 
 import json
-import re
 import shutil
 from pathlib import Path
 
@@ -10,17 +9,10 @@ import redis
 
 from batchsvc.clock import iso
 from batchsvc.errors import InvalidModel, InvalidRequest, ModelNotFound
+from batchsvc.names import check_name
 from batchsvc.scoring.modelinfo import ModelInfo, inspect_model
 from batchsvc.storage.files import DataDir, atomic_path, sha256_file
 from batchsvc.storage.redis_keys import Keys
-
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-def check_name(name: str, what: str = "model name") -> str:
-    if not NAME_PATTERN.match(name or ""):
-        raise InvalidRequest(f"{what} {name!r} must be 1-64 letters, digits, '_', '.' or '-'", field="name")
-    return name
 
 
 def split_ref(ref: str) -> tuple[str, str | None]:

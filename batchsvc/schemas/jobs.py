@@ -1,0 +1,105 @@
+"""Job shapes: the inputs a request may carry, the job request, and the job record the API answers with."""
+
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, Discriminator, Field, Tag
+
+from batchsvc.schemas.common import INPUT_KINDS, Strict
+from batchsvc.status import JobStatus
+
+
+class TableInput(Strict):
+    """Watson ML's inline shape; without `fields` the values follow the model's feature order."""
+    fields: list[str] | None = Field(None, min_length=1)
+    values: list[list[Any]] = Field(min_length=1)
+
+
+class RecordsInput(Strict):
+    records: list[dict[str, Any]] = Field(min_length=1)
+
+
+class AssetInput(Strict):
+    path: str = Field(min_length=1, max_length=4096)
+    format: Literal["csv", "parquet"] | None = None
+
+
+class UploadInput(Strict):
+    upload: str = Field(pattern=r"^[0-9a-f]{32}$")
+
+
+def _input_kind(value: Any) -> str | None:
+    if isinstance(value, BaseModel):
+        value = value.model_dump(exclude_none=True)
+    if not isinstance(value, dict):
+        return None
+    kinds = [INPUT_KINDS[k] for k in value if k in INPUT_KINDS]
+    return kinds[0] if len(kinds) == 1 else None
+
+
+JobInput = Annotated[
+    Union[Annotated[TableInput, Tag("table")], Annotated[RecordsInput, Tag("records")],
+          Annotated[AssetInput, Tag("asset")], Annotated[UploadInput, Tag("upload")]],
+    Discriminator(_input_kind, custom_error_type="input_kind",
+                  custom_error_message="input must have exactly one of: values (with optional fields), "
+                                       "records, path, upload"),
+]
+
+
+class OutputSpec(Strict):
+    format: Literal["parquet", "csv", "jsonl"] | None = None
+    passthrough: list[str] = Field(default_factory=list)
+
+
+class JobTemplate(Strict):
+    """A job request without an idempotency key: what a schedule submits at each fire time."""
+    model: str = Field(min_length=1, max_length=200, examples=["credit-risk@production"])
+    input: JobInput
+    output: OutputSpec = Field(default_factory=OutputSpec)
+    chunk_size: int | None = Field(None, gt=0, le=10_000_000)
+    max_bad_rows: int = Field(0, ge=0)
+    name: str | None = Field(None, max_length=200)
+
+
+class JobRequest(JobTemplate):
+    idempotency_key: str | None = Field(None, min_length=1, max_length=200)
+
+
+class ModelRef(BaseModel):
+    name: str
+    version: int
+
+
+class Progress(BaseModel):
+    rows_done: int
+    rows_total: int | None
+    chunks_done: int
+    chunks_total: int | None
+
+
+class JobRecord(BaseModel):
+    id: str
+    name: str | None
+    status: JobStatus
+    model: ModelRef
+    progress: Progress
+    created_at: str
+    started_at: str | None
+    finished_at: str | None
+    error: dict | None
+    result: dict | None
+    schedule_id: str | None
+    attempts: int
+    created_by: str | None = Field(None, description="the name of the API key that submitted it")
+
+    @classmethod
+    def from_stored(cls, job: dict) -> "JobRecord":
+        """A job as Redis holds it, in the shape the API shows."""
+        progress = Progress(rows_done=job["rows_done"], rows_total=job.get("rows_total"),
+                            chunks_done=job["chunks_done"], chunks_total=job.get("chunks_total"))
+        fields = {name: job.get(name) for name in cls.model_fields if name != "progress"}
+        return cls(progress=progress, **fields)
+
+
+class JobList(BaseModel):
+    jobs: list[JobRecord]
+    next_cursor: str | None

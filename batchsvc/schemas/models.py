@@ -1,0 +1,49 @@
+"""Model shapes: a registered version, a model with its aliases, the model list, aliases, uploads."""
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from batchsvc.schemas.common import Strict
+
+
+class AliasRequest(Strict):
+    version: int = Field(gt=0)
+
+
+class ModelVersion(BaseModel):
+    name: str
+    version: int
+    sha256: str
+    task: Literal["classification", "regression"]
+    features: list[str]
+    classes: list | None
+    created_at: str
+    description: str = ""
+    tags: list[str] = []
+
+
+class Model(BaseModel):
+    name: str
+    latest_version: int
+    aliases: dict[str, int]
+    versions: list[ModelVersion]
+
+
+class ModelSummary(BaseModel):
+    name: str
+    latest_version: int
+    task: str
+    aliases: dict[str, int]
+    versions: int
+    updated_at: str
+
+
+class ModelList(BaseModel):
+    models: list[ModelSummary]
+
+
+class UploadRecord(BaseModel):
+    upload: str
+    bytes: int
+    format: Literal["csv", "parquet"]
