@@ -5,9 +5,10 @@ import dataclasses
 
 import redis.asyncio as aredis
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 
 from batchsvc.api import jobs, models, ops, schedules, uploads
-from batchsvc.api.errors import HANDLERS
+from batchsvc.api.errors import HANDLERS, NamedBodyLimit
 from batchsvc.api.openapi import document
 from batchsvc.api.routing import Endpoint, starlette_routes
 from batchsvc.roles import Role, effective_role
@@ -111,7 +112,8 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
             await app.state.aredis.aclose()
             broker.close()
 
-    app = Starlette(routes=starlette_routes(endpoints), exception_handlers=HANDLERS, lifespan=lifespan)
+    app = Starlette(routes=starlette_routes(endpoints, svc.settings), middleware=[Middleware(NamedBodyLimit)],
+                    exception_handlers=HANDLERS, lifespan=lifespan)
     app.state.services = svc
     app.state.require_keys = require_keys or svc.settings.auth_required
     app.state.allow_no_keys = allow_no_keys or svc.settings.allow_no_keys

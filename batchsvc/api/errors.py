@@ -5,8 +5,10 @@ import logging
 import redis
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
+from starlette.middleware.body_limit import MAX_BODY_SIZE_SCOPE_KEY
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from batchsvc import errors as e
 from batchsvc.schemas import problems, summary
@@ -30,6 +32,8 @@ def error_response(status: int, type_: str, message: str, **extra) -> JSONRespon
 
 
 WWW_AUTHENTICATE = 'Bearer realm="batchsvc"'  # 401 names the scheme to use (RFC 6750)
+BODY_SETTINGS = {"json": ("BATCHSVC_MAX_JSON_BYTES", "; upload the data as a file instead"),  # routing.BODY_LIMITS
+                 "upload": ("BATCHSVC_MAX_UPLOAD_BYTES", "")}
 
 
 async def batchsvc_error(request: Request, exc: e.BatchsvcError) -> JSONResponse:
@@ -68,7 +72,47 @@ async def redis_refused(request: Request, exc: redis.ResponseError) -> JSONRespo
     return await unexpected(request, exc)
 
 
+def body_too_large_response(scope: Scope) -> JSONResponse:
+    """The 413 for a body over its route's Starlette max_body_size, naming the setting behind that limit."""
+    env, hint = BODY_SETTINGS[getattr(scope.get("route"), "body_kind", "json")]
+    limit = scope.get(MAX_BODY_SIZE_SCOPE_KEY)
+    return error_response(413, "PayloadTooLarge", f"the body is over {limit} bytes ({env}){hint}")
+
+
+async def body_too_large(request: Request, exc: HTTPException) -> JSONResponse:
+    """Starlette's HTTPException(413), raised when a body read (JSON, form, stream) passes the route's limit."""
+    return body_too_large_response(request.scope)
+
+
+class NamedBodyLimit:
+    """Starlette answers a declared Content-Length over the route's limit with a plain-text 413 of its own, in place
+    of whatever the handler sends: this middleware sends the JSON error naming the setting instead."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        replaced = False
+
+        async def named(message: Message) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start" and message["status"] == 413 and not _is_json(message):
+                replaced = True
+                await body_too_large_response(scope)(scope, receive, send)
+            elif not replaced:
+                await send(message)
+
+        await self.app(scope, receive, named)
+
+
+def _is_json(start: Message) -> bool:
+    return dict(start.get("headers", [])).get(b"content-type", b"").startswith(b"application/json")
+
+
 HANDLERS = {
+    413: body_too_large,
     e.BatchsvcError: batchsvc_error,
     ValidationError: validation_error,
     HTTPException: http_error,

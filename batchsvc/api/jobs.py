@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response, StreamingResponse
 
 from batchsvc.api.auth import principal
-from batchsvc.api.body import int_param, read_json
+from batchsvc.api.params import int_param, read_json
 from batchsvc.api.state import services
 from batchsvc.errors import Conflict, InvalidRequest, JobNotFound, UploadNotFound
 from batchsvc.jobs.accept import submit_job

@@ -8,7 +8,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from batchsvc.api.body import check_form_fields, read_json
+from batchsvc.api.params import check_form_fields, read_json
 from batchsvc.api.state import services
 from batchsvc.errors import InvalidRequest
 from batchsvc.schemas import AliasRequest, Model, ModelList, ModelVersion

@@ -9,10 +9,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from batchsvc.api.auth import guarded
-from batchsvc.api.body import capped
 from batchsvc.roles import Role
+from batchsvc.settings import Settings
 
 Handler = Callable[[Request], Awaitable[Response]]
+BODY_LIMITS = {"json": "max_json_bytes", "upload": "max_upload_bytes"}  # a route's body kind -> the setting capping it
 
 
 @dataclass(frozen=True)
@@ -32,14 +33,26 @@ class Endpoint:
     errors: tuple[int, ...] = (404, 422)
 
 
-def starlette_routes(endpoints: list[Endpoint]) -> list[Route]:
+def starlette_routes(endpoints: list[Endpoint], settings: Settings) -> list[Route]:
     """One Route per path, dispatching on the method (a wrong method answers 405 listing every allowed one);
-    each method's handler checks its role, then caps its body."""
+    each method's handler checks its role, and Starlette's max_body_size caps the path's body."""
     by_path: dict[str, dict[str, Handler]] = {}
+    kinds: dict[str, set[str]] = {}
     for e in endpoints:
-        capped_handler = capped(e.handler, "upload" if e.multipart else "json")
-        by_path.setdefault(e.path, {})[e.method] = guarded(e.role, capped_handler)
-    return [Route(path, _by_method(handlers), methods=list(handlers), name=path) for path, handlers in by_path.items()]
+        by_path.setdefault(e.path, {})[e.method] = guarded(e.role, e.handler)
+        kinds.setdefault(e.path, set()).add("upload" if e.multipart else "json")
+    return [_route(path, handlers, kinds[path], settings) for path, handlers in by_path.items()]
+
+
+def _route(path: str, handlers: dict[str, Handler], kinds: set[str], settings: Settings) -> Route:
+    """The path's Route, its body capped by the setting of its one body kind (kept on the route for the 413)."""
+    if len(kinds) != 1:
+        raise ValueError(f"{path} mixes JSON and upload bodies; give each kind of body its own path")
+    kind = kinds.pop()
+    route = Route(path, _by_method(handlers), methods=list(handlers), name=path,
+                  max_body_size=getattr(settings, BODY_LIMITS[kind]))
+    route.body_kind = kind  # read by errors.body_too_large to name the setting
+    return route
 
 
 def _by_method(handlers: dict[str, Handler]) -> Handler:

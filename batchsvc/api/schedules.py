@@ -5,8 +5,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from batchsvc.api.auth import principal
-from batchsvc.api.body import read_json
 from batchsvc.api.jobs import present as present_job
+from batchsvc.api.params import read_json
 from batchsvc.api.state import services
 from batchsvc.clock import now
 from batchsvc.scheduling import firing

@@ -5,7 +5,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from batchsvc.api.auth import principal
-from batchsvc.api.body import check_form_fields
+from batchsvc.api.params import check_form_fields
 from batchsvc.api.state import services
 from batchsvc.errors import InvalidRequest
 from batchsvc.jobs.uploads import format_hint, save_upload
