@@ -1,27 +1,28 @@
 """The client commands of `batchsvc`: models, submit, status, jobs, cancel, results, events.
 
 They talk to BATCHSVC_API_URL (with BATCHSVC_API_KEY when set) through batchsvc.client; errors
-reach the user as one line (cli.Cli), never a traceback.
+reach the user as one line (cli.Cli), never a traceback. They start at once: httpx, rich (tables, the
+progress bar) and the server's schedule files (`submit JOB_FILE`) are imported where they are used.
 """
+
+from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from pydantic import ValidationError
 
 from batchsvc.cli import view
-from batchsvc.client.client import Client
-from batchsvc.client.errors import ClientError
-from batchsvc.clock import now
-from batchsvc.scheduling import files as schedule_files
-from batchsvc.scheduling import templates as job_templates
+
+if TYPE_CHECKING:
+    from batchsvc.client.client import Client
 
 FORMATS = click.Choice(["parquet", "csv", "jsonl"])
 STATUSES = click.Choice(["queued", "running", "completed", "failed", "canceled"])
 
-commands = click.Group()  # a holder: cli.py copies these onto `batchsvc`
+commands = click.Group()  # a holder: main.py copies these onto `batchsvc`
 
 
 def url_option(f):
@@ -33,6 +34,9 @@ def json_option(f):
 
 
 def connect(url: str | None) -> Client:
+    """A client of the API at url (or BATCHSVC_API_URL); httpx is imported here, never for --help."""
+    from batchsvc.client.client import Client
+
     return Client(url)
 
 
@@ -78,7 +82,9 @@ def models_alias(name, alias, version, url) -> None:
 @json_option
 def models_list(url, as_json) -> None:
     """List registered models."""
-    _read(url, as_json, lambda c: c.list_models(), view.models_table)
+    from batchsvc.cli import tables
+
+    _read(url, as_json, lambda c: c.list_models(), tables.models_table)
 
 
 @models.command("show")
@@ -87,7 +93,9 @@ def models_list(url, as_json) -> None:
 @json_option
 def models_show(name, url, as_json) -> None:
     """A model's versions and aliases."""
-    _read(url, as_json, lambda c: c.get_model(name), view.model_detail)
+    from batchsvc.cli import tables
+
+    _read(url, as_json, lambda c: c.get_model(name), tables.model_detail)
 
 
 @commands.command()
@@ -145,7 +153,16 @@ def _job_body(c: Client, model, input_path, upload_file, json_file, job_file) ->
 
 
 def _from_job_file(path: Path) -> dict:
-    """The job of a jobs/ schedule file, with {date}, {datetime} and {schedule} filled for now."""
+    """The job of a jobs/ schedule file, with {date}, {datetime} and {schedule} filled for now.
+
+    The only client path that needs the server's schedule and request models (and so pydantic, pandas).
+    """
+    from pydantic import ValidationError
+
+    from batchsvc.clock import now
+    from batchsvc.scheduling import files as schedule_files
+    from batchsvc.scheduling import templates as job_templates
+
     data = schedule_files.load_file(path)
     try:
         request = job_templates.fill(data.get("job") or {}, str(data.get("name") or path.stem), now(),
@@ -193,7 +210,9 @@ def status(job_id, watch, url, as_json) -> None:
 @json_option
 def jobs(status_, model, limit, url, as_json) -> None:
     """Jobs, newest first."""
-    _read(url, as_json, lambda c: c.list(status=status_, model=model, limit=limit), view.jobs_table,
+    from batchsvc.cli import tables
+
+    _read(url, as_json, lambda c: c.list(status=status_, model=model, limit=limit), tables.jobs_table,
           lambda found: [j.record for j in found])
 
 
@@ -243,8 +262,10 @@ def _read(url, as_json: bool, fetch, show, as_data=lambda found: found) -> None:
 
 def _follow(job) -> int:
     """Progress bar, then the one-line summary; returns the exit code. Ctrl-C leaves the job running."""
+    from batchsvc.cli import progress
+
     try:
-        view.follow(job)
+        progress.follow(job)
     except KeyboardInterrupt:
         click.echo(f"\nstopped watching; job {job.id} goes on: batchsvc status {job.id} --watch", err=True)
         return view.EXIT_INTERRUPTED
@@ -252,6 +273,9 @@ def _follow(job) -> int:
 
 
 def _wait_quietly(job) -> None:
+    """Wait for the job to finish, failed or not; other client errors (no answer) still raise."""
+    from batchsvc.client.errors import ClientError
+
     try:
         job.wait()
     except ClientError as exc:
