@@ -7,7 +7,6 @@ progress bar) and the server's schedule files (`submit JOB_FILE`) are imported w
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from batchsvc.cli import view
+from batchsvc.cli.submit_body import job_body
 
 if TYPE_CHECKING:
     from batchsvc.client.client import Client
@@ -118,7 +118,7 @@ def submit(job_file, model, input_path, upload_file, json_file, output_format, p
            max_bad_rows, name, idempotency_key, wait, url) -> None:
     """Submit a scoring job and print its id; JOB_FILE is a jobs/ schedule file whose job runs once now."""
     with connect(url) as c:
-        body = _job_body(c, model, input_path, upload_file, json_file, job_file)
+        body = job_body(c, model, input_path, upload_file, json_file, job_file)
         options = {"chunk_size": chunk_size, "max_bad_rows": max_bad_rows, "name": name}
         body.update({k: v for k, v in options.items() if v is not None})
         output = body.setdefault("output", {})
@@ -130,58 +130,6 @@ def submit(job_file, model, input_path, upload_file, json_file, output_format, p
         click.echo(job.id)
         if wait:
             _exit_with(_follow(job))
-
-
-def _job_body(c: Client, model, input_path, upload_file, json_file, job_file) -> dict:
-    given = [x for x in (input_path, upload_file, json_file, job_file) if x is not None]
-    if len(given) != 1:
-        raise click.UsageError("give exactly one of --input PATH, --upload FILE, --json FILE or a jobs/ FILE")
-    body: dict = {}
-    if job_file:
-        body = _from_job_file(job_file)
-    elif input_path:
-        body["input"] = {"path": input_path}
-    elif upload_file:
-        body["input"] = {"upload": c.upload(upload_file)["upload"]}
-    else:
-        body = _read_json(json_file)
-    if model:
-        body["model"] = model
-    if not body.get("model"):
-        raise click.UsageError("give --model (or a \"model\" in the --json body)")
-    return body
-
-
-def _from_job_file(path: Path) -> dict:
-    """The job of a jobs/ schedule file, with {date}, {datetime} and {schedule} filled for now.
-
-    The only client path that needs the server's schedule and request models (and so pydantic, pandas).
-    """
-    from pydantic import ValidationError
-
-    from batchsvc.clock import now
-    from batchsvc.scheduling import files as schedule_files
-    from batchsvc.scheduling import templates as job_templates
-
-    data = schedule_files.load_file(path)
-    try:
-        request = job_templates.fill(data.get("job") or {}, str(data.get("name") or path.stem), now(),
-                                     str(data.get("timezone") or "UTC"))
-    except ValidationError as exc:
-        problem = exc.errors(include_url=False)[0]
-        raise click.BadParameter(f"{path}: job.{'.'.join(map(str, problem['loc']))}: {problem['msg']}",
-                                 param_hint="JOB_FILE") from None
-    return request.model_dump(mode="json", exclude_none=True)
-
-
-def _read_json(f) -> dict:
-    try:
-        data = json.load(f)
-    except ValueError as exc:
-        raise click.BadParameter(f"{f.name} is not JSON: {exc}", param_hint="--json") from None
-    if not isinstance(data, dict):
-        raise click.BadParameter(f"{f.name} must hold a JSON object", param_hint="--json")
-    return data if "input" in data else {"input": data}
 
 
 @commands.command()
