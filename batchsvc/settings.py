@@ -13,13 +13,13 @@ ENV_PREFIX = "BATCHSVC_"
 
 
 class Settings(BaseSettings):
+    """The server's settings; the client's two (API_URL, API_KEY) are read by batchsvc.client.settings."""
+
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
 
     redis_url: str = "redis://127.0.0.1:6379/0"
     data_dir: Path = Path("./var")
     data_roots: str | None = None
-    api_url: str = "http://127.0.0.1:8000"
-    api_key: str | None = None
     namespace: str = Field("batchsvc", pattern=r"^[A-Za-z0-9_.-]+$")
 
     chunk_rows: int = Field(50_000, gt=0)

@@ -1,22 +1,33 @@
-"""`batchsvc keys`: the operator's API key commands; they talk to Redis directly, never to the API."""
+"""`batchsvc keys`: the operator's API key commands; they talk to Redis directly, never to the API.
+
+Redis and the settings are imported when a command runs, so that `batchsvc --help` does not load them.
+"""
+
+from __future__ import annotations
 
 import functools
 import json
+from typing import TYPE_CHECKING
 
 import click
-import redis
 
 from batchsvc.errors import BatchsvcError
 from batchsvc.roles import KEY_ROLES
-from batchsvc.settings import get_settings
-from batchsvc.storage.api_keys import KeyStore
-from batchsvc.storage.redis_keys import Keys
+
+if TYPE_CHECKING:
+    from batchsvc.storage.api_keys import KeyStore
 
 CONNECT_TIMEOUT_S = 2
 
 
 def _store() -> KeyStore:
     """The key store in the Redis the settings name (light: no model or scoring imports)."""
+    import redis
+
+    from batchsvc.settings import get_settings
+    from batchsvc.storage.api_keys import KeyStore
+    from batchsvc.storage.redis_keys import Keys
+
     settings = get_settings()
     client = redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_connect_timeout=CONNECT_TIMEOUT_S)
     return KeyStore(client, Keys(settings.namespace))
@@ -26,6 +37,10 @@ def _redis_errors(command):
     """Turn a Redis that does not answer into one line naming BATCHSVC_REDIS_URL."""
     @functools.wraps(command)
     def run(*args, **kwargs):
+        import redis
+
+        from batchsvc.settings import get_settings
+
         try:
             return command(*args, **kwargs)
         except redis.RedisError as exc:

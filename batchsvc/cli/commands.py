@@ -1,27 +1,28 @@
 """The client commands of `batchsvc`: models, submit, status, jobs, cancel, results, events.
 
 They talk to BATCHSVC_API_URL (with BATCHSVC_API_KEY when set) through batchsvc.client; errors
-reach the user as one line (cli.Cli), never a traceback.
+reach the user as one line (cli.Cli), never a traceback. They start at once: httpx, rich (tables, the
+progress bar) and the server's schedule files (`submit JOB_FILE`) are imported where they are used.
 """
 
-import json
+from __future__ import annotations
+
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from pydantic import ValidationError
 
 from batchsvc.cli import view
-from batchsvc.client.client import Client
-from batchsvc.client.errors import ClientError
-from batchsvc.clock import now
-from batchsvc.scheduling import files as schedule_files
-from batchsvc.scheduling import templates as job_templates
+from batchsvc.cli.submit_body import job_body
+
+if TYPE_CHECKING:
+    from batchsvc.client.client import Client
 
 FORMATS = click.Choice(["parquet", "csv", "jsonl"])
 STATUSES = click.Choice(["queued", "running", "completed", "failed", "canceled"])
 
-commands = click.Group()  # a holder: cli.py copies these onto `batchsvc`
+commands = click.Group()  # a holder: main.py copies these onto `batchsvc`
 
 
 def url_option(f):
@@ -33,6 +34,9 @@ def json_option(f):
 
 
 def connect(url: str | None) -> Client:
+    """A client of the API at url (or BATCHSVC_API_URL); httpx is imported here, never for --help."""
+    from batchsvc.client.client import Client
+
     return Client(url)
 
 
@@ -78,7 +82,9 @@ def models_alias(name, alias, version, url) -> None:
 @json_option
 def models_list(url, as_json) -> None:
     """List registered models."""
-    _read(url, as_json, lambda c: c.list_models(), view.models_table)
+    from batchsvc.cli import tables
+
+    _read(url, as_json, lambda c: c.list_models(), tables.models_table)
 
 
 @models.command("show")
@@ -87,7 +93,9 @@ def models_list(url, as_json) -> None:
 @json_option
 def models_show(name, url, as_json) -> None:
     """A model's versions and aliases."""
-    _read(url, as_json, lambda c: c.get_model(name), view.model_detail)
+    from batchsvc.cli import tables
+
+    _read(url, as_json, lambda c: c.get_model(name), tables.model_detail)
 
 
 @commands.command()
@@ -110,7 +118,7 @@ def submit(job_file, model, input_path, upload_file, json_file, output_format, p
            max_bad_rows, name, idempotency_key, wait, url) -> None:
     """Submit a scoring job and print its id; JOB_FILE is a jobs/ schedule file whose job runs once now."""
     with connect(url) as c:
-        body = _job_body(c, model, input_path, upload_file, json_file, job_file)
+        body = job_body(c, model, input_path, upload_file, json_file, job_file)
         options = {"chunk_size": chunk_size, "max_bad_rows": max_bad_rows, "name": name}
         body.update({k: v for k, v in options.items() if v is not None})
         output = body.setdefault("output", {})
@@ -122,49 +130,6 @@ def submit(job_file, model, input_path, upload_file, json_file, output_format, p
         click.echo(job.id)
         if wait:
             _exit_with(_follow(job))
-
-
-def _job_body(c: Client, model, input_path, upload_file, json_file, job_file) -> dict:
-    given = [x for x in (input_path, upload_file, json_file, job_file) if x is not None]
-    if len(given) != 1:
-        raise click.UsageError("give exactly one of --input PATH, --upload FILE, --json FILE or a jobs/ FILE")
-    body: dict = {}
-    if job_file:
-        body = _from_job_file(job_file)
-    elif input_path:
-        body["input"] = {"path": input_path}
-    elif upload_file:
-        body["input"] = {"upload": c.upload(upload_file)["upload"]}
-    else:
-        body = _read_json(json_file)
-    if model:
-        body["model"] = model
-    if not body.get("model"):
-        raise click.UsageError("give --model (or a \"model\" in the --json body)")
-    return body
-
-
-def _from_job_file(path: Path) -> dict:
-    """The job of a jobs/ schedule file, with {date}, {datetime} and {schedule} filled for now."""
-    data = schedule_files.load_file(path)
-    try:
-        request = job_templates.fill(data.get("job") or {}, str(data.get("name") or path.stem), now(),
-                                     str(data.get("timezone") or "UTC"))
-    except ValidationError as exc:
-        problem = exc.errors(include_url=False)[0]
-        raise click.BadParameter(f"{path}: job.{'.'.join(map(str, problem['loc']))}: {problem['msg']}",
-                                 param_hint="JOB_FILE") from None
-    return request.model_dump(mode="json", exclude_none=True)
-
-
-def _read_json(f) -> dict:
-    try:
-        data = json.load(f)
-    except ValueError as exc:
-        raise click.BadParameter(f"{f.name} is not JSON: {exc}", param_hint="--json") from None
-    if not isinstance(data, dict):
-        raise click.BadParameter(f"{f.name} must hold a JSON object", param_hint="--json")
-    return data if "input" in data else {"input": data}
 
 
 @commands.command()
@@ -193,7 +158,9 @@ def status(job_id, watch, url, as_json) -> None:
 @json_option
 def jobs(status_, model, limit, url, as_json) -> None:
     """Jobs, newest first."""
-    _read(url, as_json, lambda c: c.list(status=status_, model=model, limit=limit), view.jobs_table,
+    from batchsvc.cli import tables
+
+    _read(url, as_json, lambda c: c.list(status=status_, model=model, limit=limit), tables.jobs_table,
           lambda found: [j.record for j in found])
 
 
@@ -243,8 +210,10 @@ def _read(url, as_json: bool, fetch, show, as_data=lambda found: found) -> None:
 
 def _follow(job) -> int:
     """Progress bar, then the one-line summary; returns the exit code. Ctrl-C leaves the job running."""
+    from batchsvc.cli import progress
+
     try:
-        view.follow(job)
+        progress.follow(job)
     except KeyboardInterrupt:
         click.echo(f"\nstopped watching; job {job.id} goes on: batchsvc status {job.id} --watch", err=True)
         return view.EXIT_INTERRUPTED
@@ -252,6 +221,9 @@ def _follow(job) -> int:
 
 
 def _wait_quietly(job) -> None:
+    """Wait for the job to finish, failed or not; other client errors (no answer) still raise."""
+    from batchsvc.client.errors import ClientError
+
     try:
         job.wait()
     except ClientError as exc:

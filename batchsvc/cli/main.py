@@ -1,11 +1,17 @@
-"""The `batchsvc` command: the server processes, and (in cli_client.py) the client side."""
+"""The `batchsvc` command: the server processes here, the client side in commands.py, API keys in api_keys.py.
+
+Each server command imports its libraries (uvicorn, Dramatiq, Redis, the scoring stack) inside itself, so that
+the client commands, `--help` and `--version` start at once (tests/test_cli_startup.py, scripts/bench_cli.py).
+"""
 
 import sys
 from pathlib import Path
 
 import click
 
+from batchsvc import __version__
 from batchsvc.cli.api_keys import keys
+from batchsvc.cli.commands import commands as client_commands
 from batchsvc.errors import BatchsvcError
 
 
@@ -21,11 +27,13 @@ class Cli(click.Group):
 
 
 @click.group(cls=Cli)
+@click.version_option(__version__, prog_name="batchsvc", message="%(prog)s %(version)s")
 def main() -> None:
     """batchsvc: batch scoring jobs for scikit-learn models."""
 
 
 main.add_command(keys)
+main.commands.update(client_commands.commands)  # models, submit, status, jobs, cancel, results, events
 
 ALLOW_NO_KEYS_HELP = "serve on a non-loopback address with no API keys (auth off): only behind an authenticating proxy"
 
@@ -99,10 +107,6 @@ def schedules_apply(directory: Path, prune: bool) -> None:
     for outcome in schedule_files.apply(get_services(), directory, prune):
         click.echo(f"{outcome.action:<10} {outcome.name}  (id {outcome.schedule_id}, {outcome.source})")
 
-
-from batchsvc.cli.commands import commands as client_commands  # noqa: E402  (models, submit, status, jobs, …)
-
-main.commands.update(client_commands.commands)
 
 if __name__ == "__main__":
     main()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from batchsvc.client import settings
 from batchsvc.client.errors import (
     CannotReach,
     ClientError,
@@ -102,8 +102,8 @@ class Client:
 
     def __init__(self, url: str | None = None, api_key: str | None = None, timeout_s: float = TIMEOUT_S,
                  transport: httpx.BaseTransport | None = None):
-        self.url = (url or _setting("API_URL", "http://127.0.0.1:8000")).rstrip("/")
-        api_key = api_key or _setting("API_KEY", None)
+        self.url = (url or settings.api_url()).rstrip("/")
+        api_key = api_key or settings.api_key()
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.timeout_s = timeout_s
         try:
@@ -265,12 +265,3 @@ def _input(client: Client, input, path: str | None, file: str | Path | None) -> 
         return {"fields": split["columns"], "values": split["data"]}
     return input
 
-
-def _setting(name: str, default: str | None) -> str | None:
-    """A client setting from BATCHSVC_<name> in the environment (or .env, through batchsvc.settings)."""
-    value = os.environ.get(f"BATCHSVC_{name}")
-    if value is None:
-        from batchsvc.settings import load_settings
-
-        value = getattr(load_settings(), name.lower())
-    return value or default

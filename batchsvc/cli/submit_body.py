@@ -1,0 +1,66 @@
+"""What `batchsvc submit` sends: the job body from --input, --upload, --json or a jobs/ schedule file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from batchsvc.client.client import Client
+
+
+def job_body(c: Client, model, input_path, upload_file, json_file, job_file) -> dict:
+    """The POST /v1/jobs body from exactly one input source and a model (a flag, or named by the source)."""
+    given = [x for x in (input_path, upload_file, json_file, job_file) if x is not None]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of --input PATH, --upload FILE, --json FILE or a jobs/ FILE")
+    body: dict = {}
+    if job_file:
+        body = _from_job_file(job_file)
+    elif input_path:
+        body["input"] = {"path": input_path}
+    elif upload_file:
+        body["input"] = {"upload": c.upload(upload_file)["upload"]}
+    else:
+        body = _read_json(json_file)
+    if model:
+        body["model"] = model
+    if not body.get("model"):
+        raise click.UsageError("give --model (or a \"model\" in the --json body)")
+    return body
+
+
+def _from_job_file(path: Path) -> dict:
+    """The job of a jobs/ schedule file, with {date}, {datetime} and {schedule} filled for now.
+
+    The only client path that needs the server's schedule and request models (and so pydantic, pandas).
+    """
+    from pydantic import ValidationError
+
+    from batchsvc.clock import now
+    from batchsvc.scheduling import files as schedule_files
+    from batchsvc.scheduling import templates as job_templates
+
+    data = schedule_files.load_file(path)
+    try:
+        request = job_templates.fill(data.get("job") or {}, str(data.get("name") or path.stem), now(),
+                                     str(data.get("timezone") or "UTC"))
+    except ValidationError as exc:
+        problem = exc.errors(include_url=False)[0]
+        raise click.BadParameter(f"{path}: job.{'.'.join(map(str, problem['loc']))}: {problem['msg']}",
+                                 param_hint="JOB_FILE") from None
+    return request.model_dump(mode="json", exclude_none=True)
+
+
+def _read_json(f) -> dict:
+    """A --json file: a whole job body (it has "input"), or the inline input alone."""
+    try:
+        data = json.load(f)
+    except ValueError as exc:
+        raise click.BadParameter(f"{f.name} is not JSON: {exc}", param_hint="--json") from None
+    if not isinstance(data, dict):
+        raise click.BadParameter(f"{f.name} must hold a JSON object", param_hint="--json")
+    return data if "input" in data else {"input": data}
