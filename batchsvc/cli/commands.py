@@ -15,12 +15,13 @@ import click
 
 from batchsvc.cli import view
 from batchsvc.cli.submit_body import job_body
+from batchsvc.status import JobStatus
 
 if TYPE_CHECKING:
     from batchsvc.client.client import Client
 
 FORMATS = click.Choice(["parquet", "csv", "jsonl"])
-STATUSES = click.Choice(["queued", "running", "completed", "failed", "canceled"])
+STATUSES = click.Choice([s.value for s in JobStatus])
 
 commands = click.Group()  # a holder: main.py copies these onto `batchsvc`
 

@@ -27,6 +27,7 @@ from batchsvc.client.errors import (
     from_response,
     unreachable,
 )
+from batchsvc.status import FINISHED as FINISHED_STATES
 
 __all__ = ["Client", "Job", "ClientError", "CannotReach", "JobFailed", "JobCanceled", "WaitTimeout"]
 
@@ -35,7 +36,7 @@ LONG_POLL_S = 30  # the server holds a ?wait= request at most 60 s
 PROGRESS_POLL_S = 1  # with on_progress, a fresh record at least this often
 DOWNLOAD_BLOCK_BYTES = 1 << 20
 LIST_PAGE_MAX = 500
-FINISHED = ("completed", "failed", "canceled")
+FINISHED = tuple(s.value for s in FINISHED_STATES)
 
 
 class Job:

@@ -73,7 +73,7 @@ class JobStore:
             if record.get("created_by"):
                 p.zadd(self.keys.jobs_by_owner(record["created_by"]), {job_id: score})
             p.execute()
-        self.add_event(job_id, "queued")
+        self.add_event(job_id, JobStatus.QUEUED.value)
         return self.get(job_id)
 
     def get(self, job_id: str) -> dict:
