@@ -43,14 +43,15 @@ def _from_job_file(path: Path) -> dict:
     from batchsvc.clock import now
     from batchsvc.scheduling import files as schedule_files
     from batchsvc.scheduling import templates as job_templates
+    from batchsvc.schemas import problems
 
     data = schedule_files.load_file(path)
     try:
         request = job_templates.fill(data.get("job") or {}, str(data.get("name") or path.stem), now(),
                                      str(data.get("timezone") or "UTC"))
     except ValidationError as exc:
-        problem = exc.errors(include_url=False)[0]
-        raise click.BadParameter(f"{path}: job.{'.'.join(map(str, problem['loc']))}: {problem['msg']}",
+        problem = problems(exc)[0]
+        raise click.BadParameter(f"{path}: job.{problem['field']}: {problem['message']}",
                                  param_hint="JOB_FILE") from None
     return request.model_dump(mode="json", exclude_none=True)
 
