@@ -1,4 +1,19 @@
-"""One error root with branches; each message says what to check."""
+"""One error root with branches; each message says what to check.
+
+    BatchsvcError
+    ├── ConfigError            a setting has a bad value (at start)
+    ├── NotFound               404: ModelNotFound, JobNotFound, UploadNotFound, ScheduleNotFound
+    ├── InvalidRequest         422: PathNotAllowed, InputNotFound, InvalidModel
+    ├── Unauthorized           401
+    ├── Forbidden              403
+    ├── Conflict               409
+    ├── PayloadTooLarge        413
+    ├── DataError              the input cannot be scored: SchemaError, UnreadableInput, TooManyBadRows
+    └── ModelError             a model a worker cannot use: ChecksumMismatch, ScoringError
+
+The client's ClientError (batchsvc.client.errors) derives from the root too. api/errors.py maps each
+branch to its HTTP status in one table.
+"""
 
 
 class BatchsvcError(Exception):

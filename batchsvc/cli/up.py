@@ -19,8 +19,7 @@ def run(host: str, port: int, processes: int | None, allow_no_keys: bool = False
     api = [*cli, "api", "--host", host, "--port", str(port), *(["--allow-no-keys"] if allow_no_keys else [])]
     children = [subprocess.Popen(api),
                 subprocess.Popen([*cli, "worker", *(["--processes", str(processes)] if processes else [])])]
-    for extra in _optional_processes(cli):
-        children.append(subprocess.Popen(extra))
+    children.append(subprocess.Popen([*cli, "scheduler"]))
     print(f"batchsvc up: API on http://{host}:{port}, Redis at {settings.redis_url}. Ctrl-C stops.", flush=True)
     stopping = []
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -50,11 +49,3 @@ def _ensure_redis(settings):
           flush=True)
     return redisproc.start(url.port or 6379, settings.data_dir / "redis")
 
-
-def _optional_processes(cli: list[str]) -> list[list[str]]:
-    """The scheduler, once the package has one."""
-    try:
-        import batchsvc.scheduler  # noqa: F401
-    except ImportError:
-        return []
-    return [[*cli, "scheduler"]]
