@@ -14,7 +14,11 @@ MISSED_COUNTED_MAX = 10_000  # fire times counted one by one in a missed-event; 
 
 def parse_time(value: str | None) -> datetime | None:
     """An ISO 8601 time as stored ('...Z'), or None."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    return _from_iso(value) if value else None
+
+
+def _from_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def trigger_for(definition: dict, anchor: str) -> BaseTrigger:
@@ -23,7 +27,7 @@ def trigger_for(definition: dict, anchor: str) -> BaseTrigger:
     start, end = parse_time(definition.get("start_at")), parse_time(definition.get("end_at"))
     if definition.get("cron"):
         return CrontabTrigger(definition["cron"], tz, start, end)
-    origin = start or parse_time(anchor).replace(microsecond=0)
+    origin = start or _from_iso(anchor).replace(microsecond=0)
     return IntervalTrigger(seconds=definition["interval_s"], start_date=origin, end_date=end, timezone=tz)
 
 
