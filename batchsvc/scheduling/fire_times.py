@@ -1,5 +1,6 @@
 """When a schedule fires: its APScheduler trigger, its next fire time, and which due times fire or are missed."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -52,7 +53,7 @@ class Due:
         self.missed_count += 1
 
 
-def sort_due(times: list[datetime], now: datetime, grace_s: float) -> Due:
+def sort_due(times: Sequence[datetime], now: datetime, grace_s: float) -> Due:
     """Split due fire times: older than grace are missed; of the rest the latest fires and the others coalesce."""
     cutoff = now - timedelta(seconds=grace_s)
     due = Due()
