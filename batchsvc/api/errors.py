@@ -1,6 +1,7 @@
 """Every error mapped to an HTTP answer in one place; no stack trace ever leaves the server."""
 
 import logging
+from collections.abc import Awaitable, Callable
 
 import redis
 from pydantic import ValidationError
@@ -111,7 +112,8 @@ def _is_json(start: Message) -> bool:
     return dict(start.get("headers", [])).get(b"content-type", b"").startswith(b"application/json")
 
 
-HANDLERS = {
+# each handler takes the exception class it is registered for, so it is no (Request, Exception) callable
+HANDLERS: dict[int | type[Exception], Callable[..., Awaitable[JSONResponse]]] = {
     413: body_too_large,
     e.BatchsvcError: batchsvc_error,
     ValidationError: validation_error,

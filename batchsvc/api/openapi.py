@@ -15,7 +15,7 @@ ERROR_TEXT = {400: "malformed JSON", 401: "missing or unknown API key", 403: "th
               422: "invalid request", 503: "Redis does not answer"}
 SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer", "description": "an API key as a bearer token"},
                     "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}
-KEYED = [{"bearer": []}, {"apiKey": []}]
+KEYED: list[dict[str, list[str]]] = [{"bearer": []}, {"apiKey": []}]
 
 NAME_SCHEMA = {"type": "string", "pattern": NAME.pattern, "maxLength": NAME_MAX_CHARS}
 PATH_SCHEMAS = {"name": NAME_SCHEMA, "alias": {**NAME_SCHEMA, "not": {"pattern": "^[0-9]+$"}},

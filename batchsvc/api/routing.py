@@ -33,6 +33,11 @@ class Endpoint:
     errors: tuple[int, ...] = (404, 422)
 
 
+class CappedRoute(Route):
+    """A Route whose body is capped; body_kind (a key of BODY_LIMITS) lets errors.body_too_large name the setting."""
+    body_kind = "json"
+
+
 def starlette_routes(endpoints: list[Endpoint], settings: Settings) -> list[Route]:
     """One Route per path, dispatching on the method (a wrong method answers 405 listing every allowed one);
     each method's handler checks its role, and Starlette's max_body_size caps the path's body."""
@@ -49,14 +54,14 @@ def _route(path: str, handlers: dict[str, Handler], kinds: set[str], settings: S
     if len(kinds) != 1:
         raise ValueError(f"{path} mixes JSON and upload bodies; give each kind of body its own path")
     kind = kinds.pop()
-    route = Route(path, _by_method(handlers), methods=list(handlers), name=path,
-                  max_body_size=getattr(settings, BODY_LIMITS[kind]))
-    route.body_kind = kind  # read by errors.body_too_large to name the setting
+    route = CappedRoute(path, _by_method(handlers), methods=list(handlers), name=path,
+                        max_body_size=getattr(settings, BODY_LIMITS[kind]))
+    route.body_kind = kind
     return route
 
 
 def _by_method(handlers: dict[str, Handler]) -> Handler:
     async def endpoint(request: Request) -> Response:
-        return await handlers.get(request.method, handlers.get("GET"))(request)  # HEAD is answered as GET
+        return await (handlers.get(request.method) or handlers["GET"])(request)  # HEAD is answered as GET
 
     return endpoint

@@ -49,6 +49,7 @@ async def run_now(request: Request) -> Response:
     record = await run_in_threadpool(svc.schedules.get, request.path_params["schedule_id"])
     job = await run_in_threadpool(lambda: firing.submit(svc, record, now(), request.app.state.enqueue,
                                                         raise_errors=True, manual=True))
+    assert job is not None  # raise_errors=True: a fire that cannot submit raises
     return JSONResponse(present_job(job), status_code=202)
 
 

@@ -188,7 +188,7 @@ def results(job_id, output, fmt, errors, url) -> None:
             path = c.download(job_id, output, fmt, errors)
             click.echo(f"wrote {path}", err=True)
         else:
-            stdout = click.get_binary_stream("stdout")
+            stdout = sys.stdout.buffer  # click.get_binary_stream is deprecated in Click 8.5, gone in 9
             c.stream_results(job_id, stdout.write, fmt, errors)
             stdout.flush()
 

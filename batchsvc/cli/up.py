@@ -18,8 +18,8 @@ def run(host: str, port: int, processes: int | None, allow_no_keys: bool = False
     cli = [sys.executable, "-m", "batchsvc.cli"]
     api = [*cli, "api", "--host", host, "--port", str(port), *(["--allow-no-keys"] if allow_no_keys else [])]
     children = [subprocess.Popen(api),
-                subprocess.Popen([*cli, "worker", *(["--processes", str(processes)] if processes else [])])]
-    children.append(subprocess.Popen([*cli, "scheduler"]))
+                subprocess.Popen([*cli, "worker", *(["--processes", str(processes)] if processes else [])]),
+                subprocess.Popen([*cli, "scheduler"])]
     print(f"batchsvc up: API on http://{host}:{port}, Redis at {settings.redis_url}. Ctrl-C stops.", flush=True)
     stopping = []
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -48,4 +48,3 @@ def _ensure_redis(settings):
     print(f"no Redis at {settings.redis_url}: starting a private one (AOF on) under {settings.data_dir}/redis",
           flush=True)
     return redisproc.start(url.port or 6379, settings.data_dir / "redis")
-

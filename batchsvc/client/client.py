@@ -8,12 +8,14 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import math
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -122,7 +124,7 @@ class Client:
         self.http.close()
 
     # models
-    def register_model(self, name: str, file: str | Path, *, description: str = "", tags: list[str] = (),
+    def register_model(self, name: str, file: str | Path, *, description: str = "", tags: Sequence[str] = (),
                        alias: str | None = None) -> dict:
         """Register a joblib file as the model's next version (and point an alias at it)."""
         with open(file, "rb") as f:
@@ -152,7 +154,7 @@ class Client:
                chunk_size: int | None = None, max_bad_rows: int | None = None, name: str | None = None,
                idempotency_key: str | None = None) -> Job:
         """Submit a job over one of: input (an API input dict or a DataFrame), a server path, a local file."""
-        body = {"model": model, "input": _input(self, input, path, file)}
+        body: dict[str, Any] = {"model": model, "input": _input(self, input, path, file)}
         output = {k: v for k, v in (("format", output_format), ("passthrough", passthrough)) if v}
         extra = {"output": output, "chunk_size": chunk_size, "max_bad_rows": max_bad_rows, "name": name}
         body.update({k: v for k, v in extra.items() if v not in (None, {})})
@@ -169,7 +171,8 @@ class Client:
     def list(self, status: str | None = None, model: str | None = None, schedule_id: str | None = None,
              limit: int = 50) -> list[Job]:
         """Jobs newest first, up to limit, following the server's pages."""
-        jobs, cursor = [], None
+        jobs: list[Job] = []
+        cursor = None
         while len(jobs) < limit:
             params = {"status": status, "model": model, "schedule_id": schedule_id, "cursor": cursor,
                       "limit": min(limit - len(jobs), LIST_PAGE_MAX)}
@@ -186,7 +189,7 @@ class Client:
     def delete(self, job_id: str) -> None:
         self._request("DELETE", f"/v1/jobs/{job_id}")
 
-    def events(self, job_id: str) -> list[dict]:
+    def events(self, job_id: str) -> builtins.list[dict]:
         return self._json("GET", f"/v1/jobs/{job_id}/events")["events"]
 
     def results(self, job_id: str, path: str | Path | None = None, format: str | None = None,

@@ -30,7 +30,8 @@ def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], None
                                "schedule_id": schedule_id, "created_by": created_by})
     job_id = record["id"]
     try:  # the key is claimed after the record exists, so a claimed key always names a job
-        first = _claim_key(svc, request, job_id, created_by) if request.idempotency_key else None
+        key = request.idempotency_key
+        first = _claim_key(svc, request, key, job_id, created_by) if key else None
         if first is None:
             enqueue(job_id)
     except Exception:
@@ -62,11 +63,11 @@ def check_request(svc: Services, request: JobTemplate, *, must_exist: bool = Tru
     return meta, spec
 
 
-def _claim_key(svc: Services, request: JobRequest, job_id: str, owner: str | None) -> dict | None:
-    """Bind the key to this body and job; for a repeat, the first job (409 if the body differs)."""
+def _claim_key(svc: Services, request: JobRequest, key: str, job_id: str, owner: str | None) -> dict | None:
+    """Bind the request's key to this body and job; for a repeat, the first job (409 if the body differs)."""
     body = request.model_dump(mode="json", exclude={"idempotency_key"})
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-    key, store = request.idempotency_key, svc.idempotency
+    store = svc.idempotency
     for _ in range(CLAIM_ATTEMPTS):
         if store.claim(key, owner, job_id, digest):
             return None

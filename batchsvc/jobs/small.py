@@ -9,6 +9,7 @@ from batchsvc.clock import iso
 from batchsvc.jobs.cancel import discard_if_stopped
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.running import RUNNING, WORKER, RunningJob, note_chunk, result_record, write_bad_rows
+from batchsvc.jobs.spec import FileSpec
 from batchsvc.scoring import output, sources
 from batchsvc.scoring.score import score_batch
 from batchsvc.status import ACTIVE, JobStatus
@@ -23,7 +24,9 @@ def is_small(svc: Services, job: RunningJob) -> bool:
 
 def run_small(svc: Services, job: RunningJob, cache: ModelCache) -> None:
     """Score the whole input as one batch, commit it as chunk 0, and complete the job."""
-    started, frame = time.perf_counter(), job.spec.input.frame()
+    source = job.spec.input
+    assert not isinstance(source, FileSpec), "is_small() admits inline input only"
+    started, frame = time.perf_counter(), source.frame()
     started_at = job.record.get("started_at") or iso()  # a redelivered message keeps the first start
     if not svc.store.transition(job.id, JobStatus.RUNNING, set(ACTIVE), started_at=started_at,
                                 chunks=[{"index": 0, "rows": [0, len(frame)]}], chunks_total=1,

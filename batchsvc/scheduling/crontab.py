@@ -7,8 +7,7 @@ twice in the repeated hour and late in the skipped one. CrontabTrigger keeps cro
 """
 
 import re
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, tzinfo
 
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
@@ -46,7 +45,10 @@ def weekdays(field: str) -> set[int]:
     """Crontab day-of-week field -> the set of crontab weekday numbers (0 = Sunday) it names."""
     days: set[int] = set()
     for item in field.split(","):
-        first, last, step = _ITEM.match(item).groups()
+        match = _ITEM.match(item)
+        if match is None:  # expand() refuses these first
+            raise CronError(f"day of week field {field!r}: {item!r} is not a number, name, range or step")
+        first, last, step = match.groups()
         if first == "*":
             lo, hi = 0, 6
         else:
@@ -79,7 +81,7 @@ def aps_day_of_week(field: str) -> str:
 class CrontabTrigger(BaseTrigger):
     """Fires when a 5-field crontab string matches, in a timezone, between optional start and end."""
 
-    def __init__(self, expr: str, tz: ZoneInfo, start: datetime | None = None, end: datetime | None = None):
+    def __init__(self, expr: str, tz: tzinfo, start: datetime | None = None, end: datetime | None = None):
         minute, hour, dom, month, dow = expand(expr)
         self.expr, self.tz = expr, tz
         self.fixed_time = "*" not in minute and "*" not in hour
@@ -121,7 +123,7 @@ def _which_field(minute: str, hour: str, dom: str, month: str) -> str | None:
     return None
 
 
-def dst_adjust(moment: datetime, tz: ZoneInfo) -> datetime | None:
+def dst_adjust(moment: datetime, tz: tzinfo) -> datetime | None:
     """Cronie's rule for a fixed wall-clock time: once in a repeated hour, at the gap's end in a skipped one."""
     wall = moment.replace(tzinfo=None)
     first = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
@@ -133,7 +135,7 @@ def dst_adjust(moment: datetime, tz: ZoneInfo) -> datetime | None:
     return gap_end(min(first, second), max(first, second), wall, tz)
 
 
-def gap_end(lo: datetime, hi: datetime, wall: datetime, tz: ZoneInfo) -> datetime:
+def gap_end(lo: datetime, hi: datetime, wall: datetime, tz: tzinfo) -> datetime:
     """The first whole second in [lo, hi] whose wall-clock time in tz is at or after `wall` (a DST gap's end)."""
     lo_s, hi_s = int(lo.timestamp()), int(hi.timestamp())
     while hi_s - lo_s > 1:

@@ -67,7 +67,9 @@ def read_folder(svc: Services, directory: Path) -> list[Declared]:
     """Every schedule file in the folder, parsed and validated; InvalidRequest listing every bad file."""
     if not directory.is_dir():
         raise InvalidRequest(f"{directory} is not a folder; give the folder that holds the schedule files")
-    declared, problems, stems = [], [], {}
+    declared: list[Declared] = []
+    problems: list[str] = []
+    stems: dict[str, Path] = {}
     for path in sorted(p for p in directory.iterdir() if p.suffix in READERS and not p.name.startswith(".")):
         try:
             item = _read(svc, path)

@@ -1,5 +1,6 @@
 """When a schedule fires: its APScheduler trigger, its next fire time, and which due times fire or are missed."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -14,7 +15,11 @@ MISSED_COUNTED_MAX = 10_000  # fire times counted one by one in a missed-event; 
 
 def parse_time(value: str | None) -> datetime | None:
     """An ISO 8601 time as stored ('...Z'), or None."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+    return _from_iso(value) if value else None
+
+
+def _from_iso(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def trigger_for(definition: dict, anchor: str) -> BaseTrigger:
@@ -23,7 +28,7 @@ def trigger_for(definition: dict, anchor: str) -> BaseTrigger:
     start, end = parse_time(definition.get("start_at")), parse_time(definition.get("end_at"))
     if definition.get("cron"):
         return CrontabTrigger(definition["cron"], tz, start, end)
-    origin = start or parse_time(anchor).replace(microsecond=0)
+    origin = start or _from_iso(anchor).replace(microsecond=0)
     return IntervalTrigger(seconds=definition["interval_s"], start_date=origin, end_date=end, timezone=tz)
 
 
@@ -48,7 +53,7 @@ class Due:
         self.missed_count += 1
 
 
-def sort_due(times: list[datetime], now: datetime, grace_s: float) -> Due:
+def sort_due(times: Sequence[datetime], now: datetime, grace_s: float) -> Due:
     """Split due fire times: older than grace are missed; of the rest the latest fires and the others coalesce."""
     cutoff = now - timedelta(seconds=grace_s)
     due = Due()

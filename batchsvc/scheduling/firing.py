@@ -9,6 +9,7 @@ prefer that to a double. Missed fire times are claimed the same way, so their ev
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -38,7 +39,8 @@ def fire(svc: Services, record: dict, due: Due, enqueue: Callable[[str], None], 
     if not svc.schedules.claim(record["id"], at, holder, claim_ttl_s(svc)):
         log.info("schedule %s: fire time %s was already handled", record["id"], at)
         return None
-    extra = {"coalesced": len(due.coalesced), "coalesced_from": iso(due.coalesced[0])} if due.coalesced else {}
+    extra: dict[str, Any] = ({"coalesced": len(due.coalesced), "coalesced_from": iso(due.coalesced[0])}
+                             if due.coalesced else {})
     try:
         job = submit(svc, record, due.fire, enqueue, **extra)
     except Exception:  # Redis or the broker failed: free the fire time so a retry fires it (never twice: its key)
@@ -72,7 +74,7 @@ def submit(svc: Services, record: dict, fire_time: datetime, enqueue: Callable[[
     return job
 
 
-def _error(exc: Exception) -> dict:
+def _error(exc: BatchsvcError | ValidationError) -> dict:
     if isinstance(exc, BatchsvcError):
         return {"type": exc.type, "message": exc.message}
     problem = problems(exc)[0]

@@ -1,6 +1,7 @@
 """Schedules as the API and `schedules apply` handle them: validate, create, change, replace, delete, present."""
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from batchsvc.clock import iso, now
@@ -92,7 +93,7 @@ def _write(svc: Services, current: dict, definition: dict, source: str) -> dict:
     """Store a changed definition; the next run is recomputed from now only when the timing changed."""
     template_changed = any(definition[k] != current["definition"][k] for k in TEMPLATE_FIELDS)
     trigger = check(svc, definition, current["created_at"], template=template_changed)
-    fields = {"definition": definition, "source": source}
+    fields: dict[str, Any] = {"definition": definition, "source": source}
     if any(definition.get(k) != current["definition"].get(k) for k in TIMING_FIELDS):
         fields["next_run_at"] = _next_run(definition, trigger)
     return svc.schedules.change(current["id"], current["revision"], **fields)

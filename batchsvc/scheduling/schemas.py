@@ -1,6 +1,7 @@
 """Schedule shapes: the request (crontab or interval, timezone, job template), a change, the record."""
 
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field, field_validator
@@ -79,7 +80,8 @@ class ScheduleRecord(BaseModel):
     def from_stored(cls, record: dict) -> "ScheduleRecord":
         """A stored schedule (its definition and run state) in the shape the API shows."""
         flat = {**record, **record["definition"]}
-        return cls(**{name: flat.get(name) for name in cls.model_fields})
+        fields: dict[str, Any] = {name: flat.get(name) for name in cls.model_fields}
+        return cls(**fields)
 
 
 class ScheduleList(BaseModel):

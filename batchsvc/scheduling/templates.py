@@ -60,5 +60,5 @@ def check(svc: Services, template: dict, schedule_name: str, sample_time: dateti
         field = "job.model" if isinstance(exc, ModelNotFound) else "job.input"
         raise InvalidRequest(f"{field}: {exc.message}", field=field) from None
     except BatchsvcError as exc:
-        field = exc.details.get("field")
-        raise InvalidRequest(exc.message, field=f"job.{field}" if field else "job") from None
+        named = exc.details.get("field")
+        raise InvalidRequest(exc.message, field=f"job.{named}" if named else "job") from None

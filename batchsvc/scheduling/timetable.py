@@ -9,14 +9,15 @@ place (timing.sort_due) instead of by APScheduler's misfire_grace_time, which dr
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC
+from datetime import UTC, datetime
 
 import redis
 from apscheduler.executors.base import BaseExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
 
 from batchsvc.clock import iso, now
 from batchsvc.scheduling import firing
@@ -60,7 +61,7 @@ class Timetable:
         self.svc, self.enqueue, self.lease = svc, enqueue, lease
         self.grace_s = svc.settings.schedule_grace_s
         self.revisions: dict[str, int] = {}  # schedule id -> the revision APScheduler runs
-        self.triggers: dict[str, object] = {}
+        self.triggers: dict[str, BaseTrigger] = {}
         self.lock = threading.RLock()
         self.aps = BackgroundScheduler(
             timezone=UTC, executors={"default": DueTimesExecutor(FIRE_THREADS)},
@@ -130,7 +131,7 @@ class Timetable:
         except JobLookupError:
             pass
 
-    def _run(self, schedule_id: str, run_times: list = ()) -> None:
+    def _run(self, schedule_id: str, run_times: Sequence[datetime] = ()) -> None:
         """APScheduler's job: fire the due times of one schedule, if we still lead and it is still as loaded.
 
         DueTimesExecutor passes run_times (the default only satisfies APScheduler's check of the arguments)."""

@@ -96,7 +96,7 @@ class JobRecord(BaseModel):
         """A job as Redis holds it, in the shape the API shows."""
         progress = Progress(rows_done=job["rows_done"], rows_total=job.get("rows_total"),
                             chunks_done=job["chunks_done"], chunks_total=job.get("chunks_total"))
-        fields = {name: job.get(name) for name in cls.model_fields if name != "progress"}
+        fields: dict[str, Any] = {name: job.get(name) for name in cls.model_fields if name != "progress"}
         return cls(progress=progress, **fields)
 
 

@@ -33,13 +33,15 @@ def _unclash(column: str, taken) -> str:
 
 
 Opener = Callable[[], BinaryIO]  # a new binary reader of one stored file each call
+Sink = BinaryIO | io.RawIOBase  # a binary file, or a Drain
 
 
 class PartWriter:
     """Appends scored batches to one Parquet part."""
 
     def __init__(self, sink: BinaryIO):
-        self.sink, self.writer, self.rows = sink, None, 0
+        self.sink, self.rows = sink, 0
+        self.writer: pq.ParquetWriter | None = None
 
     def write(self, frame: pd.DataFrame) -> None:
         table = pa.Table.from_pandas(frame, preserve_index=False)
@@ -93,7 +95,7 @@ def _batches(parts: Iterable[Opener], schema: pa.Schema) -> Iterator[pa.RecordBa
                 yield pa.Table.from_batches([batch]).select(schema.names).cast(schema).to_batches()[0]
 
 
-def open_writer(fmt: str, dest: BinaryIO, schema: pa.Schema):
+def open_writer(fmt: str, dest: Sink, schema: pa.Schema):
     """A writer with write_batch() and close() for parquet, csv or jsonl, to a binary file object."""
     if fmt == "parquet":
         return pq.ParquetWriter(dest, schema)
@@ -105,7 +107,7 @@ def open_writer(fmt: str, dest: BinaryIO, schema: pa.Schema):
 class JsonlWriter:
     """JSON lines, one object per row, with ISO dates."""
 
-    def __init__(self, dest: BinaryIO):
+    def __init__(self, dest: Sink):
         self.f = dest
 
     def write_batch(self, batch: pa.RecordBatch) -> None:

@@ -104,7 +104,8 @@ def _plan_csv(source: FileSource, chunk_rows: int) -> Plan:
         if not sample.strip():
             raise UnreadableInput(f"{source.name} has a header but no rows")
         target = max(1, int(len(sample) / max(1, sample.count(b"\n")) * chunk_rows))
-        chunks, start, line, rows_total = [], body_start, 2, 0
+        chunks: list[dict] = []
+        start, line, rows_total = body_start, 2, 0
         while start < size:
             stop, lines = _cut(f, start, min(start + target, size), size)
             chunks.append({"index": len(chunks), "bytes": [start, stop], "first_line": line})
@@ -151,7 +152,8 @@ def read_file_chunk(source: FileSource, chunk: dict, columns: list[str] | None, 
     """The chunk's rows as DataFrames of at most batch_rows rows (CSV byte chunks: one frame)."""
     try:
         if "rows" in chunk:
-            yield from _read_parquet_rows(source, *chunk["rows"], columns, batch_rows)
+            start, stop = chunk["rows"]
+            yield from _read_parquet_rows(source, start, stop, columns, batch_rows)
         elif "bytes" in chunk:
             yield _read_csv_bytes(source, chunk, columns)
         else:

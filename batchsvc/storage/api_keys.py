@@ -7,6 +7,7 @@ whole key is compared in constant time. The key itself is never stored. A name h
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import hmac
 import json
@@ -89,7 +90,7 @@ class KeyStore:
         records = sorted(self._records(self.r), key=lambda r: (r["name"], r["created_at"]))
         return [{**{k: v for k, v in r.items() if k != "sha256"}, "last_used": used.get(r["id"])} for r in records]
 
-    def revoke(self, name: str, key_id: str | None = None) -> list[str]:
+    def revoke(self, name: str, key_id: str | None = None) -> builtins.list[str]:
         """Remove a name's keys (or just one of them by id); returns the removed ids."""
         ids = [r["id"] for r in self._records(self.r) if r["name"] == name and key_id in (None, r["id"])]
         if not ids:
@@ -104,7 +105,9 @@ class KeyStore:
     def authenticate(self, key: str) -> Principal | None:
         """The principal a presented key belongs to, or None; hashes compared in constant time."""
         key_id = key_id_of(key)
-        raw = self.r.hget(self.keys.api_keys(), key_id) if key_id else None
+        if key_id is None:
+            return None
+        raw = self.r.hget(self.keys.api_keys(), key_id)
         if raw is None:
             return None
         record = json.loads(raw)
@@ -122,7 +125,7 @@ class KeyStore:
             self._last_write[key_id] = now
         self.r.hset(self.keys.api_keys_last_used(), key_id, iso())
 
-    def _records(self, client) -> list[dict]:
+    def _records(self, client) -> builtins.list[dict]:
         return [json.loads(v) for v in client.hvals(self.keys.api_keys())]
 
 
@@ -139,9 +142,10 @@ def _check_slots(name: str, existing: list[dict], new_name: bool) -> None:
 
 def _key_role(role: Role | str) -> Role:
     try:
-        role = Role(role)
+        checked = Role(role)
     except ValueError:
-        role = None
-    if role not in KEY_ROLES:
-        raise InvalidRequest(f"role must be one of: {', '.join(r.value for r in KEY_ROLES)}", field="role")
-    return role
+        pass
+    else:
+        if checked in KEY_ROLES:
+            return checked
+    raise InvalidRequest(f"role must be one of: {', '.join(r.value for r in KEY_ROLES)}", field="role")

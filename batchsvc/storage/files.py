@@ -5,14 +5,13 @@ from here as openers (FileSource, readers, writers), never as paths to open itse
 """
 
 import contextlib
-import functools
 import hashlib
 import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Literal
 
 from batchsvc.errors import InputNotFound, PathNotAllowed
 from batchsvc.names import NAME
@@ -22,7 +21,7 @@ HASH_BLOCK_BYTES = 1 << 20
 FORMAT_SUFFIXES = {"parquet": ".parquet", "csv": ".csv", "jsonl": ".jsonl"}
 
 
-def infer_format(path: str) -> str | None:
+def infer_format(path: str) -> Literal["csv", "parquet"] | None:
     """'csv' or 'parquet' from a file name (.csv, .csv.gz, .parquet, .pq), else None."""
     name = path.lower()
     if name.endswith((".csv", ".csv.gz")):
@@ -81,7 +80,7 @@ def atomic_file(final: Path) -> Iterator[BinaryIO]:
 
 def opener(path: Path) -> Callable[[], BinaryIO]:
     """Opens the file for reading each time it is called."""
-    return functools.partial(open, path, "rb")
+    return lambda: open(path, "rb")
 
 
 def input_source(path: str, fmt: str) -> FileSource:

@@ -1,5 +1,7 @@
 """Idempotency keys in Redis: a client's key bound to the first job it submitted and that body's digest."""
 
+from typing import cast
+
 import redis
 
 from batchsvc.storage.redis_keys import Keys
@@ -20,7 +22,8 @@ class IdempotencyStore:
 
     def holder(self, key: str, owner: str | None) -> tuple[str, str] | None:
         """(job id, body digest) of the job holding the key, or None when it is free."""
-        job_id, _, digest = (self.r.get(self.keys.idempotency(key, owner)) or "").partition(" ")
+        held = cast(str | None, self.r.get(self.keys.idempotency(key, owner)))  # decode_responses=True: str
+        job_id, _, digest = (held or "").partition(" ")
         return (job_id, digest) if job_id else None
 
     def take(self, key: str, owner: str | None, job_id: str, digest: str) -> None:

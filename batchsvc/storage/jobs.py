@@ -6,9 +6,11 @@ whichever API process or worker races to change it.
 
 from __future__ import annotations
 
+import builtins
 import json
 import time
 import uuid
+from typing import cast
 
 import redis
 
@@ -128,7 +130,8 @@ class JobStore:
         top = f"({cursor}" if cursor else "+inf"
         jobs: list[dict] = []
         while len(jobs) < limit:
-            page = self.r.zrevrangebyscore(index, top, "-inf", start=0, num=limit, withscores=True)
+            page = cast(builtins.list[tuple[str, float]],  # decode_responses=True: members are str
+                        self.r.zrevrangebyscore(index, top, "-inf", start=0, num=limit, withscores=True))
             if not page:
                 return jobs, None
             for job_id, score in page:
@@ -140,9 +143,10 @@ class JobStore:
                         break
         return jobs, top[1:]
 
-    def unsent_before(self, cutoff_us: float, limit: int) -> list[str]:
+    def unsent_before(self, cutoff_us: float, limit: int) -> builtins.list[str]:
         """Jobs stored before cutoff_us (Unix microseconds) whose message is not known to be sent."""
-        return self.r.zrangebyscore(self.keys.jobs_unsent(), "-inf", cutoff_us, start=0, num=limit)
+        ids = self.r.zrangebyscore(self.keys.jobs_unsent(), "-inf", cutoff_us, start=0, num=limit)
+        return cast(builtins.list[str], ids)  # decode_responses=True: members are str
 
     def mark_sent(self, job_id: str) -> None:
         """The job's message is out (or the job no longer needs one): take it off the unsent list."""

@@ -3,6 +3,7 @@
 import json
 import shutil
 from pathlib import Path
+from typing import cast
 
 import joblib
 import redis
@@ -56,7 +57,8 @@ class Registry:
         return sorted((json.loads(v) for v in raw.values()), key=lambda m: m["version"])
 
     def aliases(self, name: str) -> dict[str, int]:
-        return {a: int(v) for a, v in self.r.hgetall(self.keys.model_aliases(name)).items()}
+        raw = cast(dict[str, str], self.r.hgetall(self.keys.model_aliases(name)))  # decode_responses=True: str
+        return {a: int(v) for a, v in raw.items()}
 
     def resolve(self, ref: str) -> dict:
         """The metadata of the version a reference names: name, name@3 or name@alias."""
@@ -78,7 +80,8 @@ class Registry:
 
     def list(self) -> list[dict]:
         out = []
-        for name in sorted(self.r.smembers(self.keys.models_index())):
+        names = cast(set[str], self.r.smembers(self.keys.models_index()))  # decode_responses=True: str
+        for name in sorted(names):
             try:
                 d = self.describe(name)
             except ModelNotFound:

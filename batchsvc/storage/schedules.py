@@ -9,6 +9,7 @@ if the definition is still that revision, so a scheduler never overwrites a newe
 import json
 import time
 import uuid
+from typing import cast
 
 import redis
 
@@ -84,7 +85,7 @@ class ScheduleStore:
 
     def ids(self) -> list[str]:
         """Every schedule id, oldest first."""
-        return self.r.zrange(self.keys.schedules_index(), 0, -1)
+        return cast(list[str], self.r.zrange(self.keys.schedules_index(), 0, -1))  # decode_responses=True: str
 
     def all(self) -> list[dict]:
         return [s for s in map(self.find, self.ids()) if s is not None]

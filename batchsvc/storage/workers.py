@@ -1,6 +1,7 @@
 """Worker heartbeats in Redis: which worker processes are alive, for /readyz, /metrics and the reconciler."""
 
 import time
+from typing import cast
 
 import redis
 
@@ -26,11 +27,13 @@ class WorkerRegistry:
 
     def live(self, within_s: float = WORKER_ALIVE_S) -> list[str]:
         """Names of the workers with a heartbeat in the last within_s seconds."""
-        return self.r.zrangebyscore(self.key, time.time() - within_s, "+inf")
+        names = self.r.zrangebyscore(self.key, time.time() - within_s, "+inf")
+        return cast(list[str], names)  # decode_responses=True: members are str
 
     def live_count(self, within_s: float = WORKER_ALIVE_S) -> int:
         return self.r.zcount(self.key, time.time() - within_s, "+inf")
 
     def all(self) -> list[tuple[str, float]]:
         """Every known worker with its last heartbeat."""
-        return self.r.zrange(self.key, 0, -1, withscores=True)
+        scored = self.r.zrange(self.key, 0, -1, withscores=True)
+        return cast(list[tuple[str, float]], scored)  # decode_responses=True: members are str

@@ -4,6 +4,7 @@ Import this module only after broker.install_broker() has set the broker.
 """
 
 import logging
+from typing import Any
 
 import dramatiq
 import redis
@@ -22,9 +23,10 @@ log = logging.getLogger(__name__)
 TRANSIENT = (redis.ConnectionError, redis.TimeoutError, ConnectionError, TimeoutError)
 _settings = get_services().settings
 _cache = ModelCache(get_services().data)
-OPTIONS = dict(queue_name=QUEUE, max_retries=_settings.job_max_retries, min_backoff=500, max_backoff=10_000,
-               time_limit=_settings.job_time_limit_s * 1000,
-               retry_when=lambda retries, exc: isinstance(exc, TRANSIENT) and retries < _settings.job_max_retries)
+OPTIONS: dict[str, Any] = dict(  # dramatiq.actor's **options are Any; a plain dict would infer dict[str, object]
+    queue_name=QUEUE, max_retries=_settings.job_max_retries, min_backoff=500, max_backoff=10_000,
+    time_limit=_settings.job_time_limit_s * 1000,
+    retry_when=lambda retries, exc: isinstance(exc, TRANSIENT) and retries < _settings.job_max_retries)
 
 
 @dramatiq.actor(**OPTIONS)

@@ -35,8 +35,8 @@ class Supervisor:
                 if child is not None:
                     log.warning("worker process %d exited with %s; starting another", child.pid, child.returncode)
                     time.sleep(RESTART_PAUSE_S)
-                self.children[i] = subprocess.Popen(self.command)
-                log.info("worker process %d started", self.children[i].pid)
+                started = self.children[i] = subprocess.Popen(self.command)
+                log.info("worker process %d started", started.pid)
 
     def _stop_all(self) -> None:
         live = [c for c in self.children if c is not None and c.poll() is None]

@@ -9,10 +9,11 @@ worker_timeout.
 """
 
 import threading
+from typing import cast
 
 import redis
 from dramatiq import Middleware
-from dramatiq.broker import MessageProxy
+from dramatiq.broker import Broker, MessageProxy
 from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
 from dramatiq.errors import ConnectionClosed
 from dramatiq.message import Message
@@ -40,9 +41,10 @@ class WakingRedisBroker(RedisBroker):
 class PublishOnEnqueue(Middleware):
     """After each enqueue, tell idle consumers of that queue to fetch now."""
 
-    def after_enqueue(self, broker: WakingRedisBroker, message, delay) -> None:
+    def after_enqueue(self, broker: Broker, message, delay) -> None:
         if delay is None:
-            broker.client.publish(broker.wakeup_channel(message.queue_name), b"1")
+            waking = cast(WakingRedisBroker, broker)  # only WakingRedisBroker adds this middleware
+            waking.client.publish(waking.wakeup_channel(message.queue_name), b"1")
 
 
 class WakingConsumer(_RedisConsumer):
