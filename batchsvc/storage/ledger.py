@@ -42,7 +42,7 @@ class ChunkLedger:
         return bool(newly), int(done), int(total or 0)
 
     def done(self, job_id: str, index: int) -> bool:
-        return bool(self.r.hexists(self.keys.job_chunks(job_id), index))
+        return bool(self.r.hexists(self.keys.job_chunks(job_id), str(index)))
 
     def entries(self, job_id: str) -> dict[int, dict]:
         """The finished chunks: index -> rows, bad rows, part, seconds, worker."""
