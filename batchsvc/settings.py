@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     chunk_rows: int = Field(50_000, gt=0)
     max_chunks: int = Field(2_000, gt=0)  # a job's chunk count is capped: more means a larger chunk size
     sweep_after_s: int = Field(60, gt=0)  # a queued job this old that was never enqueued is sent again
+    stall_after_s: int = Field(60, gt=0)  # an unfinished job with no progress this long gets its lost work re-sent
     max_inline_rows: int = Field(10_000, gt=0)
     max_json_bytes: int = Field(16 * 2**20, gt=0)
     max_upload_bytes: int = Field(2 * 2**30, gt=0)
@@ -37,7 +38,8 @@ class Settings(BaseSettings):
     metrics_require_key: bool = False  # /metrics needs a reader key
 
     job_time_limit_s: int = Field(3600, gt=0)
-    job_max_retries: int = Field(3, ge=0)
+    redis_wait_s: int = Field(300, gt=0)  # a task that meets a Redis error waits this long for it, retrying in place
+    shutdown_s: int = Field(30, gt=0)  # SIGTERM: in-flight chunks and requests get this long, then are handed back
     heartbeat_timeout_ms: int = Field(10_000, ge=1000)
     maintenance_chance: int = Field(1_000_000, ge=0, le=1_000_000)
     worker_timeout_ms: int = Field(1000, gt=0)  # idle fetch interval; enqueues wake workers at once (wakeup.py)

@@ -31,7 +31,8 @@ def env(redis_server, tmp_path_factory) -> dict:
         "BATCHSVC_DATA_ROOTS": f"{data_dir}:{inputs}:{ROOT / 'sample_data'}",
         "BATCHSVC_WORKER_TIMEOUT_MS": "20",
         "BATCHSVC_HEARTBEAT_TIMEOUT_MS": "3000",
-        "BATCHSVC_JOB_MAX_RETRIES": "2",
+        "BATCHSVC_SWEEP_AFTER_S": "2",
+        "BATCHSVC_STALL_AFTER_S": "6",
         "PYTHONPATH": str(ROOT / "tests"),  # workers unpickle tests/slowmodel.py
     }
     os.environ.update(values)

@@ -54,6 +54,12 @@ class RedisServer:
             self.proc.terminate()
             self.proc.wait(timeout=10)
 
+    def kill(self) -> None:
+        """kill -9: no shutdown, no final AOF flush (what a crash or an OOM kill does)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
 
 class Process:
     """A batchsvc CLI subprocess with the test environment, stopped with SIGTERM (or killed)."""

@@ -54,7 +54,8 @@ def api(host: str, port: int, ssl_certfile: str | None, ssl_keyfile: str | None,
 
     svc = get_services()
     app = create_app(svc, require_keys=require_keys_for(host, svc, allow_no_keys), allow_no_keys=allow_no_keys)
-    uvicorn.run(app, host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, log_level="info")
+    uvicorn.run(app, host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, log_level="info",
+                timeout_graceful_shutdown=svc.settings.shutdown_s)  # SIGTERM: open requests finish first
 
 
 @main.command()
@@ -66,7 +67,7 @@ def worker(processes: int | None, threads: int) -> None:
     from batchsvc.worker import supervisor
 
     settings = get_settings()  # a bad setting fails here, once, not in every child
-    supervisor.run(processes, threads, settings.native_threads)
+    supervisor.run(processes, threads, settings.native_threads, settings.shutdown_s)
 
 
 @main.command()

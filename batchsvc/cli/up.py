@@ -10,6 +10,7 @@ from batchsvc.cli import redis_server as redisproc
 from batchsvc.settings import get_settings
 
 POLL_S = 0.2
+STOP_MARGIN_S = 10.0  # beyond BATCHSVC_SHUTDOWN_S: the worker supervisor's own margin, and the API's
 
 
 def run(host: str, port: int, processes: int | None, allow_no_keys: bool = False) -> int:
@@ -32,7 +33,7 @@ def run(host: str, port: int, processes: int | None, allow_no_keys: bool = False
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
         for child in children:
-            child.wait(timeout=30)
+            child.wait(timeout=settings.shutdown_s + STOP_MARGIN_S)
         if redis_proc is not None:
             redis_proc.terminate()
             redis_proc.wait(timeout=10)

@@ -37,6 +37,7 @@ def run_chunk(svc: Services, job_id: str, index: int, cache: ModelCache, on_last
 def _score_and_commit(svc: Services, job: RunningJob, index: int, cache: ModelCache) -> tuple[int, int] | None:
     """(chunks done, chunks total) after committing this chunk; None when the job stopped meanwhile."""
     started = time.perf_counter()
+    svc.ledger.hold(job.id, index, WORKER)
     svc.store.add_event(job.id, "chunk_started", index=index, worker=WORKER)
     try:
         entry = _score_chunk(svc, job, job.record["chunks"][index], cache)

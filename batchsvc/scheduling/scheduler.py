@@ -15,7 +15,6 @@ from collections.abc import Callable
 
 import redis
 
-from batchsvc.jobs import sweeper
 from batchsvc.scheduling.timetable import Timetable
 from batchsvc.storage.lease import Lease
 from batchsvc.storage.services import Services, get_services
@@ -49,7 +48,6 @@ class Scheduler:
                 self._step_down("lost the leader lease")
             elif held and time.monotonic() - last_sync > RESYNC_S:
                 self._resync()
-                self._sweep()
                 last_sync = time.monotonic()
             self.stopping.wait(self.renew_every_s)
         self._step_down("stopping")
@@ -99,13 +97,6 @@ class Scheduler:
                 self.timetable.sync_all()
         except redis.RedisError as exc:
             log.warning("resync failed: %s", exc)
-
-    def _sweep(self) -> None:
-        """The leader also resends jobs whose message never left the API (see sweeper.py)."""
-        try:
-            sweeper.resend_unsent(self.svc, self.enqueue, self.svc.settings.sweep_after_s)
-        except redis.RedisError as exc:
-            log.warning("sweep failed: %s", exc)
 
     def _release(self) -> None:
         try:

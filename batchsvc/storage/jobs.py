@@ -22,7 +22,7 @@ from batchsvc.storage.redis_keys import Keys
 
 CODEC = HashCodec(json_fields=frozenset({"model", "spec", "error", "result", "chunks"}),
                   int_fields=frozenset({"rows_done", "rows_total", "chunks_done", "chunks_total", "bad_rows",
-                                        "attempts", "score"}))
+                                        "attempts", "score", "touched_at"}))
 EVENTS_KEPT = 10_000
 
 # KEYS: job, one status index per JobStatus (in enum order), done channel
@@ -62,6 +62,7 @@ class JobStore:
         """Store a new queued job and index it; returns the stored record."""
         score = time.time_ns() // 1000
         record = {"status": JobStatus.QUEUED.value, "created_at": iso(), "score": score, "rows_done": 0,
+                  "touched_at": int(time.time()),
                   "chunks_done": 0, "bad_rows": 0, "attempts": 0, **record}
         job_id = record["id"]
         with self.r.pipeline() as p:
@@ -93,6 +94,7 @@ class JobStore:
         """Move a job to `to` if its status is one of `allowed`; False if it was not. `event` adds to its log entry."""
         if to in FINISHED:
             fields.setdefault("finished_at", iso())
+        fields.setdefault("touched_at", int(time.time()))
         keys = [self.keys.job(job_id), *(self.keys.jobs_by_status(s.value) for s in JobStatus),
                 self.keys.job_done_channel(job_id)]
         args = [",".join(s.value for s in allowed), to.value, STATUS_LIST, "1" if to in FINISHED else "0",
@@ -102,6 +104,10 @@ class JobStore:
             error = {"error": fields["error"]} if "error" in fields else {}
             self.add_event(job_id, to.value, **error, **(event or {}))
         return changed
+
+    def ids_with_status(self, status: JobStatus, limit: int) -> list[str]:
+        """The oldest `limit` jobs in a state (the reconciler's work list)."""
+        return self.r.zrange(self.keys.jobs_by_status(status.value), 0, limit - 1)
 
     def update(self, job_id: str, **fields) -> None:
         self.r.hset(self.keys.job(job_id), mapping=CODEC.encode(fields))
@@ -161,7 +167,8 @@ class JobStore:
     def delete(self, job_id: str) -> None:
         job = self.get(job_id)
         with self.r.pipeline() as p:
-            p.delete(self.keys.job(job_id), self.keys.job_events(job_id), self.keys.job_chunks(job_id))
+            p.delete(self.keys.job(job_id), self.keys.job_events(job_id), self.keys.job_chunks(job_id),
+                     self.keys.job_inflight(job_id))
             p.zrem(self.keys.jobs_index(), job_id)
             p.zrem(self.keys.jobs_unsent(), job_id)
             p.zrem(self.keys.jobs_by_status(job["status"]), job_id)

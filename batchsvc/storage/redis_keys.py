@@ -20,6 +20,10 @@ class Keys:
         """Ledger: chunk index -> JSON of the finished chunk."""
         return f"{self.prefix}:job:{job_id}:chunks"
 
+    def job_inflight(self, job_id: str) -> str:
+        """Hash: chunk index -> the worker scoring it now (removed when the chunk commits or is discarded)."""
+        return f"{self.prefix}:job:{job_id}:inflight"
+
     def job_done_channel(self, job_id: str) -> str:
         return f"{self.prefix}:job-done:{job_id}"
 
@@ -97,6 +101,10 @@ class Keys:
     def schedules_changed_channel(self) -> str:
         """Pub/sub: a schedule id, published after every create, change and delete."""
         return f"{self.prefix}:schedules-changed"
+
+    def maintenance_lease(self) -> str:
+        """The lease of the one worker process that sweeps and reconciles at a time."""
+        return f"{self.prefix}:maintenance:leader"
 
     def scheduler_lease(self) -> str:
         """The leader lease of the scheduler processes: the holder's token, with an expiry."""

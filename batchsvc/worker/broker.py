@@ -6,6 +6,7 @@ from dramatiq.middleware import CurrentMessage
 
 from batchsvc.settings import Settings
 from batchsvc.storage.redis_keys import Keys
+from batchsvc.worker.in_flight import InFlight
 from batchsvc.worker.wakeup import WakingRedisBroker
 
 
@@ -20,6 +21,7 @@ def make_broker(settings: Settings) -> RedisBroker:
                                heartbeat_timeout=settings.heartbeat_timeout_ms,
                                maintenance_chance=settings.maintenance_chance)
     broker.add_middleware(CurrentMessage())
+    broker.add_middleware(InFlight())
     return broker
 
 

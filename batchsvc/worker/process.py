@@ -5,6 +5,7 @@ import logging
 import os
 import signal
 import threading
+import time
 
 NATIVE_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 HEARTBEAT_EVERY_S = 2.0
@@ -17,30 +18,55 @@ def limit_native_threads(count: int) -> None:
 
 
 def run(threads: int) -> None:
+    """Serve tasks until SIGTERM or SIGINT, beating a heartbeat and doing maintenance when this process leads."""
     from dramatiq import Worker
 
+    from batchsvc.jobs.maintenance import Maintenance
+    from batchsvc.jobs.running import WORKER
     from batchsvc.storage.services import get_services
     from batchsvc.worker.broker import install_broker
 
     svc = get_services()
     broker = install_broker(svc.settings)
-    from batchsvc.jobs.running import WORKER
-    from batchsvc.worker import actors  # noqa: F401  (declares the actors on the broker)
+    from batchsvc.worker import actors  # declares the actors on the broker
 
     worker = Worker(broker, worker_threads=threads, worker_timeout=svc.settings.worker_timeout_ms)
     worker.queue_prefetch = threads  # take one chunk per free thread; leave the rest to other workers
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
+    maintenance = Maintenance(svc, actors.SENDERS)
     worker.start()
-    name = WORKER
     try:
-        while not stop.is_set():
-            _beat(svc, name)
-            stop.wait(HEARTBEAT_EVERY_S)
+        _serve(svc, WORKER, maintenance, stop)
     finally:
-        worker.stop()
+        _shut_down(worker, maintenance, svc.settings.shutdown_s)
         broker.close()
+
+
+def _serve(svc, name: str, maintenance, stop: threading.Event) -> None:
+    """The main thread's loop: a heartbeat every HEARTBEAT_EVERY_S, maintenance as often as it asks."""
+    next_beat = 0.0
+    while not stop.is_set():
+        if time.monotonic() >= next_beat:
+            _beat(svc, name)
+            next_beat = time.monotonic() + HEARTBEAT_EVERY_S
+        maintenance.tick()
+        stop.wait(min(HEARTBEAT_EVERY_S, maintenance.tick_s))
+
+
+def _shut_down(worker, maintenance, shutdown_s: int) -> None:
+    """Let in-flight tasks finish within BATCHSVC_SHUTDOWN_S, then hand back at once any still running."""
+    logging.getLogger(__name__).info("stopping: in-flight tasks get %d s (BATCHSVC_SHUTDOWN_S)", shutdown_s)
+    maintenance.stop()
+    from batchsvc.worker.in_flight import InFlight
+
+    worker.stop(timeout=shutdown_s * 1000)
+    in_flight = next(m for m in worker.broker.middleware if isinstance(m, InFlight))
+    try:
+        in_flight.hand_back(worker.broker)
+    except Exception as exc:  # Redis gone too: the broker's heartbeat check redelivers them later
+        logging.getLogger(__name__).warning("could not hand back unfinished tasks: %s", exc)
 
 
 def _beat(svc, name: str) -> None:

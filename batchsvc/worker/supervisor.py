@@ -10,14 +10,16 @@ import time
 log = logging.getLogger(__name__)
 RESTART_PAUSE_S = 0.5
 POLL_S = 0.2
+STOP_MARGIN_S = 5.0
 
 
 class Supervisor:
-    def __init__(self, processes: int, threads: int, native_threads: int):
+    def __init__(self, processes: int, threads: int, native_threads: int, shutdown_s: float):
         self.command = [sys.executable, "-m", "batchsvc.worker.process", "--threads", str(threads),
                         "--native-threads", str(native_threads)]
         self.children: list[subprocess.Popen | None] = [None] * processes
         self.stopping = False
+        self.wait_s = shutdown_s + STOP_MARGIN_S  # a child gets its own shutdown time, then is killed
 
     def run(self) -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -44,14 +46,14 @@ class Supervisor:
             child.send_signal(signal.SIGTERM)
         for child in live:
             try:
-                child.wait(timeout=30)
+                child.wait(timeout=self.wait_s)
             except subprocess.TimeoutExpired:
                 child.kill()
 
 
-def run(processes: int | None, threads: int, native_threads: int | None = None) -> None:
+def run(processes: int | None, threads: int, native_threads: int | None = None, shutdown_s: float = 30) -> None:
     """Supervise the workers; native (BLAS/OpenMP) threads per process default to cores / processes."""
     processes = processes or os.cpu_count() or 1
     native = native_threads or max(1, (os.cpu_count() or 1) // processes)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s supervisor %(levelname)s: %(message)s")
-    Supervisor(processes, threads, native).run()
+    Supervisor(processes, threads, native, shutdown_s).run()
