@@ -9,13 +9,14 @@ import logging
 import threading
 
 from dramatiq import Middleware
+from dramatiq.broker import MessageProxy
 
 log = logging.getLogger(__name__)
 
 
 class InFlight(Middleware):
     def __init__(self) -> None:
-        self._running: dict[str, object] = {}
+        self._running: dict[str, MessageProxy] = {}
         self._lock = threading.Lock()
 
     def before_process_message(self, broker, message) -> None:
