@@ -110,7 +110,7 @@ def test_a_text_feature_that_looks_like_numbers_is_read_as_text_from_csv(client,
 
 
 def test_a_parquet_text_feature_of_bytes_is_refused_naming_the_column(client, credit_model, inputs_dir):
-    table = pa.Table.from_pandas(make_credit_risk(20), preserve_index=False)
+    table = pa.Table.from_pandas(make_credit_risk(20), preserve_index=False).replace_schema_metadata(None)
     sex = table.schema.get_field_index("Sex")
     table = table.set_column(sex, "Sex", pa.array([s.encode() for s in table["Sex"].to_pylist()], pa.binary()))
     pq.write_table(table, inputs_dir / "bytes.parquet")
