@@ -11,7 +11,7 @@ from batchsvc.jobs.spec import FileSpec, InputSpec, JobSpec, OutputSpec, Records
 from batchsvc.jobs.uploads import get_upload
 from batchsvc.schemas import AssetInput, JobRequest, JobTemplate, RecordsInput, TableInput, UploadInput
 from batchsvc.scoring.csvparse import check_encoding
-from batchsvc.scoring.prepare import require_columns
+from batchsvc.scoring.prepare import require_columns, require_unique
 from batchsvc.storage.files import infer_format, resolve_input
 from batchsvc.storage.jobs import new_job_id
 from batchsvc.storage.models import model_info
@@ -136,6 +136,8 @@ def _check_inline(svc: Services, source, meta: dict, passthrough: list[str]) -> 
         if len(row) != len(fields):
             raise InvalidRequest(f"input.values[{i}] has {len(row)} values but there are {len(fields)} fields",
                                  field=f"input.values.{i}")
+    with _refused("input.fields"):
+        require_unique(fields)
     _require(fields, info, passthrough)
     return TableSpec(fields=fields, values=source.values)
 

@@ -5,6 +5,7 @@ cannot score missing values); the caller decides whether a bad row fails the job
 holding numbers or bytes fails the job: the model would read every such value as an unknown category.
 """
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -36,6 +37,13 @@ def require_columns(present, info: ModelInfo, passthrough: list[str]) -> None:
     if lacking:
         raise SchemaError(f"input lacks passthrough columns: {', '.join(lacking)}", columns=lacking,
                           field="output.passthrough")
+
+
+def require_unique(names) -> None:
+    """Raise SchemaError naming every column name the input has more than once (which one would be read?)."""
+    twice = [name for name, count in Counter(names).items() if count > 1]
+    if twice:
+        raise SchemaError(f"input has duplicate columns: {', '.join(twice)}", columns=twice)
 
 
 def prepare(frame: pd.DataFrame, info: ModelInfo, csv: bool, accepts_missing: Callable[[str], bool]) -> Prepared:

@@ -18,7 +18,8 @@ import pyarrow.parquet as pq
 
 from batchsvc.errors import UnreadableInput
 from batchsvc.scoring.batch import Batch, numbered
-from batchsvc.scoring.csvparse import parse_csv
+from batchsvc.scoring.csvparse import header_names, parse_csv
+from batchsvc.scoring.prepare import require_unique
 
 CSV_SAMPLE_BYTES = 1 << 20
 READ_BLOCK_BYTES = 8 << 20
@@ -70,6 +71,7 @@ def _plan_parquet(source: FileSource, chunk_rows: int, explicit: bool) -> Plan:
     with source.open() as f:
         pf = pq.ParquetFile(f)
         meta = pf.metadata
+        require_unique(pf.schema_arrow.names)
     if meta.num_rows == 0:
         raise UnreadableInput(f"{source.name} has no rows")
     if explicit:
@@ -113,9 +115,10 @@ def _plan_csv(source: FileSource, chunk_rows: int) -> Plan:
 
 
 def _check_header(source: FileSource, header: bytes) -> None:
-    """Refuse a CSV without a header line."""
+    """Refuse a CSV without a header line, or whose header names a column twice."""
     if not header.strip():
         raise UnreadableInput(f"{source.name} is empty: no header line")
+    require_unique(header_names(header, source.encoding))
 
 
 def _cut(f, start: int, near: int, size: int) -> tuple[int, int]:
