@@ -7,7 +7,6 @@ import uuid
 import pandas as pd
 import pytest
 from harness import register, run_job, submit
-from sklearn.linear_model import LinearRegression
 
 from batchsvc.scoring.sample import FIELDS, WATSON_ROW, make_credit_risk
 
@@ -141,16 +140,18 @@ def test_unreadable_or_empty_file_fails_the_job(client, credit_model, inputs_dir
     assert expect in job["error"]["message"]
 
 
-def test_model_error_names_the_row_and_the_worker_goes_on(client, inputs_dir):
-    # Given a model that cannot score a missing value, and a file with one at data row 7
-    name = f"nan-{uuid.uuid4().hex[:6]}"
-    register(client, name, LinearRegression().fit(pd.DataFrame({"x": [0.0, 1.0, 2.0]}), [0, 1, 2]))
-    path = write(inputs_dir, "nan.csv", "id,x\n" + "".join(f"{i},{'' if i == 7 else i}\n" for i in range(1, 20)))
+def test_model_error_names_the_line_and_the_worker_goes_on(client, inputs_dir):
+    # Given a model that refuses negative numbers, and a file with one at data row 7
+    from pickymodel import NoNegatives
+    name = f"picky-{uuid.uuid4().hex[:6]}"
+    register(client, name, NoNegatives().fit(pd.DataFrame({"x": [0.0, 1.0, 2.0]})))
+    path = write(inputs_dir, "negative.csv", "id,x\n" + "".join(f"{i},{-i if i == 7 else i}\n" for i in range(1, 20)))
     # When it is scored
     job = run_job(client, {"model": name, "input": {"path": path}})
-    # Then the job fails naming the line, and the next job still completes
+    # Then the job fails naming the line (not an internal batch row), and the next job still completes
     assert job["status"] == "failed"
-    assert job["error"]["message"].startswith("line 8: the model failed")
+    assert job["error"]["message"] == "line 8: the model failed: ValueError: negative values are not allowed"
+    assert job["error"]["line"] == 8
     assert run_job(client, {"model": name, "input": {"values": [[1.0]]}})["status"] == "completed"
 
 

@@ -1,15 +1,17 @@
 """Accepting a job: check the request against the model and the files, then store and enqueue it."""
 
+import contextlib
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from batchsvc.errors import Conflict, InvalidRequest, JobNotFound, SchemaError
 from batchsvc.jobs.limits import check_inline_size
 from batchsvc.jobs.spec import FileSpec, InputSpec, JobSpec, OutputSpec, RecordsSpec, TableSpec
 from batchsvc.jobs.uploads import get_upload
 from batchsvc.schemas import AssetInput, JobRequest, JobTemplate, RecordsInput, TableInput, UploadInput
-from batchsvc.scoring.prepare import require_columns
+from batchsvc.scoring.csvparse import check_encoding
+from batchsvc.scoring.prepare import require_columns, require_unique
 from batchsvc.storage.files import infer_format, resolve_input
 from batchsvc.storage.jobs import new_job_id
 from batchsvc.storage.models import model_info
@@ -101,11 +103,26 @@ def _check_input(svc: Services, request: JobTemplate, meta: dict, must_exist: bo
         if fmt is None:
             raise InvalidRequest(f"cannot tell the format of {source.path!r}; set input.format to csv or parquet",
                                  field="input.format")
-        return FileSpec(path=str(path), format=fmt)
+        return FileSpec(path=str(path), format=fmt, encoding=_encoding(source.encoding, fmt))
     if isinstance(source, UploadInput):
         upload = get_upload(svc, source.upload)
-        return FileSpec(path=upload["path"], format=upload["format"], upload=source.upload)
+        return FileSpec(path=upload["path"], format=upload["format"], upload=source.upload,
+                        encoding=_encoding(source.encoding, upload["format"]))
     return _check_inline(svc, source, meta, request.output.passthrough)
+
+
+def _encoding(name: str | None, fmt: str) -> str | None:
+    """The codec a CSV input is read with (None: UTF-8); refused for Parquet, and for an encoding whose bytes
+    chunks cannot be cut at newlines in."""
+    if name is None:
+        return None
+    if fmt != "csv":
+        raise InvalidRequest("input.encoding applies to CSV input only; Parquet text is always UTF-8",
+                             field="input.encoding")
+    try:
+        return check_encoding(name)
+    except ValueError as exc:
+        raise InvalidRequest(str(exc), field="input.encoding") from None
 
 
 def _check_inline(svc: Services, source, meta: dict, passthrough: list[str]) -> TableSpec | RecordsSpec:
@@ -120,12 +137,21 @@ def _check_inline(svc: Services, source, meta: dict, passthrough: list[str]) -> 
         if len(row) != len(fields):
             raise InvalidRequest(f"input.values[{i}] has {len(row)} values but there are {len(fields)} fields",
                                  field=f"input.values.{i}")
+    with _refused("input.fields"):
+        require_unique(fields)
     _require(fields, info, passthrough)
     return TableSpec(fields=fields, values=source.values)
 
 
 def _require(columns, info, passthrough) -> None:
-    try:
+    with _refused("input"):
         require_columns(columns, info, passthrough)
+
+
+@contextlib.contextmanager
+def _refused(field: str) -> Iterator[None]:
+    """A SchemaError found at submit as a 422 naming the request field (its own, else `field`)."""
+    try:
+        yield
     except SchemaError as exc:
-        raise InvalidRequest(exc.message, field=exc.details.get("field", "input")) from None
+        raise InvalidRequest(exc.message, field=exc.details.get("field", field)) from None

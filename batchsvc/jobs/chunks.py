@@ -79,7 +79,7 @@ def _batches(svc: Services, job: RunningJob, chunk: dict, info: ModelInfo) -> It
     if isinstance(spec.input, FileSpec):
         batch_rows = min(spec.chunk_rows(svc.settings.chunk_rows), svc.settings.chunk_rows)
         yield from sources.read_file_chunk(spec.input.source(), chunk, spec.columns_to_read(info.features),
-                                           batch_rows)
+                                           batch_rows, text=info.text_features)
         return
     start, stop = chunk["rows"]
     yield sources.Batch(sources.numbered(spec.input.frame().iloc[start:stop], start + 1))

@@ -18,9 +18,10 @@ class FileSpec(BaseModel):
     path: str
     format: Literal["csv", "parquet"]
     upload: str | None = None
+    encoding: str | None = None  # a CSV's codec name, checked ASCII-compatible at submit; None for UTF-8
 
     def source(self) -> FileSource:
-        return input_source(self.path, self.format)
+        return input_source(self.path, self.format, self.encoding)
 
 
 class TableSpec(BaseModel):

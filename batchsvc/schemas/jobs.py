@@ -18,13 +18,20 @@ class RecordsInput(Strict):
     records: list[dict[str, Any]] = Field(min_length=1)
 
 
+def _encoding():
+    return Field(None, min_length=1, max_length=40, examples=["latin-1"],
+                 description="a CSV's text encoding, ASCII-compatible (latin-1, cp1252, ...); UTF-8 when left out")
+
+
 class AssetInput(Strict):
     path: str = Field(min_length=1, max_length=4096)
     format: Literal["csv", "parquet"] | None = None
+    encoding: str | None = _encoding()
 
 
 class UploadInput(Strict):
     upload: str = Field(pattern=r"^[0-9a-f]{32}$")
+    encoding: str | None = _encoding()
 
 
 def _input_kind(value: Any) -> str | None:

@@ -3,6 +3,7 @@
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import pandas as pd
 from sklearn.base import is_classifier, is_regressor
 
 from batchsvc.errors import InvalidModel
@@ -18,6 +19,11 @@ class ModelInfo:
     classes: list | None
     has_proba: bool
     named_features: bool  # fitted on a DataFrame (names) or a plain array (positions)
+
+    @property
+    def text_features(self) -> list[str]:
+        """Features the model reads as text (a ColumnTransformer routes them to an encoder fitted on strings)."""
+        return [f for f in self.features if f not in set(self.numeric_features)]
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -46,7 +52,7 @@ def inspect_model(model, declared_features: list[str] | None = None) -> ModelInf
     return ModelInfo(
         task=task,
         features=features,
-        numeric_features=[f for f in features if f not in _encoded_columns(model)],
+        numeric_features=[f for f in features if f not in _text_columns(model)],
         classes=[_plain(c) for c in classes] if task == "classification" and classes is not None else None,
         has_proba=task == "classification" and hasattr(model, "predict_proba"),
         named_features=names is not None,
@@ -63,15 +69,25 @@ def _feature_names(names, count, declared: list[str] | None) -> list[str]:
     return [f"x{i}" for i in range(count)]
 
 
-def _encoded_columns(model) -> set[str]:
-    """Columns that a ColumnTransformer inside the model routes to an encoder (so they may be text)."""
+def _text_columns(model) -> set[str]:
+    """Columns that a ColumnTransformer inside the model routes to an encoder fitted on text (an encoder fitted on
+    numbers, e.g. one-hot over integer codes, needs them as numbers)."""
     found: set[str] = set()
     for step in _walk(model):
         for _, transformer, columns in getattr(step, "transformers_", []) or []:
-            inner = [type(t).__name__ for t in _walk(transformer)]
-            if any(n in ENCODER_NAMES for n in inner) and isinstance(columns, (list, tuple, np.ndarray)):
-                found.update(str(c) for c in columns)
+            encoders = [t for t in _walk(transformer) if type(t).__name__ in ENCODER_NAMES]
+            if encoders and isinstance(columns, (list, tuple, np.ndarray)):
+                found.update(str(c) for i, c in enumerate(columns) if _fitted_on_text(encoders[0], i))
     return found
+
+
+def _fitted_on_text(encoder, i: int) -> bool:
+    """Whether the encoder's i-th input column was text (True when the encoder does not tell)."""
+    categories = getattr(encoder, "categories_", None)
+    if categories is None or i >= len(categories):
+        return True
+    kinds = np.asarray(categories[i])
+    return kinds.dtype.kind == "U" or (kinds.dtype.kind == "O" and all(isinstance(c, str) or pd.isna(c) for c in kinds))
 
 
 def _walk(obj):

@@ -11,14 +11,30 @@ PROBABILITY_PREFIX = "probability_"
 
 
 def predict(model, info: ModelInfo, features: pd.DataFrame) -> pd.DataFrame:
-    """Predictions for each row, in order: `prediction` and `probability_<class>` columns."""
-    X = features if info.named_features else features.to_numpy()
+    """Predictions for each row, in order: `prediction` and `probability_<class>` columns.
+
+    A model error is raised as ScoringError with the batch position of the first row that triggers it (batch_row),
+    for the caller to name as an input row or line."""
+    X = _model_input(info, features)
     try:
         return _predict(model, info, X, features.index)
     except Exception as exc:  # the model's own error: find the first row that triggers it
         row = _first_failing_row(model, info, X)
-        where = f" at batch row {row + 1}" if row is not None else ""
-        raise ScoringError(f"the model failed{where}: {type(exc).__name__}: {exc}", batch_row=row) from None
+        raise ScoringError(f"the model failed: {type(exc).__name__}: {exc}", batch_row=row) from None
+
+
+def can_predict(model, info: ModelInfo, features: pd.DataFrame) -> bool:
+    """Whether the model scores these rows without raising: a probe, whose predictions are thrown away."""
+    try:
+        _predict(model, info, _model_input(info, features), features.index)
+        return True
+    except Exception:
+        return False
+
+
+def _model_input(info: ModelInfo, features: pd.DataFrame):
+    """A frame for a model fitted on named columns, else a plain array."""
+    return features if info.named_features else features.to_numpy()
 
 
 def _predict(model, info: ModelInfo, X, index) -> pd.DataFrame:

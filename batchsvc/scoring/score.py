@@ -6,18 +6,20 @@ Pure: it knows nothing of Redis, Dramatiq or files, so the chunk path and the sm
 import pandas as pd
 
 from batchsvc.errors import DataError, SchemaError, ScoringError, TooManyBadRows
+from batchsvc.scoring.batch import Batch
+from batchsvc.scoring.missing import accepts_missing
 from batchsvc.scoring.modelinfo import ModelInfo
 from batchsvc.scoring.output import output_frame
 from batchsvc.scoring.predict import predict
 from batchsvc.scoring.prepare import describe_bad_row, prepare, require_columns
-from batchsvc.scoring.sources import Batch
 
 
 def score_batch(model, info: ModelInfo, batch: Batch, passthrough: list[str], max_bad_rows: int,
                 bad_seen: int) -> tuple[pd.DataFrame, list[dict]]:
     """The batch's output rows (passthrough columns, then predictions) and its bad rows, in input order."""
     require_columns(batch.frame.columns, info, passthrough)
-    ready = prepare(batch.frame, info, batch.csv)
+    frame = batch.frame
+    ready = prepare(frame, info, batch.csv, lambda column: accepts_missing(model, info, frame, column))
     bad = within_budget(batch.bad + ready.bad, max_bad_rows, bad_seen)
     predictions = _predict(model, info, ready.frame, batch.csv)
     return output_frame(ready.frame, predictions, passthrough), bad

@@ -7,30 +7,23 @@ A chunk is a plain dict (JSON-safe) so it can travel in messages and the ledger:
 """
 
 import gzip
-import io
 import itertools
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import BinaryIO
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from batchsvc.errors import UnreadableInput
+from batchsvc.scoring.batch import Batch, numbered
+from batchsvc.scoring.csvparse import header_names, parse_csv
+from batchsvc.scoring.prepare import require_unique
 
 CSV_SAMPLE_BYTES = 1 << 20
 READ_BLOCK_BYTES = 8 << 20
 QUOTED_SPAN_MAX_BYTES = 1 << 20
-
-
-@dataclass
-class Batch:
-    frame: pd.DataFrame  # indexed by each row's 1-based number in the whole input
-    csv: bool = False  # CSV rows are named by file line (row number + 1, for the header)
-    bad: list[dict] = field(default_factory=list)  # rows the reader could not split into fields
 
 
 @dataclass
@@ -48,6 +41,7 @@ class FileSource:
     format: str  # "csv" or "parquet"
     open: Callable[[], BinaryIO]  # a new seekable binary reader each call
     size: int
+    encoding: str | None = None  # a CSV's text encoding (ASCII-compatible); None for UTF-8
 
     @property
     def gzipped(self) -> bool:
@@ -60,9 +54,9 @@ def plan_file(source: FileSource, chunk_rows: int, explicit: bool) -> Plan:
         if source.format == "parquet":
             return _plan_parquet(source, chunk_rows, explicit)
         if source.gzipped:
-            return Plan([{"index": 0, "stream": True}], None)
+            return _plan_csv_stream(source)
         return _plan_csv(source, chunk_rows)
-    except (OSError, pa.ArrowException) as exc:
+    except (OSError, EOFError, pa.ArrowException) as exc:
         raise UnreadableInput(f"cannot read {source.name} as {source.format}: {exc}") from None
 
 
@@ -75,7 +69,9 @@ def plan_rows(rows_total: int, chunk_rows: int) -> Plan:
 
 def _plan_parquet(source: FileSource, chunk_rows: int, explicit: bool) -> Plan:
     with source.open() as f:
-        meta = pq.ParquetFile(f).metadata
+        pf = pq.ParquetFile(f)
+        meta = pf.metadata
+        require_unique(pf.schema_arrow.names)
     if meta.num_rows == 0:
         raise UnreadableInput(f"{source.name} has no rows")
     if explicit:
@@ -94,11 +90,17 @@ def _plan_parquet(source: FileSource, chunk_rows: int, explicit: bool) -> Plan:
     return Plan(chunks, meta.num_rows)
 
 
+def _plan_csv_stream(source: FileSource) -> Plan:
+    """A gzip CSV is one chunk streamed from the start; its header is checked now, so a bad one fails at plan."""
+    with source.open() as raw, gzip.open(raw, "rb") as f:
+        _check_header(source, f.readline())
+    return Plan([{"index": 0, "stream": True}], None)
+
+
 def _plan_csv(source: FileSource, chunk_rows: int) -> Plan:
     size = source.size
     with source.open() as f:
-        if not f.readline().strip():
-            raise UnreadableInput(f"{source.name} is empty: no header line")
+        _check_header(source, f.readline())
         body_start = f.tell()
         sample = f.read(CSV_SAMPLE_BYTES)
         if not sample.strip():
@@ -111,6 +113,13 @@ def _plan_csv(source: FileSource, chunk_rows: int) -> Plan:
             chunks.append({"index": len(chunks), "bytes": [start, stop], "first_line": line})
             start, line, rows_total = stop, line + lines, rows_total + lines
     return Plan(chunks, rows_total)
+
+
+def _check_header(source: FileSource, header: bytes) -> None:
+    """Refuse a CSV without a header line, or whose header names a column twice."""
+    if not header.strip():
+        raise UnreadableInput(f"{source.name} is empty: no header line")
+    require_unique(header_names(header, source.encoding))
 
 
 def _cut(f, start: int, near: int, size: int) -> tuple[int, int]:
@@ -148,16 +157,18 @@ def _count(f, start: int, stop: int) -> tuple[int, int]:
     return lines + (1 if last not in (b"\n", b"") else 0), quotes
 
 
-def read_file_chunk(source: FileSource, chunk: dict, columns: list[str] | None, batch_rows: int) -> Iterator[Batch]:
-    """The chunk's rows as DataFrames of at most batch_rows rows (CSV byte chunks: one frame)."""
+def read_file_chunk(source: FileSource, chunk: dict, columns: list[str] | None, batch_rows: int,
+                    text: Sequence[str] = ()) -> Iterator[Batch]:
+    """The chunk's rows as DataFrames of at most batch_rows rows (CSV byte chunks: one frame); CSV columns named in
+    `text` (the model's text features) are read as text, never guessed as numbers."""
     try:
         if "rows" in chunk:
             start, stop = chunk["rows"]
             yield from _read_parquet_rows(source, start, stop, columns, batch_rows)
         elif "bytes" in chunk:
-            yield _read_csv_bytes(source, chunk, columns)
+            yield _read_csv_bytes(source, chunk, columns, text)
         else:
-            yield from _read_csv_stream(source, columns, batch_rows)
+            yield from _read_csv_stream(source, columns, batch_rows, text)
     except (OSError, EOFError, pa.ArrowException) as exc:
         raise UnreadableInput(f"cannot read {source.name}: {exc}") from None
 
@@ -187,67 +198,26 @@ def _parquet_rows(pf: pq.ParquetFile, start: int, stop: int, columns, batch_rows
             return
 
 
-def _read_csv_bytes(source: FileSource, chunk: dict, columns) -> Batch:
+def _read_csv_bytes(source: FileSource, chunk: dict, columns, text: Sequence[str]) -> Batch:
     start, stop = chunk["bytes"]
     with source.open() as f:
         header = f.readline()
         f.seek(start)
         body = f.read(stop - start)
-    line = chunk["first_line"]
-    return _parse_csv(header, body, columns, line)
+    return parse_csv(header, body, columns, chunk["first_line"], source.encoding, text)
 
 
-def _read_csv_stream(source: FileSource, columns, batch_rows: int) -> Iterator[Batch]:
+def _read_csv_stream(source: FileSource, columns, batch_rows: int, text: Sequence[str]) -> Iterator[Batch]:
     with source.open() as raw, gzip.open(raw, "rb") as f:
         header = f.readline()
         if not header.strip():
             raise UnreadableInput(f"{source.name} is empty: no header line")
         line = 2
         while lines := list(itertools.islice(f, batch_rows)):
-            yield _parse_csv(header, b"".join(lines), columns, line)
+            yield parse_csv(header, b"".join(lines), columns, line, source.encoding, text)
             line += len(lines)
         if line == 2:
             raise UnreadableInput(f"{source.name} has a header but no rows")
-
-
-def _parse_csv(header: bytes, body: bytes, columns, first_line: int) -> Batch:
-    """Parse header + whole lines; lines with the wrong number of fields are set aside as bad rows."""
-    names = pacsv.read_csv(io.BytesIO(header)).column_names
-    include = [c for c in columns if c in names] if columns is not None else None
-    bad: list[dict] = []
-
-    def set_aside(row) -> str:
-        line = first_line + row.number - 2  # row.number counts the header as line 1
-        bad.append({"row": line - 1, "line": line, "value": row.text[:200],
-                    "error": f"expected {row.expected_columns} fields, found {row.actual_columns}"})
-        return "skip"
-
-    try:
-        table = pacsv.read_csv(
-            io.BytesIO(header + body),
-            read_options=pacsv.ReadOptions(use_threads=False),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=set_aside, ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(include_columns=include),
-        )
-    except pa.ArrowInvalid as exc:
-        raise UnreadableInput(f"CSV rows from line {first_line}: {exc}") from None
-    lines = np.setdiff1d(np.arange(first_line, first_line + table.num_rows + len(bad)), [b["line"] for b in bad])
-    frame = _to_pandas(table).set_axis(lines - 1)
-    return Batch(_drop_blank_lines(frame, body), csv=True, bad=bad)
-
-
-def _drop_blank_lines(frame: pd.DataFrame, body: bytes) -> pd.DataFrame:
-    """Blank lines parse as rows of empty values: drop rows whose every value is empty (looked for only
-    when the bytes hold a blank line, so a normal chunk pays one search)."""
-    if b"\n\n" not in body and b"\n\r\n" not in body and body[:1] not in (b"\n", b"\r"):
-        return frame
-    empty = frame.isna() | frame.astype("string").apply(lambda column: column.str.strip() == "")
-    return frame[~empty.all(axis=1).to_numpy(dtype=bool)]
-
-
-def numbered(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:
-    """Index a frame by 1-based row numbers, so errors can name the row."""
-    return frame.set_axis(pd.RangeIndex(first_row, first_row + len(frame)))
 
 
 def _to_pandas(table) -> pd.DataFrame:

@@ -83,10 +83,10 @@ def opener(path: Path) -> Callable[[], BinaryIO]:
     return lambda: open(path, "rb")
 
 
-def input_source(path: str, fmt: str) -> FileSource:
+def input_source(path: str, fmt: str, encoding: str | None = None) -> FileSource:
     """A job's input file as scoring reads it."""
     real = Path(path)
-    return FileSource(name=real.name, format=fmt, open=opener(real), size=real.stat().st_size)
+    return FileSource(name=real.name, format=fmt, open=opener(real), size=real.stat().st_size, encoding=encoding)
 
 
 def remove_tree(path: Path) -> None:
