@@ -12,13 +12,14 @@ from pathlib import Path
 from batchsvc.errors import TooManyBadRows
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.spec import JobSpec
-from batchsvc.scoring.modelinfo import ModelInfo
+from batchsvc.scoring.modelinfo import ModelInfo, inspect_model
 from batchsvc.status import JobStatus
 from batchsvc.storage.files import atomic_file
 from batchsvc.storage.services import Services
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
 RUNNING = {JobStatus.RUNNING}
+_INFO: dict[str, ModelInfo] = {}  # model sha256 -> what it needs (small; one per version used)
 
 
 @dataclass
@@ -43,7 +44,18 @@ class RunningJob:
     def model(self, svc: Services, cache: ModelCache) -> tuple[object, ModelInfo]:
         """The verified, cached estimator the job was submitted with, and what it needs."""
         meta = svc.registry.version(self.record["model"]["name"], self.record["model"]["version"])
-        return cache.get(meta), ModelInfo.from_dict(meta)
+        model = cache.get(meta)
+        return model, current_info(meta, model)
+
+
+def current_info(meta: dict, model: object) -> ModelInfo:
+    """What the loaded estimator itself needs, inspected once per model file: a version registered before
+    inspection learnt something (e.g. which encoded columns are text) is read right, not as it was recorded."""
+    info = _INFO.get(meta["sha256"])
+    if info is None:
+        declared = None if meta.get("named_features", True) else meta["features"]
+        info = _INFO.setdefault(meta["sha256"], inspect_model(model, declared))
+    return info
 
 
 def note_chunk(svc: Services, job_id: str, index: int, entry: dict) -> None:
