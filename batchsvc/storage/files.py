@@ -94,6 +94,10 @@ def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
+def remove_file(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
 class DataDir:
     """Names of every file the server itself writes; no user text becomes a path here."""
 
