@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import redis
 
-from batchsvc.jobs import sweeper
+from batchsvc.jobs import retention, sweeper
 from batchsvc.scheduling.timetable import Timetable
 from batchsvc.storage.lease import Lease
 from batchsvc.storage.services import Services, get_services
@@ -34,6 +34,7 @@ class Scheduler:
         self.stopping = threading.Event()
         self.timetable: Timetable | None = None
         self._failing: set[str] = set()  # what is failing now, so that an outage is logged once, not per retry
+        self.collector = retention.Collector(svc)
 
     def run(self) -> None:
         """Lead or stand by until stopped, then hand the lease over at once."""
@@ -51,6 +52,8 @@ class Scheduler:
                 self._resync()
                 self._sweep()
                 last_sync = time.monotonic()
+            if held:
+                self._collect()
             self.stopping.wait(self.renew_every_s)
         self._step_down("stopping")
         self._release()
@@ -106,6 +109,13 @@ class Scheduler:
             sweeper.resend_unsent(self.svc, self.enqueue, self.svc.settings.sweep_after_s)
         except redis.RedisError as exc:
             log.warning("sweep failed: %s", exc)
+
+    def _collect(self) -> None:
+        """The leader also applies retention, one bounded batch when due (see jobs/retention.py)."""
+        try:
+            self.collector.tick()
+        except (redis.RedisError, OSError) as exc:
+            log.warning("retention failed: %s", exc)
 
     def _release(self) -> None:
         try:
