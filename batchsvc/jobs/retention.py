@@ -18,6 +18,7 @@ from batchsvc.storage.services import Services
 
 log = logging.getLogger(__name__)
 GC_BATCH = 500  # jobs, and uploads, looked at per call: bounds one call's Redis and disk work
+TICK_BUDGET_S = 0.5  # a Collector tick calls collect() again while batches come back full, this long at most
 
 
 def collect(svc: Services, now: float | None = None, batch: int = GC_BATCH) -> dict:
@@ -31,12 +32,18 @@ def collect(svc: Services, now: float | None = None, batch: int = GC_BATCH) -> d
 
 def collect_all(svc: Services, now: float | None = None, batch: int = GC_BATCH) -> dict:
     """Collect batch after batch until a batch comes back short: everything expired, now."""
+    return _drain(svc, now, batch)[0]
+
+
+def _drain(svc: Services, now: float | None, batch: int, deadline: float | None = None) -> tuple[dict, bool]:
+    """collect() until a batch comes back short (True) or the monotonic deadline passes (False); the totals."""
     total = {"jobs": 0, "uploads": 0}
-    while True:
+    while deadline is None or time.monotonic() < deadline:
         counts = collect(svc, now, batch)
         total = {kind: total[kind] + counts[kind] for kind in total}
         if max(counts.values()) < batch:
-            return total
+            return total, True
+    return total, False
 
 
 def collect_jobs(svc: Services, now_s: float, batch: int) -> list[str]:
@@ -73,8 +80,8 @@ def uploads_in_use(svc: Services) -> set[str]:
 
 
 class Collector:
-    """Runs collect() from a loop that ticks often: every gc_every_s, and at the next tick after a full
-    batch, so a backlog drains one bounded batch per tick."""
+    """Runs collect() from a loop that ticks often (the scheduler leader's, every lease/3): every gc_every_s,
+    batch after batch for at most TICK_BUDGET_S, and at the next tick again while a backlog remains."""
 
     def __init__(self, svc: Services):
         self.svc, self.due_at = svc, 0.0
@@ -83,8 +90,9 @@ class Collector:
         """Collect if due (monotonic clock); the counts, or None when it was not due."""
         if time.monotonic() < self.due_at:
             return None
-        self.due_at = time.monotonic() + self.svc.settings.gc_every_s  # a failing call waits its turn too
-        counts = collect(self.svc)
-        if max(counts.values()) >= GC_BATCH:
-            self.due_at = 0.0
-        return counts
+        started = time.monotonic()
+        self.due_at = started + self.svc.settings.gc_every_s  # a failing call waits its turn too
+        total, drained = _drain(self.svc, None, GC_BATCH, started + TICK_BUDGET_S)
+        if not drained:
+            self.due_at = 0.0  # a backlog: go on at the next tick
+        return total
