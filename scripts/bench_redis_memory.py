@@ -55,6 +55,7 @@ def parse() -> argparse.Namespace:
 
 
 def used_memory(svc: Services) -> int:
+    """Bytes the Redis allocator holds now (INFO memory), the figure this bench compares."""
     return int(svc.redis.info("memory")["used_memory"])
 
 
@@ -130,6 +131,7 @@ def summary(rows: list[tuple[int, int, int]]) -> str:
 
 
 def main() -> None:
+    """Part 1, then part 2 without and with retention, each on a fresh redis-server."""
     args = parse()
     with tempfile.TemporaryDirectory() as tmp:
         template, per_job, per_job_after = real_jobs(Path(tmp) / "real", max(1, args.real))

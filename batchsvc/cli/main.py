@@ -104,6 +104,7 @@ def gc() -> None:
 
 
 def _age(ttl_s: int) -> str:
+    """Which ones a TTL removes, for gc's one line."""
     return f"older than {ttl_s} s" if ttl_s else "(none: a TTL of 0 keeps them)"
 
 

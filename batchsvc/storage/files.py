@@ -95,6 +95,7 @@ def remove_tree(path: Path) -> None:
 
 
 def remove_file(path: Path) -> None:
+    """Delete a file the server made (an expired upload), if it is still there."""
     path.unlink(missing_ok=True)
 
 

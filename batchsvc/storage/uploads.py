@@ -14,6 +14,7 @@ class UploadStore:
         self.r, self.keys = client, keys
 
     def save(self, record: dict) -> None:
+        """Store the record and index it at now: its retention TTL starts here."""
         with self.r.pipeline() as p:
             p.hset(self.keys.upload(record["upload"]), mapping=record)
             p.zadd(self.keys.uploads_index(), {record["upload"]: time.time()})
