@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     worker_timeout_ms: int = Field(1000, gt=0)  # idle fetch interval; enqueues wake workers at once (wakeup.py)
     native_threads: int | None = Field(None, gt=0)
 
+    job_ttl_s: int = Field(7 * 86_400, ge=0)  # finished jobs, their keys and files go this long after; 0 keeps them
+    upload_ttl_s: int = Field(86_400, ge=0)  # unused uploads go this long after they were made; 0 keeps them
+    gc_every_s: int = Field(60, gt=0)  # how often the scheduler leader applies retention
+
     schedule_grace_s: int = Field(600, ge=0)
     scheduler_lease_ms: int = Field(5_000, ge=300)
 

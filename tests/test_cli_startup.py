@@ -45,6 +45,7 @@ COMMANDS = [
     ["keys", "--help"],
     ["api", "--help"],
     ["schedules", "apply", "--help"],
+    ["gc", "--help"],
 ]
 
 

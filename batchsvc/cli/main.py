@@ -92,6 +92,23 @@ def scheduler() -> None:
     process.run()
 
 
+@main.command()
+def gc() -> None:
+    """Apply retention now: remove expired finished jobs and unused uploads (talks to Redis directly)."""
+    from batchsvc.jobs import retention
+    from batchsvc.storage.services import get_services
+
+    svc = get_services()
+    removed = retention.collect_all(svc)
+    click.echo(f"removed {removed['jobs']} finished jobs {_age(svc.settings.job_ttl_s)} "
+               f"and {removed['uploads']} unused uploads {_age(svc.settings.upload_ttl_s)}")
+
+
+def _age(ttl_s: int) -> str:
+    """Which ones a TTL removes, for gc's one line."""
+    return f"older than {ttl_s} s" if ttl_s else "(none: a TTL of 0 keeps them)"
+
+
 @main.group()
 def schedules() -> None:
     """Schedules declared as files (see docs/schedules.md)."""

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import redis
 
+from batchsvc.jobs import retention
 from batchsvc.scheduling.timetable import Timetable
 from batchsvc.storage.lease import Lease
 from batchsvc.storage.services import Services, get_services
@@ -33,6 +34,7 @@ class Scheduler:
         self.stopping = threading.Event()
         self.timetable: Timetable | None = None
         self._failing: set[str] = set()  # what is failing now, so that an outage is logged once, not per retry
+        self.collector = retention.Collector(svc)
 
     def run(self) -> None:
         """Lead or stand by until stopped, then hand the lease over at once."""
@@ -49,6 +51,8 @@ class Scheduler:
             elif held and time.monotonic() - last_sync > RESYNC_S:
                 self._resync()
                 last_sync = time.monotonic()
+            if held:
+                self._collect()
             self.stopping.wait(self.renew_every_s)
         self._step_down("stopping")
         self._release()
@@ -97,6 +101,13 @@ class Scheduler:
                 self.timetable.sync_all()
         except redis.RedisError as exc:
             log.warning("resync failed: %s", exc)
+
+    def _collect(self) -> None:
+        """The leader also applies retention, one bounded batch when due (see jobs/retention.py)."""
+        try:
+            self.collector.tick()
+        except (redis.RedisError, OSError) as exc:
+            log.warning("retention failed: %s", exc)
 
     def _release(self) -> None:
         try:

@@ -93,6 +93,11 @@ def remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
+def remove_file(path: Path) -> None:
+    """Delete a file the server made (an expired upload), if it is still there."""
+    path.unlink(missing_ok=True)
+
+
 class DataDir:
     """Names of every file the server itself writes; no user text becomes a path here."""
 

@@ -16,7 +16,7 @@ import redis
 
 from batchsvc.clock import iso
 from batchsvc.errors import JobNotFound
-from batchsvc.status import FINISHED, JobStatus
+from batchsvc.status import ACTIVE, FINISHED, JobStatus
 from batchsvc.storage.codec import HashCodec, event_json
 from batchsvc.storage.redis_keys import Keys
 
@@ -25,9 +25,9 @@ CODEC = HashCodec(json_fields=frozenset({"model", "spec", "error", "result", "ch
                                         "attempts", "score", "touched_at"}))
 EVENTS_KEPT = 10_000
 
-# KEYS: job, one status index per JobStatus (in enum order), done channel
+# KEYS: job, finished index, one status index per JobStatus (in enum order), done channel
 # ARGV: allowed (comma list), new status, every status (comma list, enum order), "1" if the new one is final,
-#       field, value, ...
+#       now (Unix microseconds: the finished index's score), field, value, ...
 _TRANSITION = """
 local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur then return -1 end
@@ -36,14 +36,17 @@ for s in string.gmatch(ARGV[1], '[^,]+') do if s == cur then ok = true end end
 if not ok then return 0 end
 local id = redis.call('HGET', KEYS[1], 'id')
 local score = redis.call('HGET', KEYS[1], 'score')
-redis.call('HSET', KEYS[1], 'status', ARGV[2], unpack(ARGV, 5))
+redis.call('HSET', KEYS[1], 'status', ARGV[2], unpack(ARGV, 6))
 local i = 0
 for name in string.gmatch(ARGV[3], '[^,]+') do
   i = i + 1
-  if name == cur then redis.call('ZREM', KEYS[i + 1], id) end
-  if name == ARGV[2] then redis.call('ZADD', KEYS[i + 1], score, id) end
+  if name == cur then redis.call('ZREM', KEYS[i + 2], id) end
+  if name == ARGV[2] then redis.call('ZADD', KEYS[i + 2], score, id) end
 end
-if ARGV[4] == '1' then redis.call('PUBLISH', KEYS[#KEYS], ARGV[2]) end
+if ARGV[4] == '1' then
+  redis.call('ZADD', KEYS[2], ARGV[5], id)
+  redis.call('PUBLISH', KEYS[#KEYS], ARGV[2])
+end
 return 1
 """
 STATUS_LIST = ",".join(s.value for s in JobStatus)
@@ -63,7 +66,7 @@ class JobStore:
         score = time.time_ns() // 1000
         record = {"status": JobStatus.QUEUED.value, "created_at": iso(), "score": score, "rows_done": 0,
                   "touched_at": int(time.time()),
-                  "chunks_done": 0, "bad_rows": 0, "attempts": 0, **record}
+                  "chunks_done": 0, "bad_rows": 0, "attempts": 0, "upload": _upload_of(record), **record}
         job_id = record["id"]
         with self.r.pipeline() as p:
             p.hset(self.keys.job(job_id), mapping=CODEC.encode(record))
@@ -95,10 +98,10 @@ class JobStore:
         if to in FINISHED:
             fields.setdefault("finished_at", iso())
         fields.setdefault("touched_at", int(time.time()))
-        keys = [self.keys.job(job_id), *(self.keys.jobs_by_status(s.value) for s in JobStatus),
-                self.keys.job_done_channel(job_id)]
+        keys = [self.keys.job(job_id), self.keys.jobs_finished(),
+                *(self.keys.jobs_by_status(s.value) for s in JobStatus), self.keys.job_done_channel(job_id)]
         args = [",".join(s.value for s in allowed), to.value, STATUS_LIST, "1" if to in FINISHED else "0",
-                *_flatten(CODEC.encode(fields))]
+                time.time_ns() // 1000, *_flatten(CODEC.encode(fields))]
         changed = self._transition(keys=keys, args=args) == 1
         if changed:
             error = {"error": fields["error"]} if "error" in fields else {}
@@ -165,25 +168,60 @@ class JobStore:
             return None
 
     def delete(self, job_id: str) -> None:
-        job = self.get(job_id)
+        """Remove the job's keys and its entry in every index."""
+        self._delete([job_id], [self.get(job_id)])
+
+    def delete_finished_before(self, cutoff_us: float, limit: int) -> builtins.list[str]:
+        """Remove up to `limit` jobs that finished before cutoff_us (Unix microseconds); returns their ids.
+
+        Only the finishing transition adds to that index, and a finished job never changes again."""
+        job_ids = self.r.zrangebyscore(self.keys.jobs_finished(), "-inf", cutoff_us, start=0, num=limit)
+        with self.r.pipeline(transaction=False) as p:
+            for job_id in job_ids:
+                p.hgetall(self.keys.job(job_id))
+            records = [CODEC.decode(raw) for raw in p.execute() if raw]
+        self._delete(job_ids, records)
+        return job_ids
+
+    def uploads_of_active_jobs(self) -> set[str]:
+        """The uploads that queued and running jobs read."""
+        with self.r.pipeline(transaction=False) as p:
+            for status in ACTIVE:
+                for job_id in self.r.zrange(self.keys.jobs_by_status(status.value), 0, -1):
+                    p.hget(self.keys.job(job_id), "upload")
+            return {upload for upload in p.execute() if upload}
+
+    def _delete(self, job_ids: builtins.list[str], records: builtins.list[dict]) -> None:
+        """One transaction: the ids' own keys and general index entries, and each record's own index entries."""
         with self.r.pipeline() as p:
-            p.delete(self.keys.job(job_id), self.keys.job_events(job_id), self.keys.job_chunks(job_id),
-                     self.keys.job_inflight(job_id))
-            p.zrem(self.keys.jobs_index(), job_id)
-            p.zrem(self.keys.jobs_unsent(), job_id)
-            p.zrem(self.keys.jobs_by_status(job["status"]), job_id)
-            p.zrem(self.keys.jobs_by_model(job["model"]["name"]), job_id)
-            if job.get("schedule_id"):
-                p.zrem(self.keys.jobs_by_schedule(job["schedule_id"]), job_id)
-            if job.get("created_by"):
-                p.zrem(self.keys.jobs_by_owner(job["created_by"]), job_id)
+            for job_id in job_ids:
+                p.delete(self.keys.job(job_id), self.keys.job_events(job_id), self.keys.job_chunks(job_id),
+                         self.keys.job_inflight(job_id))
+                for index in (self.keys.jobs_index(), self.keys.jobs_unsent(), self.keys.jobs_finished()):
+                    p.zrem(index, job_id)
+            for job in records:
+                self._unindex(p, job)
             p.execute()
+
+    def _unindex(self, p, job: dict) -> None:
+        """Queue the removal of a job from the indexes its record names (status, model, schedule, owner)."""
+        p.zrem(self.keys.jobs_by_status(job["status"]), job["id"])
+        p.zrem(self.keys.jobs_by_model(job["model"]["name"]), job["id"])
+        if job.get("schedule_id"):
+            p.zrem(self.keys.jobs_by_schedule(job["schedule_id"]), job["id"])
+        if job.get("created_by"):
+            p.zrem(self.keys.jobs_by_owner(job["created_by"]), job["id"])
 
 
 def _matches(job: dict, status, model, schedule_id=None, owner=None) -> bool:
     return ((not status or job["status"] == status) and (not model or job["model"]["name"] == model)
             and (not schedule_id or job.get("schedule_id") == schedule_id)
             and (not owner or job.get("created_by") == owner))
+
+
+def _upload_of(record: dict) -> str | None:
+    """The upload a job reads, kept as its own field so that retention finds it without decoding the spec."""
+    return (record.get("spec") or {}).get("input", {}).get("upload")
 
 
 def _flatten(mapping: dict) -> list:

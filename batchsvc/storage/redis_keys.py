@@ -34,6 +34,10 @@ class Keys:
         """Sorted set (by creation) of jobs stored but whose message is not yet known to be sent."""
         return f"{self.prefix}:jobs:unsent"
 
+    def jobs_finished(self) -> str:
+        """Sorted set (by finish time, Unix microseconds) of finished jobs: what retention expires."""
+        return f"{self.prefix}:jobs:finished"
+
     def jobs_by_status(self, status: str) -> str:
         return f"{self.prefix}:jobs:status:{status}"
 
@@ -65,6 +69,10 @@ class Keys:
 
     def upload(self, upload_id: str) -> str:
         return f"{self.prefix}:upload:{upload_id}"
+
+    def uploads_index(self) -> str:
+        """Sorted set (by creation, Unix seconds) of uploads: what retention expires."""
+        return f"{self.prefix}:uploads"
 
     def api_keys(self) -> str:
         """Hash: key id -> JSON {id, name, role, sha256, created_at}; never the key itself."""
