@@ -45,12 +45,14 @@ def test_healthz_answers_and_readyz_sees_redis_and_no_worker_here(client):
 
 
 def test_metrics_are_prometheus_text_with_the_job_and_row_families(client):
+    # When Prometheus scrapes the in-process API, Then it gets text with the job and row families
     response = client.get("/metrics")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
     assert "batchsvc_jobs" in response.text and "batchsvc_rows_scored" in response.text
 
 
 def test_every_error_the_document_lists_for_a_route_is_described(client):
+    # Given the endpoint table, When the document is read, Then every error status of a route is in it
     document = client.get("/openapi.json").json()
     for e in ENDPOINTS:
         responses = document["paths"][e.path][e.method.lower()]["responses"]

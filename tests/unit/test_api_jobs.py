@@ -29,8 +29,10 @@ def test_a_submitted_job_is_stored_queued_with_the_exact_model_version_and_enque
 
 
 def test_the_stored_spec_defaults_inline_output_to_jsonl_and_files_to_parquet(client, credit_model, svc):
+    # When an inline job and a Parquet file job are submitted with no output format
     inline_job = submit(client, inline(credit_model))
     file_job = submit(client, {"model": credit_model, "input": {"path": "sample_data/credit_risk.parquet"}})
+    # Then the specs the workers will read default to jsonl and parquet, and the file's format is inferred
     assert svc.store.get(inline_job["id"])["spec"]["output"] == {"format": "jsonl", "passthrough": []}
     assert svc.store.get(file_job["id"])["spec"]["input"]["format"] == "parquet"
     assert svc.store.get(file_job["id"])["spec"]["output"]["format"] == "parquet"
@@ -72,12 +74,15 @@ def test_a_queued_job_can_be_canceled_once_and_then_deleted(client, credit_model
 
 
 def test_an_unfinished_job_has_no_results_and_cannot_be_deleted(client, credit_model):
+    # Given a queued job
     job_id = submit(client, inline(credit_model))["id"]
+    # When its results or its deletion are asked for, Then both are conflicts saying why
     assert "results exist once it is completed" in error_of(client.get(f"/v1/jobs/{job_id}/results"), 409)["message"]
     assert "cancel it first" in error_of(client.delete(f"/v1/jobs/{job_id}"), 409)["message"]
 
 
 def test_the_events_of_a_new_job_begin_with_queued(client, credit_model):
+    # Given a job just submitted, When its log is read, Then it holds one event: queued
     job_id = submit(client, inline(credit_model))["id"]
     events = client.get(f"/v1/jobs/{job_id}/events").json()["events"]
     assert [e["event"] for e in events] == ["queued"]

@@ -100,13 +100,17 @@ def test_a_job_records_the_exact_version_its_model_reference_names_at_submit(cli
 @pytest.mark.parametrize("ref, message", [("{name}@7", "has no version 7"), ("{name}@canary", "has no alias 'canary'"),
                                           ("no-such-model", "no model named 'no-such-model'")])
 def test_a_model_reference_that_names_nothing_is_404_naming_it(client, ref, message):
+    # Given a model with versions 1 and 2 and no alias
     ref = ref.format(name=two_versions(client))
+    # When a job names a version, an alias or a model that is not there, Then 404 names it and the field
     error = error_of(client.post("/v1/jobs", json={"model": ref, "input": {"records": [{"x": 0.0}]}}), 404)
     assert error["type"] == "ModelNotFound" and error["field"] == "model" and message in error["message"]
 
 
 def test_an_unknown_model_or_version_is_404_naming_it(client):
+    # Given a model with versions 1 and 2
     name = two_versions(client)
+    # When another model, version 9, or an alias onto version 5 is asked for, Then each is 404 naming it
     assert "no model named 'no-such-model'" in error_of(client.get("/v1/models/no-such-model"), 404)["message"]
     assert "has no version 9" in error_of(client.get(f"/v1/models/{name}/versions/9"), 404)["message"]
     error = error_of(client.put(f"/v1/models/{name}/aliases/prod", json={"version": 5}), 404)
@@ -114,20 +118,25 @@ def test_an_unknown_model_or_version_is_404_naming_it(client):
 
 
 def test_a_bad_version_is_a_422_naming_it(client):
+    # When a version is not a whole number, in a path or an alias body, Then 422 names the field
     name = two_versions(client)
     assert error_of(client.get(f"/v1/models/{name}/versions/abc"), 422)["field"] == "version"
     assert error_of(client.put(f"/v1/models/{name}/aliases/prod", json={"version": "one"}), 422)["field"] == "version"
 
 
 def test_register_refuses_an_unknown_form_field_naming_it(client, credit_estimator):
+    # Given a good model file sent with a form field the route does not take
     buffer = io.BytesIO()
     joblib.dump(credit_estimator, buffer)
     response = client.post(f"/v1/models/{unique('form')}/versions", files={"file": ("m.joblib", buffer.getvalue())},
                            data={"colour": "red"})
+    # Then it is refused, as JSON bodies refuse unknown keys
     assert error_of(response, 422)["field"] == "colour"
 
 
 def test_a_model_fitted_on_an_array_is_described_with_its_declared_features(client):
+    # Given a regressor fitted on a plain array, When it is registered with feature names
     est = LinearRegression().fit([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]], [0.0, 1.0, 2.0])
     meta = register(client, unique("arr"), est, features="f1,f2")
+    # Then the version takes those names, and a regressor has no classes
     assert meta["features"] == ["f1", "f2"] and meta["task"] == "regression" and meta["classes"] is None

@@ -71,8 +71,10 @@ def test_an_inline_row_of_the_wrong_length_is_refused_naming_the_row(client, cre
 
 
 def test_an_unknown_upload_is_404_naming_the_input_field(client, credit_model):
+    # When a job names an upload id that was never issued
     body = {"model": credit_model, "input": {"upload": uuid.uuid4().hex}}
     error = error_of(client.post("/v1/jobs", json=body), 404)
+    # Then 404 says which input field is at fault
     assert error["type"] == "UploadNotFound" and error["field"] == "input.upload"
 
 
@@ -92,7 +94,9 @@ def test_symlink_pointing_out_of_a_root_is_refused(client, credit_model, inputs_
 
 
 def test_a_file_that_does_not_exist_is_refused_at_submit(client, credit_model, inputs_dir):
+    # Given a path inside a data root where no file is
     path = str(inputs_dir / f"absent-{uuid.uuid4().hex}.csv")
+    # When a job names it, Then it is refused at submit, not left to fail in a worker
     error = error_of(client.post("/v1/jobs", json={"model": credit_model, "input": {"path": path}}), 422)
     assert error["type"] == "InputNotFound" and error["field"] == "input.path"
 
@@ -129,4 +133,5 @@ def test_a_wait_over_the_limit_is_a_422_naming_the_parameter(client, credit_mode
 @pytest.mark.parametrize("params, field", [({"status": "sleeping"}, "status"), ({"limit": "lots"}, "limit"),
                                            ({"limit": 501}, "limit"), ({"cursor": "abc"}, "cursor")])
 def test_a_bad_list_parameter_is_a_422_naming_it(client, params, field):
+    # When jobs are listed with a bad parameter, Then 422 names it
     assert error_of(client.get("/v1/jobs", params=params), 422)["field"] == field

@@ -69,6 +69,7 @@ def test_an_error_answer_carries_the_status_the_body_and_a_one_line_message():
     (httpx.Response(503, json={"detail": "x"}), {}, "Service Unavailable (HTTP 503 HTTPError)"),
 ], ids=["not json", "error not an object", "no error key"])
 def test_an_error_answer_without_our_error_body_is_named_by_its_status(answer, error_body, message):
+    # Given a proxy or a crash answering without batchsvc's error body, Then the status and reason still show
     with scripted(lambda r: answer) as c, pytest.raises(ClientError) as refused:
         c.list_models()
     assert (refused.value.status, refused.value.error, str(refused.value)) == (answer.status_code, error_body, message)
@@ -88,6 +89,7 @@ def test_no_answer_is_cannot_reach_naming_the_url_for_calls_and_downloads(tmp_pa
 
 
 def test_the_key_goes_as_a_bearer_token_and_the_idempotency_key_as_its_header():
+    # When a client with a key submits with an idempotency key, Then both travel as headers
     seen = []
     with scripted(lambda r: httpx.Response(202, json=record("queued")), seen) as c:
         c.submit("m", {"values": [[1.0]]}, idempotency_key="nightly-1")
@@ -110,6 +112,7 @@ def test_a_dataframe_is_submitted_as_fields_and_values_with_the_options_given():
 
 
 def test_submit_takes_exactly_one_input_and_sends_nothing_otherwise():
+    # When a submit names no input, or two, Then it is refused before any request
     seen = []
     with scripted(lambda r: httpx.Response(500), seen) as c:
         for given in ({}, {"input": {"values": [[1]]}, "path": "x.csv"}):
@@ -131,16 +134,20 @@ def test_wait_holds_long_polls_until_the_job_finishes():
 
 
 def test_wait_with_on_progress_polls_each_second_and_reports_every_record():
+    # Given a job that moves from 10 to 20 rows, then completes with 30
     answers = iter([record("running", progress={"rows_done": 10}), record("running", progress={"rows_done": 20}),
                     record("completed", progress={"rows_done": 30})])
     seen, reported = [], []
+    # When the client waits with a progress callback
     with scripted(lambda r: httpx.Response(200, json=next(answers)), seen) as c:
         client_module.Job(c, record("queued")).wait(on_progress=lambda j: reported.append(j.progress["rows_done"]))
+    # Then the polls are short (1 s) and the callback saw every record
     assert reported == [0, 10, 20, 30]  # the record before the first poll, then one per answer
     assert [r.url.params["wait"] for r in seen] == ["1", "1", "1"]
 
 
 def test_a_finished_job_waits_for_nothing():
+    # Given a job already completed, When it is waited for, Then no request is made
     seen = []
     with scripted(lambda r: httpx.Response(500), seen) as c:
         assert client_module.Job(c, record("completed")).wait().status == "completed"
@@ -149,8 +156,10 @@ def test_a_finished_job_waits_for_nothing():
 
 @pytest.mark.parametrize("status, raised", [("failed", JobFailed), ("canceled", JobCanceled)])
 def test_a_job_that_did_not_complete_raises_with_the_server_s_error(status, raised):
+    # Given a job that ends failed or canceled with the server's error
     failure = {"type": "SchemaError", "message": "column Age, row 3: 'x' is not a number"}
     with scripted(lambda r: httpx.Response(200, json=record(status, error=failure))) as c:
+        # When it is waited for, Then the exception carries that error and the final job
         with pytest.raises(raised) as ended:
             client_module.Job(c, record("running")).wait()
     assert ended.value.error == failure and ended.value.job.status == status
@@ -186,6 +195,7 @@ def test_a_wait_with_a_timeout_holds_no_longer_than_what_is_left_then_raises(mon
 
 
 def test_list_follows_the_next_cursor_until_the_limit():
+    # Given a server with pages of two jobs
     pages = {None: (["a", "b"], "2"), "2": (["c", "d"], "4"), "4": (["e", "f"], "6")}
 
     def page(request):
@@ -193,8 +203,10 @@ def test_list_follows_the_next_cursor_until_the_limit():
         ids = ids[:int(request.url.params["limit"])]
         return httpx.Response(200, json={"jobs": [record("queued", i) for i in ids], "next_cursor": cursor})
     seen = []
+    # When five queued jobs are listed
     with scripted(page, seen) as c:
         jobs = c.list(status="queued", limit=5)
+    # Then the client followed each next_cursor, asking only for the jobs still wanted
     assert [j.id for j in jobs] == ["a", "b", "c", "d", "e"]
     assert [dict(r.url.params) for r in seen] == [{"status": "queued", "limit": "5"},
                                                   {"status": "queued", "cursor": "2", "limit": "3"},
@@ -224,12 +236,14 @@ def test_results_stream_to_a_file_under_its_final_name(tmp_path):
 
 
 def test_a_refused_download_leaves_no_file(tmp_path):
+    # When the server refuses a download, Then ClientError has its status and no file or part is left
     with results_server(b"", []) as c, pytest.raises(ClientError) as refused:
         c.results("other", tmp_path / "scores.parquet")
     assert refused.value.status == 404 and not list(tmp_path.iterdir())
 
 
 def test_results_without_a_path_come_back_as_a_dataframe():
+    # Given Parquet results, When they are fetched with no path, Then they come back as the same frame
     frame = pd.DataFrame({"CustomerID": [7, 8], "prediction": ["Risk", "No Risk"]})
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
@@ -238,6 +252,7 @@ def test_results_without_a_path_come_back_as_a_dataframe():
 
 
 def test_the_bad_rows_list_comes_back_as_a_dataframe_of_json_lines():
+    # Given a job's bad-rows list, When it is fetched with errors=True, Then it is read as JSON lines
     lines = b'{"row": 9, "line": 10, "column": "Age", "value": "x", "error": "not a number"}\n'
     seen = []
     with results_server(lines, seen) as c:

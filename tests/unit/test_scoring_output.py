@@ -33,12 +33,14 @@ def test_passthrough_columns_come_first_and_a_clashing_name_is_prefixed():
 
 
 def test_watson_shape_gathers_the_probabilities_into_one_list_per_row(scored):
+    # When the first two rows are shown in Watson ML's shape, Then each row's probabilities are one list
     assert output.watson_shape(scored, 2) == {
         "fields": ["CustomerID", "prediction", "probability"],
         "values": [[7, "Risk", [0.25, 0.75]], [8, "No Risk", [0.5, 0.5]]]}
 
 
 def test_watson_shape_of_a_regressor_has_no_probability_field():
+    # Given a regressor's output, asking for more rows than there are, Then all come, with no probability
     shape = output.watson_shape(pd.DataFrame({"prediction": [1.5, 2.5]}), 10)
     assert shape == {"fields": ["prediction"], "values": [[1.5], [2.5]]}
 
@@ -67,12 +69,14 @@ def test_a_stored_result_converts_to_every_format(scored, tmp_path, stored, want
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_watson_predictions_read_the_first_rows_of_a_stored_result(scored, tmp_path, fmt):
+    # Given a stored result, When its first two rows are read for the job record, Then they are the frame's
     path = tmp_path / f"result.{fmt}"
     output.write_frame(scored, fmt, path)
     assert output.watson_predictions(path, fmt, 2) == output.watson_shape(scored, 2)
 
 
 def test_the_csv_and_jsonl_files_are_what_a_user_opens(scored, tmp_path):
+    # When one row is written as CSV and as JSON lines, Then the files hold a header and quoted text, one object
     output.write_frame(scored.head(1), "csv", tmp_path / "r.csv")
     output.write_frame(scored.head(1), "jsonl", tmp_path / "r.jsonl")
     assert (tmp_path / "r.csv").read_text() == ('"CustomerID","prediction","probability_No Risk","probability_Risk"\n'
@@ -101,8 +105,10 @@ def test_parts_are_assembled_in_order_skipping_a_part_whose_rows_were_all_bad(sc
 
 
 def test_a_column_read_as_numbers_in_one_part_and_text_in_another_is_assembled_as_text(tmp_path):
+    # Given two parts whose id column is numbers in one and text in the other
     parts = [write_part(tmp_path / "0.parquet", pd.DataFrame({"id": [1, 2], "prediction": [0.5, 1.5]})),
              write_part(tmp_path / "1.parquet", pd.DataFrame({"id": ["C-3"], "prediction": [2.5]}))]
+    # When they are assembled, Then that column is text, row for row, and the others keep their type
     output.assemble(parts, "parquet", tmp_path / "all.parquet")
     result = pd.read_parquet(tmp_path / "all.parquet")
     assert result["id"].tolist() == ["1", "2", "C-3"] and result["prediction"].tolist() == [0.5, 1.5, 2.5]

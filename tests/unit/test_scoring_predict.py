@@ -44,12 +44,15 @@ def test_the_label_is_the_class_of_the_highest_probability(credit_estimator, tab
 
 
 def test_a_regressor_gives_one_prediction_column(nan_intolerant):
+    # When a regressor predicts, Then there is one prediction column, its own predict's values
     out = predict(nan_intolerant, inspect_model(nan_intolerant), pd.DataFrame({"x": [3.0, 4.0]}))
     assert list(out.columns) == ["prediction"] and np.allclose(out["prediction"], [3.0, 4.0])
 
 
 def test_a_model_fitted_on_an_array_is_given_an_array_by_position():
+    # Given a model fitted on an array (no names) and registered with names f1, f2
     model = LinearRegression().fit(np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]), [0.0, 1.0, 10.0])
+    # When a frame with those columns is predicted, Then the model gets their values by position
     out = predict(model, inspect_model(model, ["f1", "f2"]), pd.DataFrame({"f1": [1.0], "f2": [1.0]}))
     assert np.allclose(out["prediction"], [11.0])
 
@@ -76,7 +79,9 @@ def test_score_batch_puts_passthrough_columns_in_front_in_input_order(credit_est
 
 
 def test_score_batch_names_the_csv_line_of_a_row_the_model_cannot_score(nan_intolerant):
+    # Given a CSV batch whose data row 7 (file line 8) the model cannot score
     given = batch(pd.DataFrame({"id": [1, 2, 3], "x": [1.0, np.nan, 3.0]}, index=[6, 7, 8]), csv=True)
+    # When it is scored (a model error is never a skippable bad row), Then the job's error names that line
     with pytest.raises(DataError) as failed:
         score_batch(nan_intolerant, inspect_model(nan_intolerant), given, [], max_bad_rows=5, bad_seen=0)
     assert failed.value.message.startswith("line 8: the model failed")
@@ -84,6 +89,7 @@ def test_score_batch_names_the_csv_line_of_a_row_the_model_cannot_score(nan_into
 
 
 def test_score_batch_refuses_a_batch_lacking_features(credit_estimator, table):
+    # Given a batch without two of the model's features, When it is scored, Then both are named
     given = batch(table.drop(columns=["Age", "LoanAmount"]))
     with pytest.raises(SchemaError, match="^input lacks columns: LoanAmount, Age$"):
         score_batch(credit_estimator, inspect_model(credit_estimator), given, [], max_bad_rows=0, bad_seen=0)
@@ -96,13 +102,16 @@ def mixed_bad(csv: bool = True) -> Batch:
 
 
 def test_bad_rows_within_the_budget_are_skipped_and_returned_in_row_order(nan_intolerant):
+    # When a batch with two bad rows is scored allowing two
     out, bad = score_batch(nan_intolerant, inspect_model(nan_intolerant), mixed_bad(), ["id"], max_bad_rows=2,
                            bad_seen=0)
+    # Then the good rows are scored in order, and both bad rows come back for the errors file
     assert out["id"].tolist() == [1, 3] and np.allclose(out["prediction"], [1.0, 3.0])
     assert [(b["row"], b["line"]) for b in bad] == [(2, 3), (9, 10)]
 
 
 def test_with_no_budget_the_first_bad_row_fails_the_batch_as_a_schema_error(nan_intolerant):
+    # When a batch with bad rows is scored allowing none, Then the first one fails it, named by column and line
     with pytest.raises(SchemaError) as failed:
         score_batch(nan_intolerant, inspect_model(nan_intolerant), mixed_bad(), [], max_bad_rows=0, bad_seen=0)
     assert failed.value.message == "column x, line 3: 'y' is not a number"
