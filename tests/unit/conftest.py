@@ -13,12 +13,14 @@ workers. Dramatiq's StubBroker is not used: the lifespan always installs a Redis
 bound to whichever broker was current at their first import, so a stub would depend on import order.
 
 Isolation: every in-process app has its own Redis namespace and data dir (jobs, models, keys, schedules
-of the end-to-end processes never show here, nor these there); the input roots are the session's.
+of the end-to-end processes never show here, nor these there); the input roots are the session's, and
+the working directory, against which relative input paths resolve, is the repo root as for the served API.
 
 Names: `client`, `api_url`, `credit_model` override the end-to-end fixtures of the same names, so a test
 moved here from tests/test_*.py keeps its body; nothing here starts the session's API or workers.
 """
 
+import os
 import uuid
 from dataclasses import dataclass
 
@@ -33,6 +35,15 @@ from sklearn.linear_model import LinearRegression
 
 from batchsvc.settings import Settings
 from batchsvc.storage.services import Services
+
+
+@pytest.fixture(scope="session", autouse=True)
+def in_the_repo_root():
+    """The in-process apps' working directory, as the served API's: relative input paths resolve against it."""
+    before = os.getcwd()
+    os.chdir(ROOT)
+    yield
+    os.chdir(before)
 
 
 @pytest.fixture(scope="session")
