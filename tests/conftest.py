@@ -49,8 +49,12 @@ def inputs_dir(env):
 @pytest.fixture(scope="session")
 def api_url(env, tmp_path_factory):
     logs = tmp_path_factory.mktemp("logs")
-    api, url = start_api(env, logs / "api.log")
-    workers = start_workers(env, logs / "workers.log", processes=2)
+    workers = start_workers(env, logs / "workers.log", processes=2)  # they start up while the API does
+    try:
+        api, url = start_api(env, logs / "api.log")
+    except BaseException:
+        workers.stop()
+        raise
     svc = get_services()
     wait_for(lambda: svc.redis.zcard(svc.keys.worker_heartbeats()) >= 2, 60, 0.1, "two live worker processes")
     yield url

@@ -1,4 +1,7 @@
-"""The Python client against the live API: waiting through the long poll, failures, results, errors."""
+"""The Python client against the live API: waiting through the long poll, failures, results, no server.
+
+Error mapping, the wait loop and downloads against a scripted server: tests/unit/test_python_client.py.
+"""
 
 import time
 from datetime import datetime
@@ -8,7 +11,7 @@ import pytest
 from harness import free_port
 from inputs import credit_parquet, long_job
 
-from batchsvc.client.client import CannotReach, Client, ClientError, JobFailed
+from batchsvc.client.client import CannotReach, Client, JobFailed
 from batchsvc.scoring.sample import FIELDS, WATSON_ROW
 
 PROMPT_S = 1.0  # a long poll holds up to 30 s; "promptly" is well under a second after the job ends
@@ -75,16 +78,6 @@ def test_results_stream_to_a_file_or_come_back_as_a_dataframe(api, credit_model,
     assert not list(tmp_path.glob(".*.part"))
     assert df["CustomerID"].tolist() == [7, 8]
     assert {"prediction", "probability_Risk", "probability_No Risk"} <= set(df.columns)
-
-
-def test_server_errors_are_client_errors_with_status_and_body(api):
-    # When the client asks for a job that does not exist
-    with pytest.raises(ClientError) as error:
-        api.get("no-such-job")
-    # Then the error carries the HTTP status and the server's error body, in one line
-    assert error.value.status == 404
-    assert error.value.error["type"] == "JobNotFound"
-    assert "\n" not in str(error.value)
 
 
 def test_an_unreachable_server_is_cannot_reach_naming_the_url():

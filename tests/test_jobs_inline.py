@@ -39,9 +39,3 @@ def test_values_without_fields_follow_the_model_feature_order(client, credit_mod
     job = run_job(client, {"model": credit_model, "input": {"values": [WATSON_ROW, WATSON_ROW]}})
     assert job["status"] == "completed", job["error"]
     assert job["result"]["rows"] == 2
-
-
-def test_dashboard_page_is_served_and_reads_the_jobs_api(client):
-    page = client.get("/")
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "/v1/jobs?limit=50" in page.text and "/v1/models" in page.text

@@ -43,11 +43,3 @@ def test_a_finished_job_is_answered_at_once_whatever_the_wait(client, credit_mod
     # Then the record comes back at once
     assert response.json()["status"] == "completed"
     assert time.monotonic() - started < PROMPT_S
-
-
-def test_a_wait_over_the_limit_is_a_422_naming_the_parameter(client, credit_model):
-    # When a client asks to wait longer than 60 s
-    response = client.get("/v1/jobs/anything", params={"wait": 61})
-    # Then the API says which parameter and what range
-    assert response.status_code == 422
-    assert response.json()["error"]["field"] == "wait"

@@ -1,12 +1,12 @@
-"""Model registry: any estimator or pipeline, versions, aliases, jobs naming model, model@3, model@alias."""
+"""Model registry: any estimator or pipeline, versions, aliases, jobs naming model, model@3, model@alias.
 
-import io
+Registration, deletion and refusals, which need no worker, are tested in process: tests/unit/test_api_models.py.
+"""
+
 import uuid
 
-import joblib
 import numpy as np
 import pandas as pd
-import pytest
 from harness import register, run_job
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -14,18 +14,6 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def test_register_describes_classifier_pipeline(client, credit_estimator):
-    name = unique("cr")
-    meta = register(client, name, credit_estimator, description="credit risk", tags="demo,risk")
-    assert meta["version"] == 1 and meta["task"] == "classification"
-    assert meta["classes"] == ["No Risk", "Risk"] and len(meta["features"]) == 20
-    assert len(meta["sha256"]) == 64 and meta["tags"] == ["demo", "risk"]
-    assert register(client, name, credit_estimator)["version"] == 2
-    model = client.get(f"/v1/models/{name}").json()
-    assert [v["version"] for v in model["versions"]] == [1, 2] and model["latest_version"] == 2
-    assert name in [m["name"] for m in client.get("/v1/models").json()["models"]]
 
 
 def test_regressor_fitted_on_dataframe_predicts_like_the_estimator(client):
@@ -73,37 +61,3 @@ def test_job_names_version_and_alias_and_records_the_exact_version(client):
         name: 2, f"{name}@1": 1, f"{name}@production": 1}
     assert versions[f"{name}@1"]["result"]["predictions"]["values"][0][0] == 0
     assert versions[name]["result"]["predictions"]["values"][0][0] == 1
-
-
-def test_deleting_a_version_removes_it_and_its_aliases(client):
-    name = unique("del")
-    X = pd.DataFrame({"x": [0.0, 1.0]})
-    register(client, name, LinearRegression().fit(X, [0, 1]))
-    register(client, name, LinearRegression().fit(X, [1, 0]))
-    client.put(f"/v1/models/{name}/aliases/prod", json={"version": 2})
-    assert client.delete(f"/v1/models/{name}/versions/2").status_code == 204
-    assert client.get(f"/v1/models/{name}/versions/2").status_code == 404
-    assert client.get(f"/v1/models/{name}").json()["aliases"] == {}
-
-
-@pytest.mark.parametrize("payload, expect", [
-    (b"not a pickle at all", "not a loadable joblib model"),
-    (None, "not an estimator"),
-])
-def test_register_refuses_what_is_not_an_estimator(client, payload, expect):
-    if payload is None:
-        buffer = io.BytesIO()
-        joblib.dump({"a": 1}, buffer)
-        payload = buffer.getvalue()
-    response = client.post(f"/v1/models/{unique('bad')}/versions", files={"file": ("m.joblib", payload)})
-    assert response.status_code == 422
-    assert expect in response.json()["error"]["message"]
-
-
-def test_register_refuses_a_bad_name_and_a_missing_file(client, credit_estimator):
-    buffer = io.BytesIO()
-    joblib.dump(credit_estimator, buffer)
-    response = client.post("/v1/models/bad@name/versions", files={"file": ("m.joblib", buffer.getvalue())})
-    assert response.status_code == 422 and "model name" in response.json()["error"]["message"]
-    response = client.post(f"/v1/models/{unique('nofile')}/versions", data={"description": "x"})
-    assert response.status_code == 422 and response.json()["error"]["field"] == "file"
