@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     maintenance_chance: int = Field(1_000_000, ge=0, le=1_000_000)
     worker_timeout_ms: int = Field(1000, gt=0)  # idle fetch interval; enqueues wake workers at once (wakeup.py)
     native_threads: int | None = Field(None, gt=0)
+    engine_tolerance: float = Field(1e-5, gt=0, lt=1)  # largest probability difference a fast engine may show
 
     schedule_grace_s: int = Field(600, ge=0)
     scheduler_lease_ms: int = Field(5_000, ge=300)

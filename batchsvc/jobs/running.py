@@ -12,6 +12,7 @@ from pathlib import Path
 from batchsvc.errors import TooManyBadRows
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.spec import JobSpec
+from batchsvc.scoring.engines import Engine
 from batchsvc.scoring.modelinfo import ModelInfo
 from batchsvc.status import JobStatus
 from batchsvc.storage.files import atomic_file
@@ -40,10 +41,11 @@ class RunningJob:
     def status(self) -> JobStatus:
         return JobStatus(self.record["status"])
 
-    def model(self, svc: Services, cache: ModelCache) -> tuple[object, ModelInfo]:
-        """The verified, cached estimator the job was submitted with, and what it needs."""
+    def model(self, svc: Services, cache: ModelCache) -> tuple[Engine, ModelInfo]:
+        """The verified, cached engine of the version the job was submitted with (the exact one when the job
+        says engine: sklearn), and what the model needs."""
         meta = svc.registry.version(self.record["model"]["name"], self.record["model"]["version"])
-        return cache.get(meta), ModelInfo.from_dict(meta)
+        return cache.engine(meta, self.spec.engine), ModelInfo.from_dict(meta)
 
 
 def note_chunk(svc: Services, job_id: str, index: int, entry: dict) -> None:

@@ -1,9 +1,10 @@
-"""Score prepared rows: one predict_proba per batch, labels derived from it."""
+"""Score prepared rows through an engine: one predict_proba-like call per batch, labels derived from it."""
 
-import numpy as np
 import pandas as pd
 
 from batchsvc.errors import ScoringError
+from batchsvc.scoring.engines import Engine, Scores
+from batchsvc.scoring.engines.sklearn import as_engine
 from batchsvc.scoring.modelinfo import ModelInfo
 
 PREDICTION = "prediction"
@@ -11,40 +12,40 @@ PROBABILITY_PREFIX = "probability_"
 
 
 def predict(model, info: ModelInfo, features: pd.DataFrame) -> pd.DataFrame:
-    """Predictions for each row, in order: `prediction` and `probability_<class>` columns."""
-    X = features if info.named_features else features.to_numpy()
+    """Predictions for each row, in order: `prediction` and `probability_<class>` columns.
+
+    `model` is an Engine, or a bare estimator (scored by the exact engine)."""
+    engine = as_engine(model, info)
     try:
-        return _predict(model, info, X, features.index)
+        return scores_frame(engine.predict(features), info, features.index)
     except Exception as exc:  # the model's own error: find the first row that triggers it
-        row = _first_failing_row(model, info, X)
+        row = _first_failing_row(engine, features)
         where = f" at batch row {row + 1}" if row is not None else ""
         raise ScoringError(f"the model failed{where}: {type(exc).__name__}: {exc}", batch_row=row) from None
 
 
-def _predict(model, info: ModelInfo, X, index) -> pd.DataFrame:
-    if info.task == "classification" and info.has_proba:
-        proba = model.predict_proba(X)
-        classes = np.asarray(model.classes_)
-        out = {PREDICTION: classes[proba.argmax(axis=1)]}
-        out.update({f"{PROBABILITY_PREFIX}{c}": proba[:, i] for i, c in enumerate(classes)})
-        return pd.DataFrame(out, index=index)
-    return pd.DataFrame({PREDICTION: model.predict(X)}, index=index)
+def scores_frame(scores: Scores, info: ModelInfo, index) -> pd.DataFrame:
+    """An engine's scores as output columns."""
+    out = {PREDICTION: scores.prediction}
+    if scores.proba is not None:
+        out.update({f"{PROBABILITY_PREFIX}{c}": scores.proba[:, i] for i, c in enumerate(info.classes or [])})
+    return pd.DataFrame(out, index=index)
 
 
-def _first_failing_row(model, info: ModelInfo, X) -> int | None:
+def _first_failing_row(engine: Engine, features: pd.DataFrame) -> int | None:
     """Bisect for the first row the model cannot score (about as costly as one more pass)."""
-    lo, hi = 0, len(X)
+    lo, hi = 0, len(features)
     if hi == 0:
         return None
     while hi - lo > 1:
         mid = (lo + hi) // 2
         try:
-            _predict(model, info, X[lo:mid], None)
+            engine.predict(features.iloc[lo:mid])
             lo = mid
         except Exception:
             hi = mid
     try:
-        _predict(model, info, X[lo:hi], None)
+        engine.predict(features.iloc[lo:hi])
         return None
     except Exception:
         return lo

@@ -5,6 +5,8 @@ scikit-learn on a sample. Pure: engines get bytes and objects, never paths.
 """
 
 from dataclasses import dataclass
+from typing import TypeAlias
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -21,12 +23,16 @@ class Scores:
     proba: np.ndarray | None = None
 
 
-Features = pd.DataFrame | pa.RecordBatch
+Features: TypeAlias = pd.DataFrame | pa.RecordBatch
 
 
 class Engine:
-    """What every engine offers; subclasses set `name` and implement predict."""
+    """What every engine offers; subclasses set `name` and implement predict.
+
+    `strict`: columns whose encoder refuses unknown categories, with the categories it knows
+    (categories.py makes such rows bad rows before any engine sees them)."""
     name = ""
+    strict: dict[str, set] = {}
 
     def predict(self, features: Features) -> Scores:
         """Predictions for every row of `features` (the model's feature columns), in order."""

@@ -56,13 +56,13 @@ def input_types(info: ModelInfo) -> list:
 class OnnxEngine(Engine):
     name = ONNX
 
-    def __init__(self, artefact: bytes, info: ModelInfo, threads: int = 1):
+    def __init__(self, artefact: bytes, info: ModelInfo, strict: dict[str, set], threads: int = 1):
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
         self.session = ort.InferenceSession(artefact, options, providers=["CPUExecutionProvider"])
-        self.info = info
+        self.info, self.strict = info, strict
         self.text = {i.name for i in self.session.get_inputs() if i.type == "tensor(string)"}
         names = [o.name for o in self.session.get_outputs()]
         self.output = "probabilities" if info.has_proba and "probabilities" in names else names[-1]

@@ -4,6 +4,7 @@ import numpy as np
 import pyarrow as pa
 
 from batchsvc.scoring.engines import SKLEARN, Engine, Features, Scores
+from batchsvc.scoring.engines.categories import strict_categories
 from batchsvc.scoring.modelinfo import ModelInfo
 
 
@@ -13,6 +14,7 @@ class SklearnEngine(Engine):
     def __init__(self, model, info: ModelInfo):
         self.model, self.info = model, info
         self.classes = np.asarray(model.classes_) if info.task == "classification" else None
+        self.strict = strict_categories(model)
 
     def predict(self, features: Features) -> Scores:
         """One predict_proba (classifiers) or predict (regressors) over the batch."""

@@ -3,8 +3,8 @@
 Encoded columns cycle through every category the encoder learnt (so rare ones appear as often as common
 ones), plus a few unseen values where the encoder ignores unknowns; scaled columns are drawn around the
 scaler's mean_ with its scale_, plus rows at ±EDGE_SIGMAS, half of them on whole numbers (counts, ages
-and amounts are; a float32 engine that rounds differently near a tree's split shows there). Columns the model says nothing about are
-standard normal.
+and amounts are; a float32 engine that rounds differently near a tree's split shows there). Columns the
+model says nothing about are standard normal.
 """
 
 import numpy as np

@@ -6,16 +6,20 @@ sample, each engine on one thread, interleaved so that a busy machine slows both
 """
 
 import time
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from batchsvc.clock import iso
+from batchsvc.errors import DataError
 from batchsvc.scoring.engines import ONNX, SKLEARN, Engine, Scores
+from batchsvc.scoring.engines.categories import strict_categories, unknown_rows
 from batchsvc.scoring.engines.onnx import OnnxEngine, Refused, compile_onnx
 from batchsvc.scoring.engines.sklearn import SklearnEngine
 from batchsvc.scoring.engines.synth import synthesise
 from batchsvc.scoring.modelinfo import ModelInfo
+from batchsvc.scoring.prepare import prepare, require_columns
 
 TIMING_ROUNDS = 3
 DEFAULT_TOLERANCE = 1e-5
@@ -24,21 +28,30 @@ SAMPLE_MAX_ROWS = 20_000  # rows of a supplied sample that verification uses
 
 def trial(model, info: ModelInfo, sample: pd.DataFrame | None, tolerance: float) -> tuple[dict, bytes | None]:
     """The version's engine record, and the compiled artefact when the onnx engine was accepted."""
-    started = time.perf_counter()
-    rows = synthesise(model, info) if sample is None else sample[info.features].head(SAMPLE_MAX_ROWS)
-    record = {"chosen": SKLEARN, "candidate": ONNX, "max_difference": None, "speedup": None,
-              "refused_reason": None, "sample": {"origin": "synthesised" if sample is None else "supplied",
-                                                 "rows": len(rows)}, "tolerance": tolerance}
-    artefact = None
+    started, artefact = time.perf_counter(), None
+    record: dict[str, Any] = {"chosen": SKLEARN, "candidate": ONNX, "max_difference": None, "speedup": None,
+              "refused_reason": None, "sample": {"origin": "synthesised" if sample is None else "supplied"},
+              "tolerance": tolerance}
     try:
+        strict = strict_categories(model)
+        rows = synthesise(model, info) if sample is None else sample_rows(sample, info, strict)
+        record["sample"]["rows"] = len(rows)
         artefact = compile_onnx(model, info)
-        record.update(verify(SklearnEngine(model, info), OnnxEngine(artefact, info), rows, tolerance))
-    except Refused as exc:
-        record["refused_reason"] = str(exc)
+        record.update(verify(SklearnEngine(model, info), OnnxEngine(artefact, info, strict), rows, tolerance))
+    except (Refused, DataError) as exc:
+        record["refused_reason"] = str(exc) if isinstance(exc, Refused) else f"sample unusable: {exc}"
     except Exception as exc:  # a converter or runtime failure is a refusal too, never a failed registration
         record["refused_reason"] = f"unsupported step: {type(exc).__name__}: {exc}"[:300]
     record.update(seconds=round(time.perf_counter() - started, 3), compiled_at=iso())
     return record, artefact if record["chosen"] == ONNX else None
+
+
+def sample_rows(frame: pd.DataFrame, info: ModelInfo, strict: dict[str, set]) -> pd.DataFrame:
+    """A supplied sample's rows that the model can score: numbers coerced, unreadable and unknown rows left out."""
+    require_columns(frame.columns, info, [])
+    ready = prepare(frame, info, False).frame
+    _, unknown = unknown_rows(ready, strict, False)
+    return ready[~unknown][info.features].head(SAMPLE_MAX_ROWS)
 
 
 def verify(reference: Engine, candidate: Engine, rows: pd.DataFrame, tolerance: float) -> dict:
