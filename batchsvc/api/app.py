@@ -2,6 +2,7 @@
 
 import contextlib
 import dataclasses
+import threading
 
 import redis.asyncio as aredis
 from starlette.applications import Starlette
@@ -11,6 +12,7 @@ from batchsvc.api import jobs, models, ops, schedules, uploads
 from batchsvc.api.errors import HANDLERS, NamedBodyLimit
 from batchsvc.api.openapi import document
 from batchsvc.api.routing import Endpoint, starlette_routes
+from batchsvc.jobs.compile import warm_imports
 from batchsvc.roles import Role, effective_role
 from batchsvc.scheduling.schemas import ScheduleList, SchedulePatch, ScheduleRecord, ScheduleRequest
 from batchsvc.schemas import (
@@ -108,6 +110,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
         broker = install_broker(svc.settings)
         from batchsvc.worker import actors  # declares the actors on the broker, so the API can send messages
 
+        threading.Thread(target=warm_imports, name="engine-imports", daemon=True).start()
         app.state.enqueue = actors.plan_job.send
         app.state.aredis = aredis.Redis.from_url(svc.settings.redis_url, decode_responses=True)
         try:

@@ -32,6 +32,12 @@ def compile_version(svc: Services, meta: dict, sample: pd.DataFrame | None = Non
     return svc.registry.set_engine(meta["name"], meta["version"], record)
 
 
+def warm_imports() -> None:
+    """Import the converter and runtime (seconds, cold) so the first registration does not pay for it."""
+    import onnxruntime  # noqa: F401
+    import skl2onnx  # noqa: F401
+
+
 def read_sample(data: bytes, filename: str) -> pd.DataFrame:
     """A verification sample sent with a registration: Parquet (by magic bytes) or CSV."""
     try:

@@ -13,7 +13,7 @@ import joblib
 from batchsvc.errors import ChecksumMismatch, ModelError
 from batchsvc.scoring.engines import AUTO, SKLEARN, Engine, choose
 from batchsvc.scoring.engines.categories import strict_categories
-from batchsvc.scoring.engines.onnx import OnnxEngine
+from batchsvc.scoring.engines.onnx import OnnxEngine, allows_nan
 from batchsvc.scoring.engines.sklearn import SklearnEngine
 from batchsvc.scoring.modelinfo import ModelInfo
 from batchsvc.storage.files import DataDir
@@ -56,7 +56,8 @@ class ModelCache:
     def _onnx(self, meta: dict) -> OnnxEngine:
         path = self.data.engine_file(meta["name"], meta["version"])
         artefact = _verified(path, meta["engine"]["sha256"], f"compiled engine {_ref(meta)} (model.onnx)")
-        return OnnxEngine(artefact, ModelInfo.from_dict(meta), strict_categories(self.get(meta)), _threads())
+        model = self.get(meta)
+        return OnnxEngine(artefact, ModelInfo.from_dict(meta), strict_categories(model), _threads(), allows_nan(model))
 
 
 def _verified(path: Path, expected: str, what: str) -> bytes:

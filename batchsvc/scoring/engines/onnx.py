@@ -56,13 +56,14 @@ def input_types(info: ModelInfo) -> list:
 class OnnxEngine(Engine):
     name = ONNX
 
-    def __init__(self, artefact: bytes, info: ModelInfo, strict: dict[str, set], threads: int = 1):
+    def __init__(self, artefact: bytes, info: ModelInfo, strict: dict[str, set], threads: int = 1,
+                 allow_nan: bool = False):
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
         self.session = ort.InferenceSession(artefact, options, providers=["CPUExecutionProvider"])
-        self.info, self.strict = info, strict
+        self.info, self.strict, self.allow_nan = info, strict, allow_nan
         self.text = {i.name for i in self.session.get_inputs() if i.type == "tensor(string)"}
         names = [o.name for o in self.session.get_outputs()]
         self.output = "probabilities" if info.has_proba and "probabilities" in names else names[-1]
@@ -70,7 +71,10 @@ class OnnxEngine(Engine):
 
     def predict(self, features: Features) -> Scores:
         """One session run over the batch."""
-        (out,) = self.session.run([self.output], self.feed(features))
+        feed = self.feed(features)
+        if not self.allow_nan:
+            _refuse_nan(feed, self.text)
+        (out,) = self.session.run([self.output], feed)
         if self.classes is not None and self.output == "probabilities":
             proba = out.astype(np.float64)
             return Scores(self.classes[proba.argmax(axis=1)], proba)
@@ -82,6 +86,23 @@ class OnnxEngine(Engine):
             return {"X": np.hstack([number_column(features, f) for f in self.info.features])}
         return {f: text_column(features, f) if f in self.text else number_column(features, f)
                 for f in self.info.features}
+
+
+def _refuse_nan(feed: dict[str, np.ndarray], text: set[str]) -> None:
+    """scikit-learn refuses NaN where the model does not allow it; a graph would score it: refuse it too."""
+    for name, values in feed.items():
+        if name not in text and np.isnan(values).any():
+            raise ValueError(f"Input {name} contains NaN.")
+
+
+def allows_nan(model) -> bool:
+    """Whether scikit-learn's own input checks let NaN through this model."""
+    from sklearn.utils import get_tags
+
+    try:
+        return bool(get_tags(model).input_tags.allow_nan)
+    except Exception:
+        return False
 
 
 def _classes(classes: list | None) -> np.ndarray | None:

@@ -15,7 +15,7 @@ from batchsvc.clock import iso
 from batchsvc.errors import DataError
 from batchsvc.scoring.engines import ONNX, SKLEARN, Engine, Scores
 from batchsvc.scoring.engines.categories import strict_categories, unknown_rows
-from batchsvc.scoring.engines.onnx import OnnxEngine, Refused, compile_onnx
+from batchsvc.scoring.engines.onnx import OnnxEngine, Refused, allows_nan, compile_onnx
 from batchsvc.scoring.engines.sklearn import SklearnEngine
 from batchsvc.scoring.engines.synth import synthesise
 from batchsvc.scoring.modelinfo import ModelInfo
@@ -37,7 +37,8 @@ def trial(model, info: ModelInfo, sample: pd.DataFrame | None, tolerance: float)
         rows = synthesise(model, info) if sample is None else sample_rows(sample, info, strict)
         record["sample"]["rows"] = len(rows)
         artefact = compile_onnx(model, info)
-        record.update(verify(SklearnEngine(model, info), OnnxEngine(artefact, info, strict), rows, tolerance))
+        candidate = OnnxEngine(artefact, info, strict, allow_nan=allows_nan(model))
+        record.update(verify(SklearnEngine(model, info), candidate, rows, tolerance))
     except (Refused, DataError) as exc:
         record["refused_reason"] = str(exc) if isinstance(exc, Refused) else f"sample unusable: {exc}"
     except Exception as exc:  # a converter or runtime failure is a refusal too, never a failed registration
