@@ -156,6 +156,7 @@ class Service:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=60)
         self.redis.terminate()
+        self.redis.wait(timeout=30)
         self.http.close()
 
 
@@ -240,15 +241,14 @@ def main() -> None:
                         help="skip the naive script above this many rows (it holds everything in memory)")
     args = parser.parse_args()
     results = []
-    with tempfile.TemporaryDirectory(prefix="batchsvc-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="batchsvc-bench-", ignore_cleanup_errors=True) as tmp:
         workdir = Path(tmp)
         for kind in args.models:
             model = workdir / f"{kind}.joblib"
             joblib.dump(train(kind), model)
-            results += [bench_size(workdir, model, rows, rows <= args.skip_naive_over, args.workers)
-                        for rows in args.rows]
-    for figures in results:
-        report(figures, args.workers)
+            for rows in args.rows:
+                results.append(bench_size(workdir, model, rows, rows <= args.skip_naive_over, args.workers))
+                report(results[-1], args.workers)
 
 
 if __name__ == "__main__":
