@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     maintenance_chance: int = Field(1_000_000, ge=0, le=1_000_000)
     worker_timeout_ms: int = Field(1000, gt=0)  # idle fetch interval; enqueues wake workers at once (wakeup.py)
     native_threads: int | None = Field(None, gt=0)
+    engine_tolerance: float = Field(1e-5, gt=0, lt=1)  # largest probability difference a fast engine may show
 
     job_ttl_s: int = Field(7 * 86_400, ge=0)  # finished jobs, their keys and files go this long after; 0 keeps them
     upload_ttl_s: int = Field(86_400, ge=0)  # unused uploads go this long after they were made; 0 keeps them

@@ -1,14 +1,19 @@
 """Scoring benchmark: the service against a naive pandas script and a tuned stream, measured in one run.
 
-For each size it prints wall times, ratios and every worker process's peak RSS (VmHWM). Each service
-configuration gets fresh worker processes, so peaks are per configuration. Worker start-up is not timed
-(a service's workers are warm); the scripts pay their imports and model load, as a user's script would.
+For each model (the credit-risk LogisticRegression pipeline, and the same pipeline ending in a
+RandomForest) and size it prints wall times and their ratio to the naive script: the naive script, the
+tuned one-core stream, the CPU floor of each engine (the sum of its per-batch model time over 50k-row
+batches, divided by the worker processes), and the service under each engine (`engine: sklearn`, and the
+version's verified engine, `auto`), with every worker process's peak RSS (VmHWM). Each service
+configuration gets fresh worker processes. Worker start-up is not timed (a service's workers are warm);
+the scripts pay their imports and model load, as a user's script would.
 
-  python scripts/bench_scoring.py                      # 1M rows: naive, tuned, service with 1 and 2 workers
-  python scripts/bench_scoring.py --rows 1000000 10000000 --skip-naive-over 2000000
+  python scripts/bench_scoring.py                      # 1M rows, both models, 2 workers
+  python scripts/bench_scoring.py --models lr --rows 1000000 10000000 --skip-naive-over 2000000
 """
 
 import argparse
+import json
 import os
 import signal
 import socket
@@ -23,9 +28,10 @@ import httpx
 import joblib
 import pyarrow as pa
 import pyarrow.parquet as pq
+from sklearn.ensemble import RandomForestClassifier
 
 from batchsvc.cli import redis_server as redisproc
-from batchsvc.scoring.sample import make_credit_risk, train_credit_risk
+from batchsvc.scoring.sample import FIELDS, credit_risk_pipeline, make_credit_risk, train_credit_risk
 
 ROOT = Path(__file__).resolve().parent.parent
 GEN_BLOCK_ROWS = 1_000_000
@@ -54,6 +60,26 @@ for batch in pq.ParquetFile(sys.argv[2]).iter_batches(batch_size=50_000, columns
     writer = writer or pq.ParquetWriter(sys.argv[3], t.schema); writer.write_table(t)
 writer.close()
 """
+FLOOR = """
+import json, sys, time, joblib, pyarrow.parquet as pq
+from batchsvc.scoring.modelinfo import inspect_model
+from batchsvc.scoring.engines.sklearn import SklearnEngine
+from batchsvc.scoring.engines.onnx import OnnxEngine, compile_onnx
+from batchsvc.scoring.sample import FIELDS
+model = joblib.load(sys.argv[1]); info = inspect_model(model)
+engines = {"sklearn": SklearnEngine(model, info)}
+try:
+    engines["onnx"] = OnnxEngine(compile_onnx(model, info), info, {})
+except Exception as exc:
+    print("onnx not compiled:", exc, file=sys.stderr)
+spent = dict.fromkeys(engines, 0.0)
+for batch in pq.ParquetFile(sys.argv[2]).iter_batches(batch_size=50_000, columns=FIELDS):
+    frame = batch.to_pandas()
+    for name, engine in engines.items():
+        started = time.perf_counter(); engine.predict(frame); spent[name] += time.perf_counter() - started
+print(json.dumps(spent))
+"""
+FOREST_TREES, FOREST_DEPTH = 30, 10
 
 
 def free_port() -> int:
@@ -93,7 +119,9 @@ class Service:
         self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=120)
         self._wait_ready(processes)
         with open(model, "rb") as f:
-            self.http.post("/v1/models/credit/versions", files={"file": f}).raise_for_status()
+            response = self.http.post("/v1/models/credit/versions", files={"file": f})
+        response.raise_for_status()
+        self.engine = response.json()["engine"]
 
     def _wait_ready(self, processes: int) -> None:
         for _ in range(600):
@@ -105,10 +133,10 @@ class Service:
             time.sleep(0.1)
         raise SystemExit("service did not start")
 
-    def run(self, path: Path) -> tuple[float, dict]:
+    def run(self, path: Path, engine: str = "auto") -> tuple[float, dict]:
         started = time.perf_counter()
         response = self.http.post("/v1/jobs", json={"model": "credit", "input": {"path": str(path)},
-                                                    "output": {"passthrough": ["CustomerID"]}})
+                                                    "output": {"passthrough": ["CustomerID"]}, "engine": engine})
         if response.status_code != 202:
             raise SystemExit(f"submit failed: {response.text}")
         job = response.json()
@@ -128,6 +156,7 @@ class Service:
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=60)
         self.redis.terminate()
+        self.redis.wait(timeout=30)
         self.http.close()
 
 
@@ -138,60 +167,88 @@ def _vm_hwm_mib(pid: int) -> float:
     return float("nan")
 
 
+def cpu_floor(model: Path, data: Path, env: dict, processes: int) -> dict:
+    """Each engine's model time summed over 50k-row batches, divided by the worker processes."""
+    out = subprocess.run([sys.executable, "-c", FLOOR, str(model), str(data)], env=env, check=True, cwd=ROOT,
+                         capture_output=True, text=True).stdout
+    return {name: spent / processes for name, spent in json.loads(out.splitlines()[-1]).items()}
+
+
 def bench_size(workdir: Path, model: Path, rows: int, run_naive: bool, worker_counts: list[int]) -> dict:
     data = workdir / f"credit_{rows}.parquet"
-    make_input(data, rows)
+    if not data.exists():
+        make_input(data, rows)
     warm = workdir / "warm.parquet"
     make_input(warm, 2 * ROW_GROUP_ROWS)
     one_core = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
-    figures = {"rows": rows}
+    figures: dict = {"rows": rows, "model": model.stem}
     if run_naive:
         figures["naive_s"] = timed_script(NAIVE, model, data, workdir / "naive.parquet", dict(os.environ))
     figures["tuned_s"] = timed_script(TUNED, model, data, workdir / "tuned.parquet", one_core)
     for n in worker_counts:
-        service = Service(workdir / f"svc-{rows}-{n}", n, model, workdir)
+        figures[f"floor_{n}w"] = cpu_floor(model, data, one_core, n)
+        service = Service(workdir / f"svc-{model.stem}-{rows}-{n}", n, model, workdir)
         try:
-            service.run(warm)  # load the model into the workers, as a running service has
-            figures[f"service_{n}w_s"], _ = service.run(data)
+            figures["engine"] = service.engine
+            for engine in ("sklearn", "auto"):
+                service.run(warm, engine)  # load the model and engine into the workers, as a running service has
+                figures[f"service_{n}w_{engine}_s"], job = service.run(data, engine)
+                figures[f"used_{n}w_{engine}"] = job.get("engine")
             figures[f"peak_rss_{n}w_mib"] = service.worker_peaks_mib()
         finally:
             service.close()
     return figures
 
 
-def report(figures: dict) -> None:
-    print(f"\n== {figures['rows']:,} rows ==")
-    naive, tuned = figures.get("naive_s"), figures["tuned_s"]
-    print(f"naive pandas script        {naive:8.2f} s" if naive else "naive pandas script        skipped")
-    print(f"tuned stream, one core     {tuned:8.2f} s")
-    for key, value in figures.items():
-        if key.startswith("service_"):
-            n = key.split("_")[1]
-            ratios = f"service/tuned {value / tuned:5.2f}x"
-            ratios += f"  service/naive {value / naive:5.2f}x" if naive else ""
-            peaks = ", ".join(f"{p:.0f}" for p in figures[f"peak_rss_{n}_mib"])
-            print(f"service, {n[:-1]} worker(s)       {value:8.2f} s   {ratios}   worker peak RSS MiB: {peaks}")
+def report(figures: dict, worker_counts: list[int]) -> None:
+    engine = figures["engine"]
+    print(f"\n== {figures['model']}, {figures['rows']:,} rows ==  engine trial: chosen {engine['chosen']}, "
+          f"max difference {engine['max_difference']}, speed-up {engine['speedup']}, "
+          f"refused: {engine['refused_reason']}")
+    naive = figures.get("naive_s")
+    def line(label: str, value: float) -> None:
+        print(f"{label:34s} {value:8.2f} s" + (f"   {value / naive:5.3f}x naive" if naive else ""))
+
+    if naive:
+        line("naive pandas script", naive)
+    line("tuned stream, one core", figures["tuned_s"])
+    for n in worker_counts:
+        for name, value in figures[f"floor_{n}w"].items():
+            line(f"CPU floor {name}, {n} worker(s)", value)
+        for name in ("sklearn", "auto"):
+            used = figures[f"used_{n}w_{name}"]
+            line(f"service {n}w, engine {name} ({used})", figures[f"service_{n}w_{name}_s"])
+        print(f"{'':34s} worker peak RSS MiB: " + ", ".join(f"{p:.0f}" for p in figures[f"peak_rss_{n}w_mib"]))
+
+
+def train(kind: str):
+    """The credit-risk pipeline, or the same ending in a RandomForest, fitted on 20k rows."""
+    data = make_credit_risk(20_000, seed=43)
+    if kind == "lr":
+        return train_credit_risk(data)
+    pipe = credit_risk_pipeline()
+    pipe.steps[-1] = ("model", RandomForestClassifier(n_estimators=FOREST_TREES, max_depth=FOREST_DEPTH,
+                                                      random_state=0))
+    return pipe.fit(data[FIELDS], data["Risk"])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, nargs="+", default=[1_000_000])
-    parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--workers", type=int, nargs="+", default=[2])
+    parser.add_argument("--models", nargs="+", choices=["lr", "forest"], default=["lr", "forest"])
     parser.add_argument("--skip-naive-over", type=int, default=2_000_000,
                         help="skip the naive script above this many rows (it holds everything in memory)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="batchsvc-bench-") as tmp:
+    results = []
+    with tempfile.TemporaryDirectory(prefix="batchsvc-bench-", ignore_cleanup_errors=True) as tmp:
         workdir = Path(tmp)
-        model = workdir / "model.joblib"
-        joblib.dump(train_credit_risk(make_credit_risk(20_000, seed=43)), model)
-        results = [bench_size(workdir, model, rows, rows <= args.skip_naive_over, args.workers) for rows in args.rows]
-    for figures in results:
-        report(figures)
-    if len(results) > 1:
-        small, big = results[0], results[-1]
-        for n in args.workers:
-            ratio = max(big[f"peak_rss_{n}w_mib"]) / max(small[f"peak_rss_{n}w_mib"])
-            print(f"peak RSS {big['rows']:,} / {small['rows']:,} rows, {n} worker(s): {ratio:.2f}x")
+        for kind in args.models:
+            model = workdir / f"{kind}.joblib"
+            joblib.dump(train(kind), model)
+            for rows in args.rows:
+                results.append(bench_size(workdir, model, rows, rows <= args.skip_naive_over, args.workers))
+                report(results[-1], args.workers)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from harness import ROOT, run_job
 from batchsvc.scoring.sample import FIELDS, make_credit_risk
 
 ROWS = 1_200
+ENGINE_TOLERANCE = 1e-5
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,7 @@ def assert_matches_model(result: pd.DataFrame, table: pd.DataFrame, estimator) -
     assert result["prediction"].tolist() == estimator.predict(table[FIELDS]).tolist()
     expected = estimator.predict_proba(table[FIELDS])
     got = result[[f"probability_{c}" for c in estimator.classes_]].to_numpy()
-    assert np.allclose(got, expected)
+    assert np.abs(got - expected).max() <= ENGINE_TOLERANCE  # the verified onnx engine: within its tolerance
 
 
 @pytest.mark.parametrize("kind", ["csv", "csv.gz", "parquet"])

@@ -24,7 +24,7 @@ def private_api(env, tmp_path, credit_estimator):
     _, admin_key = key_store(env, namespace).create("admin", "fuzzer")
     api, url = start_api({**env, "BATCHSVC_NAMESPACE": namespace, "BATCHSVC_DATA_DIR": str(tmp_path / "data")},
                          tmp_path / "api.log")
-    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {admin_key}"}) as c:
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {admin_key}"}, timeout=60) as c:
         register(c, "credit-risk", credit_estimator)  # the schema's example model, so jobs get accepted
         assert c.put("/v1/models/credit-risk/aliases/production", json={"version": 1}).status_code == 200
     yield url, admin_key

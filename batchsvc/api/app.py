@@ -2,6 +2,7 @@
 
 import contextlib
 import dataclasses
+import threading
 
 import redis.asyncio as aredis
 from starlette.applications import Starlette
@@ -11,6 +12,7 @@ from batchsvc.api import jobs, models, ops, schedules, uploads
 from batchsvc.api.errors import HANDLERS, NamedBodyLimit
 from batchsvc.api.openapi import document
 from batchsvc.api.routing import Endpoint, starlette_routes
+from batchsvc.jobs.compile import warm_imports
 from batchsvc.roles import Role, effective_role
 from batchsvc.scheduling.schemas import ScheduleList, SchedulePatch, ScheduleRecord, ScheduleRequest
 from batchsvc.schemas import (
@@ -35,13 +37,17 @@ ENDPOINTS = [
     E("POST", "/v1/models/{name}/versions", models.register, "Register a joblib model as its next version",
       "models", R.ADMIN, multipart={"file": "the joblib file", "description": "free text",
                                     "tags": "comma-separated",
-                                    "features": "column names, for a model fitted on a plain array"},
+                                    "features": "column names, for a model fitted on a plain array",
+                                    "sample": "rows (CSV or Parquet) to verify a compiled engine on"},
       response=ModelVersion, status=201, errors=(400, 413, 422)),
     E("GET", "/v1/models", models.list_models, "List models", "models", R.READER, response=ModelList, errors=()),
     E("GET", "/v1/models/{name}", models.get_model, "A model with its versions and aliases", "models", R.READER,
       response=Model, errors=(404,)),
     E("GET", "/v1/models/{name}/versions/{version}", models.get_version, "One model version", "models",
       R.READER, response=ModelVersion),
+    E("POST", "/v1/models/{name}/versions/{version}/compile", models.compile_engine,
+      "Compile and verify the version's fast engine again (rows synthesised from the model)", "models", R.ADMIN,
+      response=ModelVersion, errors=(404, 422)),
     E("PUT", "/v1/models/{name}/aliases/{alias}", models.set_alias, "Point an alias at a version", "models",
       R.ADMIN, body=AliasRequest, response=Model, errors=(400, 404, 413, 422)),
     E("DELETE", "/v1/models/{name}/versions/{version}", models.delete_version, "Remove a version", "models",
@@ -104,6 +110,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
         broker = install_broker(svc.settings)
         from batchsvc.worker import actors  # declares the actors on the broker, so the API can send messages
 
+        threading.Thread(target=warm_imports, name="engine-imports", daemon=True).start()
         app.state.enqueue = actors.plan_job.send
         app.state.aredis = aredis.Redis.from_url(svc.settings.redis_url, decode_responses=True)
         try:

@@ -11,26 +11,46 @@ from starlette.responses import JSONResponse, Response
 from batchsvc.api.params import check_form_fields, read_json
 from batchsvc.api.state import services
 from batchsvc.errors import InvalidRequest
+from batchsvc.jobs.compile import compile_version, read_sample
 from batchsvc.schemas import AliasRequest, Model, ModelList, ModelVersion
 
 COPY_BLOCK_BYTES = 1 << 20
-MODEL_FIELDS = ("file", "description", "tags", "features")
+MODEL_FIELDS = ("file", "description", "tags", "features", "sample")
 
 
 async def register(request: Request) -> Response:
     svc, name = services(request), request.path_params["name"]
-    async with request.form(max_files=1, max_fields=10) as form:
+    async with request.form(max_files=2, max_fields=10) as form:
         check_form_fields(form, MODEL_FIELDS)
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise InvalidRequest("send the joblib file as the multipart field 'file'", field="file")
+        sample = await _sample(form.get("sample"))
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "model.joblib"
             await _save(upload, path)
             meta = await run_in_threadpool(
                 svc.registry.register, name, path, str(form.get("description") or ""),
                 _split(form.get("tags")), _split(form.get("features")) or None)
+    meta = await run_in_threadpool(compile_version, svc, meta, sample)
     return JSONResponse(_public(meta), status_code=201)
+
+
+async def compile_engine(request: Request) -> Response:
+    """Trial the fast engine again for an existing version, on rows synthesised from the model."""
+    svc = services(request)
+    meta = await run_in_threadpool(svc.registry.version, request.path_params["name"], _version(request))
+    return JSONResponse(_public(await run_in_threadpool(compile_version, svc, meta)))
+
+
+async def _sample(field):
+    """The verification sample sent with a registration (CSV or Parquet), or None."""
+    if field is None or field == "":
+        return None
+    if not isinstance(field, UploadFile):
+        raise InvalidRequest("send the verification sample as a file in the multipart field 'sample'",
+                             field="sample")
+    return await run_in_threadpool(read_sample, await field.read(), field.filename or "sample")
 
 
 async def _save(upload: UploadFile, path: Path) -> None:

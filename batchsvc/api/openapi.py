@@ -20,6 +20,7 @@ KEYED: list[dict[str, list[str]]] = [{"bearer": []}, {"apiKey": []}]
 NAME_SCHEMA = {"type": "string", "pattern": NAME.pattern, "maxLength": NAME_MAX_CHARS}
 PATH_SCHEMAS = {"name": NAME_SCHEMA, "alias": {**NAME_SCHEMA, "not": {"pattern": "^[0-9]+$"}},
                 "version": {"type": "integer", "minimum": 1}}
+BINARY_FIELDS = ("file", "sample")  # multipart fields that carry a file
 
 
 def document(endpoints: list[Endpoint]) -> dict:
@@ -40,7 +41,7 @@ def _operation(e: Endpoint, refs: dict) -> dict:
     if e.body is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(e.body, refs)}}}
     elif e.multipart is not None:
-        props = {k: {"type": "string", "description": v, **({"format": "binary"} if k == "file" else {})}
+        props = {k: {"type": "string", "description": v, **({"format": "binary"} if k in BINARY_FIELDS else {})}
                  for k, v in e.multipart.items()}
         op["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": {
             "type": "object", "properties": props, "required": ["file"], "additionalProperties": False}}}}

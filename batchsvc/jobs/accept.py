@@ -11,6 +11,7 @@ from batchsvc.jobs.spec import FileSpec, InputSpec, JobSpec, OutputSpec, Records
 from batchsvc.jobs.uploads import get_upload
 from batchsvc.schemas import AssetInput, JobRequest, JobTemplate, RecordsInput, TableInput, UploadInput
 from batchsvc.scoring.csvparse import check_encoding
+from batchsvc.scoring.engines import choose
 from batchsvc.scoring.prepare import require_columns, require_unique
 from batchsvc.storage.files import infer_format, resolve_input
 from batchsvc.storage.jobs import new_job_id
@@ -28,6 +29,7 @@ def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], None
     meta, spec = check_request(svc, request)
     record = svc.store.create({"id": new_job_id(), "name": request.name, "model": {"name": meta["name"],
                                "version": meta["version"]}, "model_ref": request.model,
+                               "engine": choose(meta.get("engine"), spec.engine),
                                "spec": spec.model_dump(mode="json", exclude_none=True),
                                "schedule_id": schedule_id, "created_by": created_by})
     job_id = record["id"]
@@ -61,7 +63,7 @@ def check_request(svc: Services, request: JobTemplate, *, must_exist: bool = Tru
     lets an input file be missing yet (a schedule's path for a future date), but not outside the data roots."""
     meta = svc.registry.resolve(request.model)
     spec = JobSpec(input=_check_input(svc, request, meta, must_exist), output=_output(request),
-                   chunk_size=request.chunk_size, max_bad_rows=request.max_bad_rows)
+                   chunk_size=request.chunk_size, max_bad_rows=request.max_bad_rows, engine=request.engine)
     return meta, spec
 
 

@@ -70,7 +70,7 @@ def _score_chunk(svc: Services, job: RunningJob, chunk: dict, cache: ModelCache)
         writer.close()
     if bad:
         write_bad_rows(svc.data.bad_rows_part(job.id, chunk["index"]), bad)
-    return {"rows": writer.rows, "bad_rows": len(bad), "part": part.name}
+    return {"rows": writer.rows, "bad_rows": len(bad), "part": part.name, "engine": model.name}
 
 
 def _batches(svc: Services, job: RunningJob, chunk: dict, info: ModelInfo) -> Iterator[sources.Batch]:

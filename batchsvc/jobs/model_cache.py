@@ -1,12 +1,22 @@
-"""Worker-side model loading: verify the file's sha256, then keep the model warm by checksum."""
+"""Worker-side model loading: verify each file's sha256, then keep models and engines warm by checksum."""
 
+import hashlib
+import io
+import os
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
 
 import joblib
 
 from batchsvc.errors import ChecksumMismatch, ModelError
-from batchsvc.storage.files import DataDir, sha256_file
+from batchsvc.scoring.engines import AUTO, SKLEARN, Engine, choose
+from batchsvc.scoring.engines.categories import strict_categories
+from batchsvc.scoring.engines.onnx import OnnxEngine, allows_nan
+from batchsvc.scoring.engines.sklearn import SklearnEngine
+from batchsvc.scoring.modelinfo import ModelInfo
+from batchsvc.storage.files import DataDir
 
 CACHED_MODELS = 4
 
@@ -14,30 +24,58 @@ CACHED_MODELS = 4
 class ModelCache:
     def __init__(self, data: DataDir, size: int = CACHED_MODELS):
         self.data, self.size = data, size
-        self._models: OrderedDict[str, object] = OrderedDict()
-        self._lock = threading.Lock()
+        self._items: OrderedDict[str, object] = OrderedDict()
+        self._lock = threading.RLock()
 
     def get(self, meta: dict):
         """The loaded estimator for a registry entry; refuses a file that is not the one registered."""
-        key = meta["sha256"]
+        return self._cached(meta["sha256"], lambda: self._load(meta))
+
+    def engine(self, meta: dict, requested: str = AUTO) -> Engine:
+        """The engine a job (or request) scores with: the version's verified engine unless sklearn is forced."""
+        if choose(meta.get("engine"), requested) == SKLEARN:
+            return self._cached(f"sklearn:{meta['sha256']}", lambda: SklearnEngine(self.get(meta),
+                                                                                   ModelInfo.from_dict(meta)))
+        return self._cached(f"onnx:{meta['engine']['sha256']}", lambda: self._onnx(meta))
+
+    def _cached(self, key: str, load: Callable[[], object]):
         with self._lock:
-            if key in self._models:
-                self._models.move_to_end(key)
-                return self._models[key]
-            model = self._load(meta)
-            self._models[key] = model
-            if len(self._models) > self.size:
-                self._models.popitem(last=False)
-            return model
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+            item = load()
+            self._items[key] = item
+            if len(self._items) > 2 * self.size:  # a model and its engine per version
+                self._items.popitem(last=False)
+            return item
 
     def _load(self, meta: dict):
         path = self.data.model_file(meta["name"], meta["version"])
-        if not path.is_file():
-            raise ModelError(f"model file for {meta['name']}@{meta['version']} is missing at {path}")
-        actual = sha256_file(path)
-        if actual != meta["sha256"]:
-            raise ChecksumMismatch(
-                f"model file {meta['name']}@{meta['version']} has sha256 {actual[:12]}…, registered "
-                f"{meta['sha256'][:12]}…: the file was changed after registration; register it again"
-            )
-        return joblib.load(path)
+        return joblib.load(io.BytesIO(_verified(path, meta["sha256"], f"model file {_ref(meta)}")))
+
+    def _onnx(self, meta: dict) -> OnnxEngine:
+        path = self.data.engine_file(meta["name"], meta["version"])
+        artefact = _verified(path, meta["engine"]["sha256"], f"compiled engine {_ref(meta)} (model.onnx)")
+        model = self.get(meta)
+        return OnnxEngine(artefact, ModelInfo.from_dict(meta), strict_categories(model), _threads(), allows_nan(model))
+
+
+def _verified(path: Path, expected: str, what: str) -> bytes:
+    """The file's bytes, read once and hashed; ChecksumMismatch when they are not the registered ones."""
+    if not path.is_file():
+        raise ModelError(f"{what} is missing at {path}")
+    data = path.read_bytes()
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != expected:
+        raise ChecksumMismatch(f"{what} has sha256 {actual[:12]}…, registered {expected[:12]}…: the file was "
+                               "changed after registration; register it again")
+    return data
+
+
+def _ref(meta: dict) -> str:
+    return f"{meta['name']}@{meta['version']}"
+
+
+def _threads() -> int:
+    """onnxruntime threads per worker process: as many as BLAS/OpenMP get (worker/process.py sets them)."""
+    return int(os.environ.get("OMP_NUM_THREADS") or 1)

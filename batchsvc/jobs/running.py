@@ -12,6 +12,7 @@ from pathlib import Path
 from batchsvc.errors import TooManyBadRows
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.spec import JobSpec
+from batchsvc.scoring.engines import Engine
 from batchsvc.scoring.modelinfo import ModelInfo, inspect_model
 from batchsvc.status import JobStatus
 from batchsvc.storage.files import atomic_file
@@ -41,11 +42,11 @@ class RunningJob:
     def status(self) -> JobStatus:
         return JobStatus(self.record["status"])
 
-    def model(self, svc: Services, cache: ModelCache) -> tuple[object, ModelInfo]:
-        """The verified, cached estimator the job was submitted with, and what it needs."""
+    def model(self, svc: Services, cache: ModelCache) -> tuple[Engine, ModelInfo]:
+        """The verified, cached engine of the version the job was submitted with (the exact one when the job
+        says engine: sklearn), and what the model needs."""
         meta = svc.registry.version(self.record["model"]["name"], self.record["model"]["version"])
-        model = cache.get(meta)
-        return model, current_info(meta, model)
+        return cache.engine(meta, self.spec.engine), current_info(meta, cache.get(meta))
 
 
 def current_info(meta: dict, model: object) -> ModelInfo:

@@ -41,7 +41,7 @@ def run_small(svc: Services, job: RunningJob, cache: ModelCache) -> None:
     if bad:
         write_bad_rows(svc.data.errors_file(job.id), bad)
     entry = {"rows": len(rows), "bad_rows": len(bad), "seconds": round(time.perf_counter() - started, 4),
-             "worker": WORKER}
+             "worker": WORKER, "engine": model.name}
     if _commit(svc, job.id, entry):
         _complete(svc, job.id, result_record(job.id, len(rows), len(bad), fmt,
                                              output.watson_shape(rows, svc.settings.max_inline_result_rows)))

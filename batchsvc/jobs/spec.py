@@ -55,6 +55,7 @@ class JobSpec(BaseModel):
     output: OutputSpec
     chunk_size: int | None = None
     max_bad_rows: int = 0
+    engine: Literal["auto", "sklearn"] = "auto"  # sklearn: the exact path, whatever the version verified
 
     @property
     def inline(self) -> bool:

@@ -65,6 +65,8 @@ class JobTemplate(Strict):
     chunk_size: int | None = Field(None, gt=0, le=10_000_000)
     max_bad_rows: int = Field(0, ge=0)
     name: str | None = Field(None, max_length=200)
+    engine: Literal["auto", "sklearn"] = Field(
+        "auto", description="auto: the version's fastest verified engine; sklearn: the exact scikit-learn path")
 
 
 class JobRequest(JobTemplate):
@@ -96,6 +98,7 @@ class JobRecord(BaseModel):
     result: dict | None
     schedule_id: str | None
     attempts: int
+    engine: str | None = Field(None, description="the engine chosen at submit (each chunk's event names its own)")
     created_by: str | None = Field(None, description="the name of the API key that submitted it")
 
     @classmethod

@@ -11,6 +11,20 @@ class AliasRequest(Strict):
     version: int = Field(gt=0)
 
 
+class EngineRecord(BaseModel):
+    """What compiling and verifying a fast engine for the version decided."""
+    chosen: Literal["sklearn", "onnx"]
+    candidate: str = "onnx"
+    max_difference: float | None = None
+    speedup: float | None = None
+    refused_reason: str | None = None
+    sample: dict = {}
+    tolerance: float | None = None
+    sha256: str | None = None
+    seconds: float | None = None
+    compiled_at: str | None = None
+
+
 class ModelVersion(BaseModel):
     name: str
     version: int
@@ -21,6 +35,7 @@ class ModelVersion(BaseModel):
     created_at: str
     description: str = ""
     tags: list[str] = []
+    engine: EngineRecord | None = None
 
 
 class Model(BaseModel):

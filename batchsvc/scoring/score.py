@@ -7,6 +7,8 @@ import pandas as pd
 
 from batchsvc.errors import DataError, SchemaError, ScoringError, TooManyBadRows
 from batchsvc.scoring.batch import Batch
+from batchsvc.scoring.engines.categories import unknown_rows
+from batchsvc.scoring.engines.sklearn import as_engine
 from batchsvc.scoring.missing import accepts_missing
 from batchsvc.scoring.modelinfo import ModelInfo
 from batchsvc.scoring.output import output_frame
@@ -16,13 +18,18 @@ from batchsvc.scoring.prepare import describe_bad_row, prepare, require_columns
 
 def score_batch(model, info: ModelInfo, batch: Batch, passthrough: list[str], max_bad_rows: int,
                 bad_seen: int) -> tuple[pd.DataFrame, list[dict]]:
-    """The batch's output rows (passthrough columns, then predictions) and its bad rows, in input order."""
+    """The batch's output rows (passthrough columns, then predictions) and its bad rows, in input order.
+
+    `model` is an Engine, or a bare estimator (scored by the exact engine)."""
+    engine = as_engine(model, info)
     require_columns(batch.frame.columns, info, passthrough)
-    frame = batch.frame
-    ready = prepare(frame, info, batch.csv, lambda column: accepts_missing(model, info, frame, column))
-    bad = within_budget(batch.bad + ready.bad, max_bad_rows, bad_seen)
-    predictions = _predict(model, info, ready.frame, batch.csv)
-    return output_frame(ready.frame, predictions, passthrough), bad
+    source = batch.frame
+    ready = prepare(source, info, batch.csv, lambda column: accepts_missing(model, info, source, column))
+    unknown, mask = unknown_rows(ready.frame, engine.strict, batch.csv)
+    frame = ready.frame[~mask] if unknown else ready.frame
+    bad = within_budget(batch.bad + ready.bad + unknown, max_bad_rows, bad_seen)
+    predictions = _predict(engine, info, frame, batch.csv)
+    return output_frame(frame, predictions, passthrough), bad
 
 
 def within_budget(bad: list[dict], max_bad_rows: int, seen: int) -> list[dict]:

@@ -111,6 +111,10 @@ class DataDir:
     def model_file(self, name: str, version: int) -> Path:
         return self.root / "models" / _part(name) / str(int(version)) / "model.joblib"
 
+    def engine_file(self, name: str, version: int) -> Path:
+        """The compiled onnx artefact, beside the model file, under its own sha256 in the version's record."""
+        return self.model_file(name, version).with_name("model.onnx")
+
     def upload_file(self, upload_id: str, fmt: str, gzipped: bool = False) -> Path:
         return self.root / "uploads" / f"{_part(upload_id)}{FORMAT_SUFFIXES[fmt]}{'.gz' if gzipped else ''}"
 

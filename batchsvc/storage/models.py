@@ -43,6 +43,12 @@ class Registry:
             p.execute()
         return meta
 
+    def set_engine(self, name: str, version: int, engine: dict) -> dict:
+        """Record a version's engine trial (chosen, max_difference, speedup, refused_reason, sha256)."""
+        meta = {**self.version(name, version), "engine": engine}
+        self.r.hset(self.keys.model_versions(name), str(version), json.dumps(meta))
+        return meta
+
     def version(self, name: str, version: int) -> dict:
         raw = self.r.hget(self.keys.model_versions(name), str(version))
         if raw is None:

@@ -1,0 +1,49 @@
+"""The compile step: try a version's fast engine, verify it against scikit-learn, store what was decided.
+
+Run at registration (the API, in a thread) and by POST /v1/models/{name}/versions/{v}/compile. A refusal
+never fails the registration: the version then scores with the exact engine, as before engines existed.
+"""
+
+import io
+
+import pandas as pd
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from batchsvc.errors import InvalidRequest
+from batchsvc.jobs.model_cache import ModelCache
+from batchsvc.scoring.engines.verify import trial
+from batchsvc.scoring.modelinfo import ModelInfo
+from batchsvc.storage.files import atomic_file, sha256_file
+from batchsvc.storage.services import Services
+
+
+def compile_version(svc: Services, meta: dict, sample: pd.DataFrame | None = None) -> dict:
+    """Trial the onnx engine for a registered version; returns the version's record with its `engine`."""
+    model = ModelCache(svc.data).get(meta)
+    record, artefact = trial(model, ModelInfo.from_dict(meta), sample, svc.settings.engine_tolerance)
+    path = svc.data.engine_file(meta["name"], meta["version"])
+    if artefact is None:
+        path.unlink(missing_ok=True)
+    else:
+        with atomic_file(path) as f:
+            f.write(artefact)
+        record["sha256"] = sha256_file(path)
+    return svc.registry.set_engine(meta["name"], meta["version"], record)
+
+
+def warm_imports() -> None:
+    """Import the converter and runtime (seconds, cold) so the first registration does not pay for it."""
+    import onnxruntime  # noqa: F401
+    import skl2onnx  # noqa: F401
+
+
+def read_sample(data: bytes, filename: str) -> pd.DataFrame:
+    """A verification sample sent with a registration: Parquet (by magic bytes) or CSV."""
+    try:
+        if data[:4] == b"PAR1":
+            return pq.read_table(io.BytesIO(data)).to_pandas()
+        return pacsv.read_csv(io.BytesIO(data)).to_pandas()
+    except Exception as exc:
+        raise InvalidRequest(f"sample {filename!r} is neither a readable CSV nor Parquet file: {exc}",
+                             field="sample") from None

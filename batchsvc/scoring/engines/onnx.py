@@ -1,0 +1,117 @@
+"""The onnx engine: compile a fitted scikit-learn model with skl2onnx, score it with onnxruntime.
+
+Text features are fed as string tensors, numbers as float32 (a double graph fails to load on the
+credit-risk pipeline: a Normalizer float/double mismatch); probabilities come back as one array.
+"""
+
+import numpy as np
+
+from batchsvc.scoring.engines import ONNX, Engine, Features, Scores
+from batchsvc.scoring.engines.feed import number_column, text_column
+from batchsvc.scoring.engines.steps import walk
+from batchsvc.scoring.modelinfo import ModelInfo
+
+ERROR_CHARS = 300  # how much of a converter's message a refusal keeps
+
+
+class Refused(Exception):
+    """The model cannot have this engine; the message is the reason the version's record shows."""
+
+
+def compile_onnx(model, info: ModelInfo) -> bytes:
+    """The model as an ONNX graph; raises Refused naming the step that cannot be converted."""
+    check_supported(model)
+    from skl2onnx import to_onnx
+
+    options = {id(model): {"zipmap": False}} if info.task == "classification" else None
+    try:
+        graph = to_onnx(model, initial_types=input_types(info), options=options)
+    except Exception as exc:
+        raise Refused(f"unsupported step: {type(exc).__name__}: {exc}"[:ERROR_CHARS]) from None
+    return graph.SerializeToString()
+
+
+def check_supported(model) -> None:
+    """Fail fast, before converting: every step needs a skl2onnx converter, and no category may be missing."""
+    from skl2onnx._supported_operators import sklearn_operator_name_map as converters
+
+    for step in walk(model):
+        if type(step) not in converters:
+            raise Refused(f"unsupported step {type(step).__name__}: skl2onnx has no converter for it")
+        for categories in getattr(step, "categories_", None) or []:
+            if any(_missing(c) for c in categories):
+                raise Refused(f"unsupported step {type(step).__name__}: a missing value is one of its categories")
+
+
+def input_types(info: ModelInfo) -> list:
+    """One [None, 1] tensor per named feature (string for text, float for numbers), or one float matrix."""
+    from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+
+    if not info.named_features:
+        return [("X", FloatTensorType([None, len(info.features)]))]
+    numeric = set(info.numeric_features)
+    return [(f, FloatTensorType([None, 1]) if f in numeric else StringTensorType([None, 1])) for f in info.features]
+
+
+class OnnxEngine(Engine):
+    name = ONNX
+
+    def __init__(self, artefact: bytes, info: ModelInfo, strict: dict[str, set], threads: int = 1,
+                 allow_nan: bool = False):
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        self.session = ort.InferenceSession(artefact, options, providers=["CPUExecutionProvider"])
+        self.info, self.strict, self.allow_nan = info, strict, allow_nan
+        self.text = {i.name for i in self.session.get_inputs() if i.type == "tensor(string)"}
+        names = [o.name for o in self.session.get_outputs()]
+        self.output = "probabilities" if info.has_proba and "probabilities" in names else names[-1]
+        self.classes = _classes(info.classes)
+
+    def predict(self, features: Features) -> Scores:
+        """One session run over the batch."""
+        feed = self.feed(features)
+        if not self.allow_nan:
+            _refuse_nan(feed, self.text)
+        (out,) = self.session.run([self.output], feed)
+        if self.classes is not None and self.output == "probabilities":
+            proba = out.astype(np.float64)
+            return Scores(self.classes[proba.argmax(axis=1)], proba)
+        return Scores(np.asarray(out, dtype=np.float64).ravel())
+
+    def feed(self, features: Features) -> dict[str, np.ndarray]:
+        """The session's inputs, one array per feature (or one matrix for a model fitted on an array)."""
+        if not self.info.named_features:
+            return {"X": np.hstack([number_column(features, f) for f in self.info.features])}
+        return {f: text_column(features, f) if f in self.text else number_column(features, f)
+                for f in self.info.features}
+
+
+def _refuse_nan(feed: dict[str, np.ndarray], text: set[str]) -> None:
+    """scikit-learn refuses NaN where the model does not allow it; a graph would score it: refuse it too."""
+    for name, values in feed.items():
+        if name not in text and np.isnan(values).any():
+            raise ValueError(f"Input {name} contains NaN.")
+
+
+def allows_nan(model) -> bool:
+    """Whether scikit-learn's own input checks let NaN through this model."""
+    from sklearn.utils import get_tags
+
+    try:
+        return bool(get_tags(model).input_tags.allow_nan)
+    except Exception:
+        return False
+
+
+def _classes(classes: list | None) -> np.ndarray | None:
+    """Class labels as scikit-learn holds them: text as an object array."""
+    if classes is None:
+        return None
+    array = np.asarray(classes)
+    return array.astype(object) if array.dtype.kind == "U" else array
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
