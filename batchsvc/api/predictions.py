@@ -15,7 +15,7 @@ from batchsvc.api.errors import status_for
 from batchsvc.api.params import read_json
 from batchsvc.api.state import services
 from batchsvc.clock import iso
-from batchsvc.errors import BatchsvcError, ModelUnavailable
+from batchsvc.errors import BatchsvcError, ModelNotFound, ModelUnavailable
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.online import Scored, row_count, score_online, serving
 from batchsvc.schemas import PredictionRequest
@@ -57,14 +57,15 @@ def predict_logged(svc: Services, cache: ModelCache, target: str | dict, body: P
 
 def _log(svc: Services, deployment: dict, body: PredictionRequest, started: float, exc: Exception | None,
          meta: dict | None) -> None:
-    """One log entry and the counters; a success shows the deployment ready, a model that fails to load failed."""
+    """One log entry and the counters; a success shows the deployment ready, a model that is gone or fails to
+    load shows it failed."""
     entry = {"time": iso(), "rows": row_count(body), "ms": round((time.perf_counter() - started) * 1000, 3),
              "status": 200 if exc is None else status_for(exc), "version": meta and meta["version"],
              "engine": ENGINE, "error": _describe(exc)}
     state = None
     if meta is not None:
         state = {"state": "ready", "reason": None, "serving": serving(meta)}
-    elif isinstance(exc, ModelUnavailable):
+    elif isinstance(exc, (ModelUnavailable, ModelNotFound)):
         state = {"state": "failed", "reason": exc.message}
     svc.deployments.record_request(deployment["name"], entry, state)
 

@@ -45,14 +45,14 @@ def score_online(svc: Services, cache: ModelCache, target: str | dict, body: Pre
 
 
 def resolve(svc: Services, target: str | dict) -> dict:
-    """The version a reference names now; for a deployment, a reference that names nothing is unavailable."""
+    """The version a reference names now; for a deployment, the error says whose reference names nothing."""
     if isinstance(target, str):
         return svc.registry.resolve(target)
     try:
         return svc.registry.resolve(target["model"])
     except ModelNotFound as exc:
-        raise ModelUnavailable(f"deployment {target['name']!r} serves {target['model']!r}, which names no model "
-                               f"version now: {exc.message}", model=target["model"]) from None
+        raise ModelNotFound(f"deployment {target['name']!r} serves {target['model']!r}, which names no model "
+                            f"version now: {exc.message}", model=target["model"]) from None
 
 
 def check_deployment(svc: Services, cache: ModelCache, name: str) -> dict:
@@ -66,7 +66,7 @@ def check_deployment(svc: Services, cache: ModelCache, name: str) -> dict:
         if record["state"] == "ready" and record["serving"] == state["serving"]:
             return record
         load_model(cache, meta)
-    except ModelUnavailable as exc:
+    except (ModelUnavailable, ModelNotFound) as exc:
         state.update(state="failed", reason=exc.message)
     svc.deployments.set_state(name, state["state"], state["reason"], state.get("serving"))
     return svc.deployments.get(name)
