@@ -27,18 +27,19 @@ ENGINE = "sklearn"  # the only engine online requests use on this branch
 async def predict_deployment(request: Request) -> Response:
     svc, name = services(request), request.path_params["name"]
     body = await read_json(request, PredictionRequest)
-    deployment = await run_in_threadpool(svc.deployments.spec, name)
-    return await _answer(request, deployment, body)
+    scored = await run_in_threadpool(lambda: predict_logged(svc, _cache(request), svc.deployments.spec(name), body))
+    return JSONResponse(scored.body)  # one thread-pool hop: the deployment read, scoring and logging together
 
 
 async def predict_model(request: Request) -> Response:
     body = await read_json(request, PredictionRequest)
-    return await _answer(request, request.path_params["ref"], body)
-
-
-async def _answer(request: Request, target: str | dict, body: PredictionRequest) -> Response:
-    scored = await run_in_threadpool(predict_logged, services(request), request.app.state.model_cache, target, body)
+    scored = await run_in_threadpool(predict_logged, services(request), _cache(request), request.path_params["ref"],
+                                     body)
     return JSONResponse(scored.body)
+
+
+def _cache(request: Request) -> ModelCache:
+    return request.app.state.model_cache
 
 
 def predict_logged(svc: Services, cache: ModelCache, target: str | dict, body: PredictionRequest) -> Scored:
