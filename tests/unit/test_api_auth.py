@@ -17,10 +17,11 @@ from batchsvc.roles import Role, effective_role
 from batchsvc.settings import Settings
 from batchsvc.storage.services import Services
 
-BELOW = {"submitter": "reader", "admin": "alice"}  # a key one role short of the route's
-HOLDER = {"reader": "reader", "submitter": "alice", "admin": "admin"}  # a key with exactly the route's role
+BELOW = {"submitter": "reader", "admin": "alice", "scorer": "reader"}  # a key one role short of the route's
+HOLDER = {"reader": "reader", "submitter": "alice", "admin": "admin", "scorer": "alice",
+          "key": "reader"}  # a key with the least role that may call the route
 PATH_VALUES = {"name": "no-such-model", "version": "1", "alias": "prod", "job_id": uuid.uuid4().hex,
-               "schedule_id": "no-such-schedule"}
+               "schedule_id": "no-such-schedule", "ref": "no-such-model@1"}
 
 
 def operations(keyed) -> list[tuple[str, str, str]]:
@@ -35,7 +36,7 @@ def operations(keyed) -> list[tuple[str, str, str]]:
 def test_every_documented_route_needs_a_key_and_its_role(keyed):
     # Given every operation the API documents
     ops = operations(keyed)
-    assert len(ops) >= 17 and {role for *_, role in ops} == {"open", "reader", "submitter", "admin"}
+    assert len(ops) >= 17 and {role for *_, role in ops} == {"open", "key", "reader", "scorer", "submitter", "admin"}
     for method, path, role in ops:
         def call(who):
             with keyed.client(who) as c:
@@ -50,7 +51,7 @@ def test_every_documented_route_needs_a_key_and_its_role(keyed):
         # And a key one role short gets 403, a reader on any write route too
         if role in BELOW:
             assert call(BELOW[role]).status_code == 403, (method, path)
-        if method != "GET":
+        if method != "GET" and role != "key":  # a reader may exchange its key for a token
             assert call("reader").status_code == 403, (method, path)
         # And a key with the route's role gets past the check (the route may still say 404 or 422)
         answer = call(HOLDER[role])
@@ -63,8 +64,11 @@ def test_writes_need_a_submitter_or_admin_and_v1_reads_need_a_reader(keyed):
     # Then no write is open to readers or to anyone, and nothing under /v1 is open
     assert not [op for op in ops if op[0] != "GET" and op[2] in ("open", "reader")]
     assert not [op for op in ops if op[1].startswith("/v1/") and op[2] == "open"]
-    # And model registration, aliases and deletion are admin-only, as are all schedule writes
-    admin_only = [op for op in ops if op[0] != "GET" and op[1].startswith(("/v1/models", "/v1/schedules"))]
+    # And model registration, aliases and deletion are admin-only, as are all schedule and deployment writes
+    # (scoring is not a write: a scorer, a submitter or an admin may)
+    admin_only = [op for op in ops if op[0] != "GET" and op[1].startswith(("/v1/models", "/v1/schedules",
+                                                                          "/v1/deployments"))
+                  and not op[1].endswith("/predictions")]
     assert admin_only and {role for *_, role in admin_only} == {"admin"}
 
 
