@@ -18,8 +18,10 @@ from batchsvc.errors import (
 )
 from batchsvc.jobs.accept import check_inline
 from batchsvc.jobs.model_cache import ModelCache
+from batchsvc.jobs.running import current_info
 from batchsvc.schemas import PredictionRequest, RecordsInput, TableInput
 from batchsvc.scoring import sources
+from batchsvc.scoring.engines import AUTO
 from batchsvc.scoring.modelinfo import ModelInfo
 from batchsvc.scoring.output import watson_shape
 from batchsvc.scoring.score import score_batch
@@ -39,7 +41,9 @@ def score_online(svc: Services, cache: ModelCache, target: str | dict, body: Pre
     """Score a body ({"input_data": [...]} or {"records": [...]}) with a model reference or a deployment."""
     entries = _entries(body, svc.settings.max_online_rows)
     meta = resolve(svc, target)
-    model, info = load_model(cache, meta), ModelInfo.from_dict(meta)
+    requested = (target.get("engine") if isinstance(target, dict) else None) or AUTO
+    model = load_model(cache, meta, requested)
+    info = current_info(meta, cache.get(meta))
     tables = [_score_entry(svc, model, info, meta, source, where) for source, where in entries]
     return Scored({"predictions": tables}, meta)
 
@@ -77,11 +81,12 @@ def serving(meta: dict) -> dict:
     return {"name": meta["name"], "version": meta["version"], "sha256": meta["sha256"]}
 
 
-def load_model(cache: ModelCache, meta: dict):
-    """The verified estimator; any reason it cannot be loaded is a ModelUnavailable (503) naming it."""
+def load_model(cache: ModelCache, meta: dict, engine: str = AUTO):
+    """The verified engine that serves the version (the fastest verified one, unless `engine` is sklearn); any
+    reason it cannot be loaded is a ModelUnavailable (503) naming it."""
     label = f"model {meta['name']}@{meta['version']}"
     try:
-        return cache.get(meta)
+        return cache.engine(meta, engine)
     except ModelError as exc:
         raise ModelUnavailable(f"{label} cannot be served: {exc.message}", model=meta["name"]) from None
     except Exception as exc:  # unpickling runs the file's code: anything may come out of it
