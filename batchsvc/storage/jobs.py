@@ -108,9 +108,10 @@ class JobStore:
             self.add_event(job_id, to.value, **error, **(event or {}))
         return changed
 
-    def ids_with_status(self, status: JobStatus, limit: int) -> list[str]:
-        """The oldest `limit` jobs in a state (the reconciler's work list)."""
-        return self.r.zrange(self.keys.jobs_by_status(status.value), 0, limit - 1)
+    def ids_with_status(self, status: JobStatus, limit: int | None = None) -> list[str]:
+        """The oldest `limit` jobs in a state (all of them for None)."""
+        end = -1 if limit is None else limit - 1
+        return cast(builtins.list[str], self.r.zrange(self.keys.jobs_by_status(status.value), 0, end))
 
     def update(self, job_id: str, **fields) -> None:
         self.r.hset(self.keys.job(job_id), mapping=CODEC.encode(fields))
@@ -175,7 +176,8 @@ class JobStore:
         """Remove up to `limit` jobs that finished before cutoff_us (Unix microseconds); returns their ids.
 
         Only the finishing transition adds to that index, and a finished job never changes again."""
-        job_ids = self.r.zrangebyscore(self.keys.jobs_finished(), "-inf", cutoff_us, start=0, num=limit)
+        job_ids = cast(builtins.list[str],  # decode_responses=True: members are str
+                       self.r.zrangebyscore(self.keys.jobs_finished(), "-inf", cutoff_us, start=0, num=limit))
         with self.r.pipeline(transaction=False) as p:
             for job_id in job_ids:
                 p.hgetall(self.keys.job(job_id))
@@ -187,7 +189,7 @@ class JobStore:
         """The uploads that queued and running jobs read."""
         with self.r.pipeline(transaction=False) as p:
             for status in ACTIVE:
-                for job_id in self.r.zrange(self.keys.jobs_by_status(status.value), 0, -1):
+                for job_id in self.ids_with_status(status):
                     p.hget(self.keys.job(job_id), "upload")
             return {upload for upload in p.execute() if upload}
 

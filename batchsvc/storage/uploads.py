@@ -1,6 +1,7 @@
 """Upload records in Redis: where an uploaded file lies, its size and format, and who sent it."""
 
 import time
+from typing import cast
 
 import redis
 
@@ -26,7 +27,8 @@ class UploadStore:
 
     def created_before(self, cutoff_s: float, limit: int) -> list[str]:
         """Up to `limit` uploads indexed before cutoff_s (Unix seconds), oldest first."""
-        return self.r.zrangebyscore(self.keys.uploads_index(), "-inf", cutoff_s, start=0, num=limit)
+        return cast(list[str],  # decode_responses=True: members are str
+                    self.r.zrangebyscore(self.keys.uploads_index(), "-inf", cutoff_s, start=0, num=limit))
 
     def touch(self, upload_ids: list[str], now_s: float) -> None:
         """Index these uploads at now_s: found in use, they are looked at again one TTL later."""
