@@ -2,14 +2,16 @@
 
     BatchsvcError
     ├── ConfigError            a setting has a bad value (at start)
-    ├── NotFound               404: ModelNotFound, JobNotFound, UploadNotFound, ScheduleNotFound
+    ├── NotFound               404: ModelNotFound, JobNotFound, UploadNotFound, ScheduleNotFound,
+    │                               DeploymentNotFound
     ├── InvalidRequest         422: PathNotAllowed, InputNotFound, InvalidModel
     ├── Unauthorized           401
     ├── Forbidden              403
     ├── Conflict               409
     ├── PayloadTooLarge        413
     ├── DataError              the input cannot be scored: SchemaError, UnreadableInput, TooManyBadRows
-    └── ModelError             a model a worker cannot use: ChecksumMismatch, ScoringError
+    ├── ModelError             a model a worker cannot use: ChecksumMismatch, ScoringError
+    └── ModelUnavailable       503: the model an online request needs does not load (the reason says why)
 
 The client's ClientError (batchsvc.client.errors) derives from the root too. api/errors.py maps each
 branch to its HTTP status in one table.
@@ -53,6 +55,10 @@ class UploadNotFound(NotFound):
 
 
 class ScheduleNotFound(NotFound):
+    pass
+
+
+class DeploymentNotFound(NotFound):
     pass
 
 
@@ -114,3 +120,7 @@ class ChecksumMismatch(ModelError):
 
 class ScoringError(ModelError):
     """The model raised while scoring a chunk."""
+
+
+class ModelUnavailable(BatchsvcError):
+    """An online request's model cannot be loaded (missing file, checksum, unpickling): HTTP 503, API alive."""

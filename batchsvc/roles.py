@@ -7,21 +7,30 @@ from enum import Enum
 
 
 class Role(str, Enum):
-    """What a route needs; each key role may do everything the roles before it may."""
+    """What a route needs; reader < submitter < admin, and a scorer may only score (and get a token)."""
 
     OPEN = "open"  # no key needed
+    KEY = "key"  # any API key; the route checks the credentials itself (the token exchange)
     READER = "reader"
+    SCORER = "scorer"  # online predictions only: Azure's keys that can only call the scoring URI
     SUBMITTER = "submitter"
     ADMIN = "admin"
     METRICS = "metrics"  # a route that is open unless BATCHSVC_METRICS_REQUIRE_KEY asks for a reader key
 
     def allows(self, needed: Role) -> bool:
         """True when a key of this role may use a route that needs `needed`."""
-        return RANK[self] >= RANK[needed]
+        return needed in GRANTS.get(self, ())
 
 
-RANK = {Role.OPEN: 0, Role.READER: 1, Role.SUBMITTER: 2, Role.ADMIN: 3}
-KEY_ROLES = (Role.READER, Role.SUBMITTER, Role.ADMIN)
+_ANY = {Role.OPEN, Role.KEY}
+GRANTS = {
+    Role.OPEN: {Role.OPEN},
+    Role.READER: _ANY | {Role.READER},
+    Role.SCORER: _ANY | {Role.SCORER},
+    Role.SUBMITTER: _ANY | {Role.READER, Role.SCORER, Role.SUBMITTER},
+    Role.ADMIN: _ANY | {Role.READER, Role.SCORER, Role.SUBMITTER, Role.ADMIN},
+}
+KEY_ROLES = (Role.READER, Role.SCORER, Role.SUBMITTER, Role.ADMIN)
 
 
 def effective_role(role: Role, settings) -> Role:

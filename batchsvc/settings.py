@@ -32,10 +32,13 @@ class Settings(BaseSettings):
     max_inline_result_rows: int = Field(10_000, ge=0)
     max_inline_columns: int = Field(1_000, gt=0)
     max_inline_string_chars: int = Field(10_000, gt=0)
+    max_online_rows: int = Field(1_000, gt=0)  # rows in one online predictions request; more: submit a job
 
     auth_required: bool = False  # every request needs a key even before any key exists
     allow_no_keys: bool = False  # start on a non-loopback address with no keys (auth off): only behind a proxy
     metrics_require_key: bool = False  # /metrics needs a reader key
+    token_ttl_s: int = Field(3600, gt=0, le=366 * 86400)  # lifetime of a token from POST /v1/token
+    token_secret: str | None = Field(None, min_length=32)  # HS256 signing secret; else one generated into Redis
 
     job_time_limit_s: int = Field(3600, gt=0)
     redis_wait_s: int = Field(300, gt=0)  # a task that meets a Redis error waits this long for it, retrying in place

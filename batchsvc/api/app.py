@@ -7,16 +7,23 @@ import redis.asyncio as aredis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from batchsvc.api import jobs, models, ops, schedules, uploads
+from batchsvc.api import deployments, jobs, models, ops, predictions, schedules, tokens, uploads
 from batchsvc.api.errors import HANDLERS, NamedBodyLimit
 from batchsvc.api.openapi import document
 from batchsvc.api.routing import Endpoint, starlette_routes
 from batchsvc.api.watson import errors as watson_errors
 from batchsvc.api.watson.routes import ENDPOINTS as WATSON_ENDPOINTS
+from batchsvc.jobs.model_cache import ModelCache
+from batchsvc.jobs.online import API_CACHED_MODELS
 from batchsvc.roles import Role, effective_role
 from batchsvc.scheduling.schemas import ScheduleList, SchedulePatch, ScheduleRecord, ScheduleRequest
 from batchsvc.schemas import (
     AliasRequest,
+    DeploymentList,
+    DeploymentLogs,
+    DeploymentPatch,
+    DeploymentRecord,
+    DeploymentRequest,
     Events,
     Health,
     JobList,
@@ -25,10 +32,15 @@ from batchsvc.schemas import (
     Model,
     ModelList,
     ModelVersion,
+    PredictionRequest,
+    PredictionResponse,
     Readiness,
+    TokenRequest,
+    TokenResponse,
     UploadRecord,
 )
 from batchsvc.status import JobStatus
+from batchsvc.storage.deployments import LOG_ENTRIES
 from batchsvc.storage.services import Services, get_services
 from batchsvc.worker.broker import install_broker
 
@@ -83,6 +95,27 @@ ENDPOINTS = [
       response=JobRecord, status=202, errors=(404, 413, 422)),
     E("GET", "/v1/schedules/{schedule_id}/events", schedules.events, "A schedule's log: fired, missed, failed",
       "schedules", R.READER, response=Events, errors=(404,)),
+    E("POST", "/v1/deployments", deployments.create, "Deploy a model reference under a stable name and scoring URL",
+      "deployments", R.ADMIN, body=DeploymentRequest, response=DeploymentRecord, status=201,
+      errors=(400, 404, 409, 413, 422)),
+    E("GET", "/v1/deployments", deployments.list_deployments, "List deployments with their state, oldest first",
+      "deployments", R.READER, response=DeploymentList, errors=()),
+    E("GET", "/v1/deployments/{name}", deployments.get, "A deployment: state, version served, counters",
+      "deployments", R.READER, response=DeploymentRecord, errors=(404,)),
+    E("PATCH", "/v1/deployments/{name}", deployments.change, "Point a deployment at another model reference",
+      "deployments", R.ADMIN, body=DeploymentPatch, response=DeploymentRecord, errors=(400, 404, 413, 422)),
+    E("DELETE", "/v1/deployments/{name}", deployments.delete, "Remove a deployment (its model stays)",
+      "deployments", R.ADMIN, status=204, errors=(404,)),
+    E("GET", "/v1/deployments/{name}/logs", deployments.logs, "A deployment's recent requests, newest first",
+      "deployments", R.READER, response=DeploymentLogs,
+      query={"limit": {"type": "integer", "minimum": 1, "maximum": LOG_ENTRIES}}),
+    E("POST", "/v1/deployments/{name}/predictions", predictions.predict_deployment,
+      "Score rows now with the deployment's model", "predictions", R.SCORER, body=PredictionRequest,
+      response=PredictionResponse, errors=(400, 404, 413, 422)),
+    E("POST", "/v1/models/{ref}/predictions", predictions.predict_model, "Score rows now with a model reference",
+      "predictions", R.SCORER, body=PredictionRequest, response=PredictionResponse, errors=(400, 404, 413, 422)),
+    E("POST", "/v1/token", tokens.create, "Exchange an API key for a signed, time-limited token", "tokens", R.KEY,
+      body=TokenRequest, body_required=False, response=TokenResponse, errors=(400, 413, 422)),
     E("GET", "/healthz", ops.healthz, "The process is up", "operations", R.OPEN, response=Health, errors=()),
     E("GET", "/readyz", ops.readyz, "Redis answers; live workers", "operations", R.OPEN, response=Readiness,
       errors=()),
@@ -118,7 +151,13 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
     app = Starlette(routes=starlette_routes(served, svc.settings), middleware=[Middleware(NamedBodyLimit)],
                     exception_handlers=watson_errors.reshape_all(HANDLERS), lifespan=lifespan)
     app.state.services = svc
+    app.state.model_cache = ModelCache(svc.data, API_CACHED_MODELS)  # online predictions, verified by sha256
     app.state.require_keys = require_keys or svc.settings.auth_required
     app.state.allow_no_keys = allow_no_keys or svc.settings.allow_no_keys
     app.state.openapi = document(endpoints)
     return app
+
+
+def app_from_env() -> Starlette:
+    """The app of one of several API processes (`batchsvc api --workers N`), from the environment alone."""
+    return create_app(get_services())

@@ -10,6 +10,7 @@ from batchsvc.api.state import services
 from batchsvc.errors import Forbidden, Unauthorized
 from batchsvc.roles import ANONYMOUS, Principal, Role
 from batchsvc.storage.services import Services
+from batchsvc.storage.tokens import looks_like_token
 
 MISSING = ("this API needs a key: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>' "
            "(an admin makes one with `batchsvc keys create`)")
@@ -17,8 +18,9 @@ UNKNOWN = "the API key is unknown or revoked; check BATCHSVC_API_KEY or ask an a
 
 
 def guarded(role: Role, handler):
-    """Wrap a handler so it runs only for a key whose role allows `role`; open routes stay as they are."""
-    if role is Role.OPEN:
+    """Wrap a handler so it runs only for a key whose role allows `role`; open routes, and the token route
+    (Role.KEY: it checks the key it is given itself), stay as they are."""
+    if role in (Role.OPEN, Role.KEY):
         return handler
 
     async def check(request: Request):
@@ -64,7 +66,7 @@ def _netloc(origin: str) -> str | None:
 
 
 def presented_key(request: Request) -> str | None:
-    """The key from 'Authorization: Bearer <key>' or 'X-API-Key', else None."""
+    """The key (or token) from 'Authorization: Bearer <key>' or 'X-API-Key', else None."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
@@ -72,10 +74,11 @@ def presented_key(request: Request) -> str | None:
 
 
 def identify(svc: Services, key: str | None, require_keys: bool) -> Principal:
-    """Who sent the request; auth is off (anyone is admin) until a key exists or keys are required."""
+    """Who sent the request, by API key or token; auth is off (anyone is admin) until a key exists or keys are
+    required. An expired token, or one whose key was revoked, is refused even then."""
     store = svc.api_keys
     if key:
-        principal = store.authenticate(key)
+        principal = svc.tokens.verify(key) if looks_like_token(key) else store.authenticate(key)
         if principal is not None:
             return principal
     if require_keys or store.any():

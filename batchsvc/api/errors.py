@@ -25,6 +25,7 @@ STATUS_BY_ERROR = [
     (e.InvalidRequest, 422),
     (e.DataError, 422),
     (e.ModelError, 422),
+    (e.ModelUnavailable, 503),
 ]
 
 
@@ -37,8 +38,15 @@ BODY_SETTINGS = {"json": ("BATCHSVC_MAX_JSON_BYTES", "; upload the data as a fil
                  "upload": ("BATCHSVC_MAX_UPLOAD_BYTES", "")}
 
 
+def status_for(exc: Exception) -> int:
+    """The HTTP status an error is answered with (what request logs record, too)."""
+    if isinstance(exc, (redis.ConnectionError, redis.TimeoutError)):
+        return 503
+    return next((code for cls, code in STATUS_BY_ERROR if isinstance(exc, cls)), 500)
+
+
 async def batchsvc_error(request: Request, exc: e.BatchsvcError) -> JSONResponse:
-    status = next((code for cls, code in STATUS_BY_ERROR if isinstance(exc, cls)), 500)
+    status = status_for(exc)
     headers = {"WWW-Authenticate": WWW_AUTHENTICATE} if status == 401 else None
     return JSONResponse({"error": exc.to_dict()}, status_code=status, headers=headers)
 

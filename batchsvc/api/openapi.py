@@ -8,18 +8,24 @@ from batchsvc.api.routing import Endpoint
 from batchsvc.names import NAME, NAME_MAX_CHARS
 from batchsvc.roles import Role
 from batchsvc.schemas import ErrorResponse, JobRecord
+from batchsvc.schemas.deployments import MODEL_REF
 
 REF = "#/components/schemas/{model}"
 ERROR_TEXT = {400: "malformed JSON", 401: "missing or unknown API key", 403: "the key's role may not do this",
               404: "not found", 409: "conflicts with the current state", 413: "too large",
-              422: "invalid request", 503: "Redis does not answer"}
-SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer", "description": "an API key as a bearer token"},
+              422: "invalid request", 503: "Redis does not answer (online predictions: the model cannot be loaded)"}
+SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer",
+                               "description": "an API key, or a token from POST /v1/token, as a bearer token"},
                     "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}
 KEYED: list[dict[str, list[str]]] = [{"bearer": []}, {"apiKey": []}]
 
+NEEDS = {Role.KEY: "Any API key: in the header, or as api_key in the body.",
+         Role.SCORER: "Needs a key with role scorer, submitter or admin."}
 NAME_SCHEMA = {"type": "string", "pattern": NAME.pattern, "maxLength": NAME_MAX_CHARS}
 PATH_SCHEMAS = {"name": NAME_SCHEMA, "alias": {**NAME_SCHEMA, "not": {"pattern": "^[0-9]+$"}},
-                "version": {"type": "integer", "minimum": 1}}
+                "version": {"type": "integer", "minimum": 1},
+                "ref": {"type": "string", "pattern": MODEL_REF, "maxLength": 2 * NAME_MAX_CHARS + 1,
+                        "description": "name (latest version), name@3 or name@alias"}}
 
 
 def document(endpoints: list[Endpoint]) -> dict:
@@ -38,7 +44,8 @@ def _operation(e: Endpoint, refs: dict) -> dict:
     op: dict = {"summary": e.summary, "tags": [e.tag], "operationId": _operation_id(e),
                 "parameters": _parameters(e), "responses": _responses(e, refs), **_security(e.role)}
     if e.body is not None:
-        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(e.body, refs)}}}
+        op["requestBody"] = {"required": e.body_required,
+                             "content": {"application/json": {"schema": _ref(e.body, refs)}}}
     elif e.multipart is not None:
         props = {k: {"type": "string", "description": v, **({"format": "binary"} if k == "file" else {})}
                  for k, v in e.multipart.items()}
@@ -51,7 +58,8 @@ def _security(role: Role) -> dict:
     """Open routes need no key; the others name the least role (x-role) that may call them."""
     if role is Role.OPEN:
         return {"security": [], "x-role": role.value}
-    return {"security": KEYED, "x-role": role.value, "description": f"Needs a key with role {role.value} or above."}
+    return {"security": KEYED, "x-role": role.value, "description": NEEDS.get(role, f"Needs a key with role "
+                                                                                  f"{role.value} or above.")}
 
 def _link_job_ids(endpoints: list[Endpoint], paths: dict) -> None:
     """Links from the answers that carry a job record to every operation on that job (for clients and fuzzers)."""

@@ -25,6 +25,7 @@ class Endpoint:
     tag: str
     role: Role  # who may call it: the request check and the OpenAPI security section both read this
     body: type[BaseModel] | None = None  # JSON request body
+    body_required: bool = True  # False: the route takes no body too (the token exchange)
     multipart: dict[str, str] | None = None  # form field -> description, for uploads
     response: type[BaseModel] | None = None
     status: int = 200

@@ -4,8 +4,10 @@ Each server command imports its libraries (uvicorn, Dramatiq, Redis, the scoring
 the client commands, `--help` and `--version` start at once (tests/test_cli_startup.py, scripts/bench_cli.py).
 """
 
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -44,7 +46,10 @@ ALLOW_NO_KEYS_HELP = "serve on a non-loopback address with no API keys (auth off
 @click.option("--ssl-certfile", type=click.Path(exists=True, dir_okay=False), help="PEM certificate: serve HTTPS")
 @click.option("--ssl-keyfile", type=click.Path(exists=True, dir_okay=False), help="PEM private key of the certificate")
 @click.option("--allow-no-keys", is_flag=True, help=ALLOW_NO_KEYS_HELP)
-def api(host: str, port: int, ssl_certfile: str | None, ssl_keyfile: str | None, allow_no_keys: bool) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="API processes (they share nothing but Redis)")
+def api(host: str, port: int, ssl_certfile: str | None, ssl_keyfile: str | None, allow_no_keys: bool,
+        workers: int) -> None:
     """Run the HTTP API under uvicorn."""
     import uvicorn
 
@@ -53,9 +58,17 @@ def api(host: str, port: int, ssl_certfile: str | None, ssl_keyfile: str | None,
     from batchsvc.storage.services import get_services
 
     svc = get_services()
-    app = create_app(svc, require_keys=require_keys_for(host, svc, allow_no_keys), allow_no_keys=allow_no_keys)
-    uvicorn.run(app, host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile, log_level="info",
-                timeout_graceful_shutdown=svc.settings.shutdown_s)  # SIGTERM: open requests finish first
+    require_keys = require_keys_for(host, svc, allow_no_keys)
+    options: dict[str, Any] = dict(host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
+                                   log_level="info",  # SIGTERM: open requests get shutdown_s to finish
+                                   timeout_graceful_shutdown=svc.settings.shutdown_s)
+    if workers == 1:
+        uvicorn.run(create_app(svc, require_keys=require_keys, allow_no_keys=allow_no_keys), **options)
+        return
+    # each process makes its app from the environment: pass the decisions made here on through it
+    os.environ["BATCHSVC_AUTH_REQUIRED"] = str(require_keys or svc.settings.auth_required).lower()
+    os.environ["BATCHSVC_ALLOW_NO_KEYS"] = str(allow_no_keys or svc.settings.allow_no_keys).lower()
+    uvicorn.run("batchsvc.api.app:app_from_env", factory=True, workers=workers, **options)
 
 
 @main.command()

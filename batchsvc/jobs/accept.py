@@ -25,7 +25,8 @@ def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], None
     A repeated idempotency key returns the first job."""
     meta, spec = check_request(svc, request)
     record = svc.store.create({"id": new_job_id(), "name": request.name, "model": {"name": meta["name"],
-                               "version": meta["version"]}, "model_ref": request.model,
+                               "version": meta["version"]}, "model_ref": meta["ref"],
+                               "deployment": request.deployment,
                                "spec": spec.model_dump(mode="json", exclude_none=True),
                                "schedule_id": schedule_id, "created_by": created_by})
     job_id = record["id"]
@@ -56,11 +57,21 @@ def _withdraw(svc: Services, job_id: str, request: JobRequest, owner: str | None
 
 def check_request(svc: Services, request: JobTemplate, *, must_exist: bool = True) -> tuple[dict, JobSpec]:
     """The model version a request resolves to and the job spec, as submit checks them; must_exist=False
-    lets an input file be missing yet (a schedule's path for a future date), but not outside the data roots."""
-    meta = svc.registry.resolve(request.model)
+    lets an input file be missing yet (a schedule's path for a future date), but not outside the data roots.
+    A deployment named instead of a model is resolved now to the version it serves."""
+    ref = model_ref(svc, request)
+    meta = {**svc.registry.resolve(ref), "ref": ref}
     spec = JobSpec(input=_check_input(svc, request, meta, must_exist), output=_output(request),
                    chunk_size=request.chunk_size, max_bad_rows=request.max_bad_rows)
     return meta, spec
+
+
+def model_ref(svc: Services, request: JobTemplate) -> str:
+    """The model reference the request names, itself or through its deployment (exactly one of the two)."""
+    if (request.model is None) == (request.deployment is None):
+        raise InvalidRequest("name exactly one of model (a reference such as credit-risk@production) or "
+                             "deployment", field="model" if request.model is None else "deployment")
+    return request.model or svc.deployments.spec(str(request.deployment))["model"]
 
 
 def _claim_key(svc: Services, request: JobRequest, key: str, job_id: str, owner: str | None) -> dict | None:
@@ -105,27 +116,35 @@ def _check_input(svc: Services, request: JobTemplate, meta: dict, must_exist: bo
     if isinstance(source, UploadInput):
         upload = get_upload(svc, source.upload)
         return FileSpec(path=upload["path"], format=upload["format"], upload=source.upload)
-    return _check_inline(svc, source, meta, request.output.passthrough)
+    return check_inline(svc, source, meta, request.output.passthrough)
 
 
-def _check_inline(svc: Services, source, meta: dict, passthrough: list[str]) -> TableSpec | RecordsSpec:
-    check_inline_size(source, svc.settings)
+def check_inline(svc: Services, source: TableInput | RecordsInput, meta: dict, passthrough: list[str],
+                 where: str = "input.") -> TableSpec | RecordsSpec:
+    """Inline rows checked against their limits and the model's features (422 naming the field); `where`
+    prefixes field paths (online requests: input_data.0. or nothing)."""
+    check_inline_size(source, svc.settings, where)
     info = model_info(meta)
     if isinstance(source, RecordsInput):
         columns = set().union(*(r.keys() for r in source.records))
-        _require(columns, info, passthrough)
+        _require(columns, info, passthrough, _whole(where))
         return RecordsSpec(records=source.records)
     fields = source.fields or info.features
     for i, row in enumerate(source.values):
         if len(row) != len(fields):
-            raise InvalidRequest(f"input.values[{i}] has {len(row)} values but there are {len(fields)} fields",
-                                 field=f"input.values.{i}")
-    _require(fields, info, passthrough)
+            raise InvalidRequest(f"{where}values[{i}] has {len(row)} values but there are {len(fields)} fields",
+                                 field=f"{where}values.{i}")
+    _require(fields, info, passthrough, _whole(where))
     return TableSpec(fields=fields, values=source.values)
 
 
-def _require(columns, info, passthrough) -> None:
+def _whole(where: str) -> str:
+    """The field that names the whole inline input: input, input_data.0, or records for a records body."""
+    return where.rstrip(".") or "records"
+
+
+def _require(columns, info, passthrough, field: str) -> None:
     try:
         require_columns(columns, info, passthrough)
     except SchemaError as exc:
-        raise InvalidRequest(exc.message, field=exc.details.get("field", "input")) from None
+        raise InvalidRequest(exc.message, field=exc.details.get("field", field)) from None

@@ -8,21 +8,23 @@ from batchsvc.schemas import RecordsInput, TableInput
 from batchsvc.settings import Settings
 
 
-def check_inline_size(source: TableInput | RecordsInput, settings: Settings) -> None:
-    """Refuse inline input over BATCHSVC_MAX_INLINE_ROWS, _COLUMNS or _STRING_CHARS, naming the first place."""
+def check_inline_size(source: TableInput | RecordsInput, settings: Settings, where: str = "input.") -> None:
+    """Refuse inline input over BATCHSVC_MAX_INLINE_ROWS, _COLUMNS or _STRING_CHARS, naming the first place
+    (field paths start with `where`)."""
+    whole = where.rstrip(".") or "records"
     rows = source.values if isinstance(source, TableInput) else source.records
     if len(rows) > settings.max_inline_rows:
         raise PayloadTooLarge(f"inline input has {len(rows)} rows, over the limit of {settings.max_inline_rows} "
-                              "(BATCHSVC_MAX_INLINE_ROWS); upload a file instead", field="input")
+                              "(BATCHSVC_MAX_INLINE_ROWS); upload a file instead", field=whole)
     columns = _column_count(source)
     if columns > settings.max_inline_columns:
         raise PayloadTooLarge(f"inline input has {columns} columns, over the limit of {settings.max_inline_columns} "
-                              "(BATCHSVC_MAX_INLINE_COLUMNS); upload a file instead", field="input")
-    for where, text in _strings(source):
+                              "(BATCHSVC_MAX_INLINE_COLUMNS); upload a file instead", field=whole)
+    for place, text in _strings(source, where):
         if len(text) > settings.max_inline_string_chars:
-            raise PayloadTooLarge(f"{where} is a string of {len(text)} characters, over the limit of "
+            raise PayloadTooLarge(f"{place} is a string of {len(text)} characters, over the limit of "
                                   f"{settings.max_inline_string_chars} (BATCHSVC_MAX_INLINE_STRING_CHARS)",
-                                  field=where)
+                                  field=place)
 
 
 def _column_count(source: TableInput | RecordsInput) -> int:
@@ -32,16 +34,16 @@ def _column_count(source: TableInput | RecordsInput) -> int:
     return len(set().union(*(record.keys() for record in source.records)))
 
 
-def _strings(source: TableInput | RecordsInput) -> Iterator[tuple[str, str]]:
+def _strings(source: TableInput | RecordsInput, where: str) -> Iterator[tuple[str, str]]:
     """Every string in the input (names and values, nested too) with its field path."""
     if isinstance(source, TableInput):
         for j, name in enumerate(source.fields or ()):
-            yield f"input.fields.{j}", name
+            yield f"{where}fields.{j}", name
         for i, row in enumerate(source.values):
-            yield from _walk(row, f"input.values.{i}")
+            yield from _walk(row, f"{where}values.{i}")
     else:
         for i, record in enumerate(source.records):
-            yield from _walk(record, f"input.records.{i}")
+            yield from _walk(record, f"{where}records.{i}")
 
 
 def _walk(value: Any, where: str) -> Iterator[tuple[str, str]]:

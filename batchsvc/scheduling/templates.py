@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from batchsvc.errors import BatchsvcError, InvalidRequest, ModelNotFound, NotFound
+from batchsvc.errors import BatchsvcError, DeploymentNotFound, InvalidRequest, ModelNotFound, NotFound
 from batchsvc.jobs.accept import check_request
 from batchsvc.schemas import AssetInput, JobRequest, problems
 from batchsvc.storage.services import Services
@@ -57,7 +57,7 @@ def check(svc: Services, template: dict, schedule_name: str, sample_time: dateti
         raise InvalidRequest(f"job.{where}: {problem['message']} (after filling placeholders)",
                              field=f"job.{where}") from None
     except NotFound as exc:
-        field = "job.model" if isinstance(exc, ModelNotFound) else "job.input"
+        field = {ModelNotFound: "job.model", DeploymentNotFound: "job.deployment"}.get(type(exc), "job.input")
         raise InvalidRequest(f"{field}: {exc.message}", field=field) from None
     except BatchsvcError as exc:
         named = exc.details.get("field")

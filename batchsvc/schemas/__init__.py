@@ -15,6 +15,17 @@ from batchsvc.schemas.common import (
                                      problems,
                                      summary,
 )
+from batchsvc.schemas.deployments import (
+                                     DeploymentList,
+                                     DeploymentLogs,
+                                     DeploymentPatch,
+                                     DeploymentRecord,
+                                     DeploymentRequest,
+                                     PredictionRequest,
+                                     PredictionResponse,
+                                     TokenRequest,
+                                     TokenResponse,
+)
 from batchsvc.schemas.jobs import (
                                      AssetInput,
                                      JobInput,
@@ -31,7 +42,9 @@ from batchsvc.schemas.jobs import (
 )
 from batchsvc.schemas.models import AliasRequest, Model, ModelList, ModelSummary, ModelVersion, UploadRecord
 
-__all__ = ["AliasRequest", "AssetInput", "ErrorBody", "ErrorResponse", "Events", "Health", "JobInput", "JobList",
-           "JobRecord", "JobRequest", "JobTemplate", "Model", "ModelList", "ModelRef", "ModelSummary", "ModelVersion",
-           "OutputSpec", "Progress", "Readiness", "RecordsInput", "Strict", "TableInput", "UploadInput", "UploadRecord",
-           "field_path", "problems", "summary"]
+__all__ = ["AliasRequest", "AssetInput", "DeploymentList", "DeploymentLogs", "DeploymentPatch", "DeploymentRecord",
+           "DeploymentRequest", "ErrorBody", "ErrorResponse", "Events", "Health", "JobInput", "JobList", "JobRecord",
+           "JobRequest", "JobTemplate", "Model", "ModelList", "ModelRef", "ModelSummary", "ModelVersion",
+           "OutputSpec", "PredictionRequest", "PredictionResponse", "Progress", "Readiness", "RecordsInput",
+           "Strict", "TableInput", "TokenRequest", "TokenResponse", "UploadInput", "UploadRecord", "field_path",
+           "problems", "summary"]

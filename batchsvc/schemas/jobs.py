@@ -51,8 +51,11 @@ class OutputSpec(Strict):
 
 
 class JobTemplate(Strict):
-    """A job request without an idempotency key: what a schedule submits at each fire time."""
-    model: str = Field(min_length=1, max_length=200, examples=["credit-risk@production"])
+    """A job request without an idempotency key: what a schedule submits at each fire time.
+
+    Exactly one of model and deployment (a deployment is resolved at submit to the version it serves)."""
+    model: str | None = Field(None, min_length=1, max_length=200, examples=["credit-risk@production"])
+    deployment: str | None = Field(None, min_length=1, max_length=200, examples=["credit-risk-online"])
     input: JobInput
     output: OutputSpec = Field(default_factory=OutputSpec)
     chunk_size: int | None = Field(None, gt=0, le=10_000_000)
@@ -81,6 +84,7 @@ class JobRecord(BaseModel):
     name: str | None
     status: JobStatus
     model: ModelRef
+    deployment: str | None = Field(None, description="the deployment the job named, if it named one")
     progress: Progress
     created_at: str
     started_at: str | None

@@ -15,6 +15,26 @@ from batchsvc.scoring.modelinfo import ModelInfo, inspect_model
 from batchsvc.storage.files import DataDir, atomic_path, sha256_file
 from batchsvc.storage.redis_keys import Keys
 
+# KEYS: versions hash, aliases hash; ARGV: the selector ('' for the latest version). The version's JSON or nil.
+RESOLVE = """
+local v = ARGV[1]
+if v == '' then
+  local best = -1
+  for _, k in ipairs(redis.call('HKEYS', KEYS[1])) do
+    local n = tonumber(k)
+    if n and n > best then best = n end
+  end
+  if best < 0 then return false end
+  v = tostring(best)
+elseif string.match(v, '^%d+$') then
+  v = tostring(tonumber(v))
+else
+  v = redis.call('HGET', KEYS[2], v)
+  if not v then return false end
+end
+return redis.call('HGET', KEYS[1], v)
+"""
+
 
 def split_ref(ref: str) -> tuple[str, str | None]:
     """'credit-risk@3' -> ('credit-risk', '3'); 'credit-risk' -> ('credit-risk', None)."""
@@ -25,6 +45,7 @@ def split_ref(ref: str) -> tuple[str, str | None]:
 class Registry:
     def __init__(self, client: redis.Redis, keys: Keys, data: DataDir):
         self.r, self.keys, self.data = client, keys, data
+        self._resolve = client.register_script(RESOLVE)
 
     def register(self, name: str, upload: Path, description: str = "", tags: list[str] | None = None,
                  features: list[str] | None = None) -> dict:
@@ -61,8 +82,16 @@ class Registry:
         return {a: int(v) for a, v in raw.items()}
 
     def resolve(self, ref: str) -> dict:
-        """The metadata of the version a reference names: name, name@3 or name@alias."""
+        """The metadata of the version a reference names: name, name@3 or name@alias (one round trip, so
+        online requests can resolve their alias every time)."""
         name, selector = split_ref(ref)
+        raw = self._resolve(keys=[self.keys.model_versions(name), self.keys.model_aliases(name)], args=[selector or ""])
+        if raw is not None:
+            return json.loads(raw)
+        return self._resolve_slowly(name, selector)
+
+    def _resolve_slowly(self, name: str, selector: str | None) -> dict:
+        """The reference resolved step by step: raises the error that names what is missing."""
         if selector is None:
             return self.versions(name)[-1]
         if selector.isdigit():

@@ -63,6 +63,26 @@ class Keys:
     def model_aliases(self, name: str) -> str:
         return f"{self.prefix}:model:{name}:aliases"
 
+    def deployment(self, name: str) -> str:
+        """Hash: record (JSON), state, reason, serving (JSON), and the counters requests, rows, errors."""
+        return f"{self.prefix}:deployment:{name}"
+
+    def deployment_logs(self, name: str) -> str:
+        """Capped list of the deployment's recent requests (JSON), newest first."""
+        return f"{self.prefix}:deployment:{name}:logs"
+
+    def deployments_index(self) -> str:
+        """Sorted set: deployment name by creation time."""
+        return f"{self.prefix}:deployments"
+
+    def deployment_ids(self) -> str:
+        """Hash: deployment id (a UUID, Watson ML's deployment id) -> name."""
+        return f"{self.prefix}:deployments:ids"
+
+    def token_secret(self) -> str:
+        """The HS256 secret that signs tokens, generated once (SET NX) unless BATCHSVC_TOKEN_SECRET is set."""
+        return f"{self.prefix}:token-secret"
+
     def upload(self, upload_id: str) -> str:
         return f"{self.prefix}:upload:{upload_id}"
 

@@ -8,6 +8,7 @@ import redis
 from batchsvc.settings import Settings, get_settings
 from batchsvc.storage.api_keys import KeyStore
 from batchsvc.storage.counters import Counters
+from batchsvc.storage.deployments import DeploymentStore
 from batchsvc.storage.files import DataDir
 from batchsvc.storage.idempotency import IdempotencyStore
 from batchsvc.storage.jobs import JobStore
@@ -15,6 +16,7 @@ from batchsvc.storage.ledger import ChunkLedger
 from batchsvc.storage.models import Registry
 from batchsvc.storage.redis_keys import Keys
 from batchsvc.storage.schedules import ScheduleStore
+from batchsvc.storage.tokens import TokenIssuer
 from batchsvc.storage.uploads import UploadStore
 from batchsvc.storage.workers import WorkerRegistry
 
@@ -55,6 +57,14 @@ class Services:
     @cached_property
     def api_keys(self) -> KeyStore:
         return KeyStore(self.redis, self.keys)
+
+    @cached_property
+    def deployments(self) -> DeploymentStore:
+        return DeploymentStore(self.redis, self.keys)
+
+    @cached_property
+    def tokens(self) -> TokenIssuer:
+        return TokenIssuer(self.redis, self.keys, self.settings.token_ttl_s, self.settings.token_secret)
 
     @cached_property
     def idempotency(self) -> IdempotencyStore:

@@ -1,0 +1,76 @@
+"""/v1/deployments: create, read (state checked when read), change, delete, and the request log."""
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from batchsvc.api.auth import principal
+from batchsvc.api.params import int_param, read_json
+from batchsvc.api.state import services
+from batchsvc.clock import iso
+from batchsvc.jobs.online import check_deployment
+from batchsvc.names import check_name
+from batchsvc.schemas import DeploymentList, DeploymentLogs, DeploymentPatch, DeploymentRecord, DeploymentRequest
+from batchsvc.storage.deployments import LOG_ENTRIES, new_deployment_id
+
+LOGS_DEFAULT = 100
+
+
+def scoring_path(name: str) -> str:
+    return f"/v1/deployments/{name}/predictions"
+
+
+def present(request: Request, record: dict) -> dict:
+    """A stored deployment as the API shows it (DeploymentRecord), with its absolute scoring URL."""
+    url = str(request.base_url).rstrip("/") + scoring_path(record["name"])
+    return DeploymentRecord.model_validate({**record, "scoring_url": url}).model_dump(mode="json")
+
+
+def _checked(request: Request, name: str):
+    """The record after its model was loaded here (ready) or found unusable (failed, with the reason)."""
+    return run_in_threadpool(check_deployment, services(request), request.app.state.model_cache, name)
+
+
+async def create(request: Request) -> Response:
+    svc = services(request)
+    body = await read_json(request, DeploymentRequest)
+    check_name(body.name, "deployment name")
+    await run_in_threadpool(svc.registry.resolve, body.model)  # 404 naming the model now, not at the first call
+    now = iso()
+    record = {"name": body.name, "id": new_deployment_id(), "model": body.model, "description": body.description,
+              "engine": body.engine, "created_at": now, "updated_at": now, "created_by": principal(request).name}
+    await run_in_threadpool(svc.deployments.create, record)
+    return JSONResponse(present(request, await _checked(request, body.name)), status_code=201)
+
+
+async def list_deployments(request: Request) -> Response:
+    svc = services(request)
+    names = [d["name"] for d in await run_in_threadpool(svc.deployments.list)]
+    records = [present(request, await _checked(request, name)) for name in names]
+    return JSONResponse(DeploymentList.model_validate({"deployments": records}).model_dump(mode="json"))
+
+
+async def get(request: Request) -> Response:
+    return JSONResponse(present(request, await _checked(request, request.path_params["name"])))
+
+
+async def change(request: Request) -> Response:
+    svc, name = services(request), request.path_params["name"]
+    body = await read_json(request, DeploymentPatch)
+    given = body.model_dump(include=body.model_fields_set)
+    fields = {k: v for k, v in given.items() if v is not None or k == "engine"}  # engine null: back to auto
+    if "model" in fields:
+        await run_in_threadpool(svc.registry.resolve, fields["model"])
+    await run_in_threadpool(lambda: svc.deployments.change(name, **fields))
+    return JSONResponse(present(request, await _checked(request, name)))
+
+
+async def delete(request: Request) -> Response:
+    await run_in_threadpool(services(request).deployments.delete, request.path_params["name"])
+    return Response(status_code=204)
+
+
+async def logs(request: Request) -> Response:
+    limit = int_param(request, "limit", LOGS_DEFAULT, 1, LOG_ENTRIES) or LOGS_DEFAULT
+    entries = await run_in_threadpool(services(request).deployments.logs, request.path_params["name"], limit)
+    return JSONResponse(DeploymentLogs.model_validate({"logs": entries}).model_dump(mode="json"))

@@ -1,0 +1,132 @@
+"""Online predictions: a request's rows scored at once with the verified, cached model, as inline jobs are.
+
+`score_online` serves both the native routes and the Watson ML ones: give it a model reference or a
+deployment's record (`svc.deployments.spec(name)` or `.by_id(id)`); the reference is resolved on every call
+(one round trip), so an alias moved under a deployment is followed at once. The caller logs the request.
+"""
+
+from dataclasses import dataclass
+
+from batchsvc.errors import (
+    BatchsvcError,
+    DataError,
+    InvalidRequest,
+    ModelError,
+    ModelNotFound,
+    ModelUnavailable,
+    PayloadTooLarge,
+)
+from batchsvc.jobs.accept import check_inline
+from batchsvc.jobs.model_cache import ModelCache
+from batchsvc.schemas import PredictionRequest, RecordsInput, TableInput
+from batchsvc.scoring import sources
+from batchsvc.scoring.modelinfo import ModelInfo
+from batchsvc.scoring.output import watson_shape
+from batchsvc.scoring.score import score_batch
+from batchsvc.storage.services import Services
+
+API_CACHED_MODELS = 8  # models kept loaded per API process (deployments served by it)
+
+
+@dataclass
+class Scored:
+    """An answered request: the predictions body and the model version that made it."""
+    body: dict
+    meta: dict
+
+
+def score_online(svc: Services, cache: ModelCache, target: str | dict, body: PredictionRequest) -> Scored:
+    """Score a body ({"input_data": [...]} or {"records": [...]}) with a model reference or a deployment."""
+    entries = _entries(body, svc.settings.max_online_rows)
+    meta = resolve(svc, target)
+    model, info = load_model(cache, meta), ModelInfo.from_dict(meta)
+    tables = [_score_entry(svc, model, info, meta, source, where) for source, where in entries]
+    return Scored({"predictions": tables}, meta)
+
+
+def resolve(svc: Services, target: str | dict) -> dict:
+    """The version a reference names now; for a deployment, a reference that names nothing is unavailable."""
+    if isinstance(target, str):
+        return svc.registry.resolve(target)
+    try:
+        return svc.registry.resolve(target["model"])
+    except ModelNotFound as exc:
+        raise ModelUnavailable(f"deployment {target['name']!r} serves {target['model']!r}, which names no model "
+                               f"version now: {exc.message}", model=target["model"]) from None
+
+
+def check_deployment(svc: Services, cache: ModelCache, name: str) -> dict:
+    """The deployment's record once the version it names now has been loaded and verified here (ready), or
+    failed with the reason; a version already shown ready is not loaded again."""
+    record = svc.deployments.get(name)
+    state: dict = {"state": "ready", "reason": None}
+    try:
+        meta = resolve(svc, record)
+        state["serving"] = serving(meta)
+        if record["state"] == "ready" and record["serving"] == state["serving"]:
+            return record
+        load_model(cache, meta)
+    except ModelUnavailable as exc:
+        state.update(state="failed", reason=exc.message)
+    svc.deployments.set_state(name, state["state"], state["reason"], state.get("serving"))
+    return svc.deployments.get(name)
+
+
+def serving(meta: dict) -> dict:
+    """The served version as a deployment records it (the checksum tells a re-registered file apart)."""
+    return {"name": meta["name"], "version": meta["version"], "sha256": meta["sha256"]}
+
+
+def load_model(cache: ModelCache, meta: dict):
+    """The verified estimator; any reason it cannot be loaded is a ModelUnavailable (503) naming it."""
+    label = f"model {meta['name']}@{meta['version']}"
+    try:
+        return cache.get(meta)
+    except ModelError as exc:
+        raise ModelUnavailable(f"{label} cannot be served: {exc.message}", model=meta["name"]) from None
+    except Exception as exc:  # unpickling runs the file's code: anything may come out of it
+        raise ModelUnavailable(f"{label} cannot be loaded: {type(exc).__name__}: {exc}", model=meta["name"]) from None
+
+
+def row_count(body: PredictionRequest) -> int:
+    """The rows a body carries, all entries together."""
+    if body.records is not None:
+        return len(body.records)
+    return sum(len(entry.values) for entry in body.input_data or ())
+
+
+def _entries(body: PredictionRequest, max_rows: int) -> list[tuple[TableInput | RecordsInput, str]]:
+    """Each input of the body with the field path prefix its errors name; refuses two kinds or too many rows."""
+    if (body.input_data is None) == (body.records is None):
+        raise InvalidRequest("the body needs exactly one of input_data ([{\"fields\": [...], \"values\": "
+                             "[[...]]}]) or records ([{...}])", field="input_data")
+    rows = row_count(body)
+    if rows > max_rows:
+        raise PayloadTooLarge(f"{rows} rows in one request, over the limit of {max_rows} "
+                              "(BATCHSVC_MAX_ONLINE_ROWS); submit a batch job (POST /v1/jobs) for more",
+                              field="input_data" if body.input_data else "records")
+    if body.records is not None:
+        return [(RecordsInput(records=body.records), "")]
+    return [(TableInput(fields=e.fields, values=e.values), f"input_data.{i}.") for i, e in
+            enumerate(body.input_data or ())]
+
+
+def _score_entry(svc: Services, model, info: ModelInfo, meta: dict, source, where: str) -> dict:
+    """One entry's predictions in Watson ML's shape; a bad value is a 422 naming its field and row."""
+    spec = check_inline(svc, source, meta, [], where)
+    frame = sources.numbered(spec.frame(), 1)
+    try:
+        rows, _ = score_batch(model, info, sources.Batch(frame), [], 0, 0)
+    except DataError as exc:
+        raise _located(exc, where, isinstance(source, RecordsInput)) from None
+    return watson_shape(rows, len(rows))
+
+
+def _located(exc: BatchsvcError, where: str, records: bool) -> BatchsvcError:
+    """The error with the request field of its row (rows are numbered from 1 in messages, from 0 in paths)."""
+    row = exc.details.get("row")
+    if row is not None:
+        column = exc.details.get("column")
+        rows = f"{where}records" if records else f"{where}values"
+        exc.details["field"] = f"{rows}.{row - 1}" + (f".{column}" if records and column else "")
+    return exc

@@ -1,0 +1,100 @@
+"""Deployment, online prediction and token shapes: requests the handlers validate, answers they build."""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from batchsvc.names import name_pattern
+from batchsvc.schemas.common import Strict
+from batchsvc.schemas.jobs import ModelRef, TableInput
+
+MODEL_REF = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(@[A-Za-z0-9][A-Za-z0-9_.-]{0,63})?$"  # name, name@3, name@alias
+Engine = Literal["auto", "sklearn"]
+
+
+class DeploymentRequest(Strict):
+    """A stable name and scoring URL over a model reference (an alias under it is followed per request)."""
+    name: str = Field(pattern=name_pattern(), examples=["credit-risk-online"])
+    model: str = Field(pattern=MODEL_REF, examples=["credit-risk@production"])
+    description: str = Field("", max_length=2000)
+    engine: Engine | None = Field(None, description="sklearn forces the exact path; auto (default) lets a "
+                                                    "verified compiled engine serve")
+
+
+class DeploymentPatch(Strict):
+    """Fields to change: point the deployment at another model reference, or describe it."""
+    model: str | None = Field(None, pattern=MODEL_REF)
+    description: str | None = Field(None, max_length=2000)
+    engine: Engine | None = None
+
+
+class Counters(BaseModel):
+    requests: int
+    rows: int
+    errors: int
+
+
+class DeploymentRecord(BaseModel):
+    name: str
+    id: str = Field(description="a UUID: what Watson ML calls the deployment id")
+    model: str = Field(description="the model reference it serves, resolved on every request")
+    description: str
+    engine: str | None
+    state: Literal["ready", "failed"] = Field(description="ready once its model loads and passes its checksum")
+    reason: str | None = Field(None, description="why the state is failed")
+    serving: ModelRef | None = Field(description="the model version the reference names now")
+    scoring_url: str
+    created_at: str
+    updated_at: str
+    created_by: str | None = None
+    counters: Counters
+
+
+class DeploymentList(BaseModel):
+    deployments: list[DeploymentRecord]
+
+
+class LogEntry(BaseModel):
+    time: str
+    rows: int
+    ms: float
+    status: int
+    version: int | None = None
+    engine: str | None = None
+    error: str | None = None
+
+
+class DeploymentLogs(BaseModel):
+    logs: list[LogEntry] = Field(description="the most recent requests, newest first")
+
+
+class PredictionInput(TableInput):
+    """One entry of Watson ML's input_data; each is answered by one entry of predictions, in order."""
+    id: str | None = Field(None, max_length=200)
+
+
+class PredictionRequest(Strict):
+    """Exactly one of input_data (Watson ML's body) or records."""
+    input_data: list[PredictionInput] | None = Field(None, min_length=1)
+    records: list[dict[str, Any]] | None = Field(None, min_length=1)
+
+
+class PredictionTable(BaseModel):
+    fields: list[str] = Field(examples=[["prediction", "probability"]])
+    values: list[list[Any]]
+
+
+class PredictionResponse(BaseModel):
+    predictions: list[PredictionTable]
+
+
+class TokenRequest(Strict):
+    """The API key to exchange; without a body, the key the request presents."""
+    api_key: str | None = Field(None, min_length=1, max_length=200)
+
+
+class TokenResponse(BaseModel):
+    token: str
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int = Field(description="seconds")
+    expires_at: str
