@@ -4,10 +4,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from batchsvc.api.params import read_json
 from batchsvc.api.state import services
 from batchsvc.api.watson import native, shapes
 from batchsvc.api.watson.ids import asset_id
 from batchsvc.errors import BatchsvcError, NotFound
+from batchsvc.schemas import PredictionRequest
 from batchsvc.storage.services import Services
 
 
@@ -28,9 +30,9 @@ async def get_deployment(request: Request) -> Response:
 
 async def predictions(request: Request) -> Response:
     """Online scoring: the lab's {"input_data": [...]} body, answered by the native scoring as it is."""
-    svc = services(request)
-    record = await run_in_threadpool(native.deployment, svc, request.path_params["deployment_id"])
-    return JSONResponse(await run_in_threadpool(native.score, svc, record, await request.body()))
+    body = await read_json(request, PredictionRequest)
+    record = await run_in_threadpool(native.deployment, services(request), request.path_params["deployment_id"])
+    return JSONResponse(await run_in_threadpool(native.score, request, record, body))
 
 
 async def get_asset(request: Request) -> Response:

@@ -19,7 +19,7 @@ ENDPOINTS = [
     E("GET", "/ml/v4/deployments", deployments.list_deployments, "Deployments", "watson", R.READER),
     E("GET", "/ml/v4/deployments/{deployment_id}", deployments.get_deployment, "A deployment", "watson", R.READER),
     E("POST", "/ml/v4/deployments/{deployment_id}/predictions", deployments.predictions, "Score online", "watson",
-      R.SUBMITTER),  # TODO(merge online): R.SCORER
+      R.SCORER),
     E("POST", DEPLOYMENT_JOBS, jobs.create, "Submit a deployment job", "watson", R.SUBMITTER, status=202),
     E("GET", DEPLOYMENT_JOBS, jobs.list_jobs, "Deployment jobs", "watson", R.READER),
     E("GET", DEPLOYMENT_JOBS + "/{job_id}", jobs.get, "A deployment job", "watson", R.READER),

@@ -31,7 +31,7 @@ async def identity_token(request: Request) -> Response:
     form = parse_qs((await request.body())[:MAX_FORM_BYTES].decode("utf-8", "replace"))
     if form.get("grant_type") != [APIKEY_GRANT]:
         raise InvalidRequest(f"grant_type must be {APIKEY_GRANT}", field="grant_type")
-    token, ttl_s = await _exchange(request, (form.get("apikey") or [None])[0])
+    token, ttl_s = await _exchange(request, next(iter(form.get("apikey", [])), None))
     return JSONResponse({"access_token": token, "refresh_token": "not_supported", "token_type": "Bearer",
                          "expires_in": ttl_s, "expiration": int(time.time()) + ttl_s, "scope": "ibm openid"})
 
