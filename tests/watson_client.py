@@ -34,7 +34,7 @@ def main(url: str, username: str, api_key: str, space_id: str, deployment_id: st
     gone = [j["metadata"]["id"] for j in client.deployments.get_job_details()["resources"]]
     return {"job_id": job_id, "states": states, "predictions": details["entity"]["scoring"]["predictions"],
             "listed": listed.to_dict(orient="records"), "scored": scored, "canceled": canceled,
-            "after_cancel": after_cancel, "removed": removed, "jobs_after": gone}
+            "canceled_id": to_cancel, "after_cancel": after_cancel, "removed": removed, "jobs_after": gone}
 
 
 def wait(client: APIClient, job_id: str) -> list[str]:
