@@ -7,6 +7,7 @@ import httpx
 import pytest
 from harness import JOB_WAIT_S, ROOT, RedisServer, register, start_api, start_workers, wait_for
 from secure import secure  # noqa: F401  (a second API with auth on, for the security tests)
+from watson import watson, watson_python  # noqa: F401  (Watson ML: HTTPS API, the client's own venv)
 
 from batchsvc.scoring.sample import make_credit_risk, train_credit_risk
 from batchsvc.storage.services import get_services, reset_services

@@ -12,6 +12,8 @@ from batchsvc.api import deployments, jobs, models, ops, predictions, schedules,
 from batchsvc.api.errors import HANDLERS, NamedBodyLimit
 from batchsvc.api.openapi import document
 from batchsvc.api.routing import Endpoint, starlette_routes
+from batchsvc.api.watson import errors as watson_errors
+from batchsvc.api.watson.routes import ENDPOINTS as WATSON_ENDPOINTS
 from batchsvc.jobs.compile import warm_imports
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.online import API_CACHED_MODELS
@@ -137,6 +139,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
     allow_no_keys (or BATCHSVC_ALLOW_NO_KEYS) serves keyless requests on any Host, behind a trusted proxy."""
     svc = svc or get_services()
     endpoints = [dataclasses.replace(e, role=effective_role(e.role, svc.settings)) for e in ENDPOINTS]
+    served = endpoints + WATSON_ENDPOINTS  # Watson ML's routes are served, not documented in /openapi.json
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -152,8 +155,8 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
             await app.state.aredis.aclose()
             broker.close()
 
-    app = Starlette(routes=starlette_routes(endpoints, svc.settings), middleware=[Middleware(NamedBodyLimit)],
-                    exception_handlers=HANDLERS, lifespan=lifespan)
+    app = Starlette(routes=starlette_routes(served, svc.settings), middleware=[Middleware(NamedBodyLimit)],
+                    exception_handlers=watson_errors.reshape_all(HANDLERS), lifespan=lifespan)
     app.state.services = svc
     app.state.model_cache = ModelCache(svc.data, API_CACHED_MODELS)  # online predictions, verified by sha256
     app.state.require_keys = require_keys or svc.settings.auth_required

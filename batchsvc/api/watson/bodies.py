@@ -1,0 +1,85 @@
+"""The request bodies of the Watson ML routes, and how a deployment job's scoring becomes a native job input."""
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from batchsvc.errors import InvalidRequest
+from batchsvc.schemas import AssetInput, TableInput, UploadInput
+from batchsvc.schemas.common import Strict
+
+UPLOAD_HREF = re.compile(r"^(?:.*/)?v2/assets/([0-9a-fA-F-]{32,36})(?:\?.*)?$")  # /v2/assets/<upload id>?space_id=
+
+
+class Lenient(BaseModel):
+    """Watson ML bodies carry keys batchsvc does not use (space_id, hardware_spec, ...): ignored, not refused."""
+    model_config = ConfigDict(extra="ignore")
+
+
+class InputTable(Strict):
+    id: str | None = Field(None, max_length=200)
+    fields: list[str] | None = Field(None, min_length=1)
+    values: list[list[Any]] = Field(min_length=1)
+
+
+class Location(Lenient):
+    href: str | None = Field(None, max_length=4096)
+    path: str | None = Field(None, min_length=1, max_length=4096)
+
+
+class DataReference(Lenient):
+    type: str = Field("data_asset", max_length=100)
+    location: Location
+
+
+class Scoring(Lenient):
+    input_data: list[InputTable] | None = Field(None, min_length=1)
+    input_data_references: list[DataReference] | None = Field(None, min_length=1, max_length=1)
+
+
+class DeploymentRef(Lenient):
+    id: str = Field(min_length=1, max_length=100)
+
+
+class DeploymentJobRequest(Lenient):
+    deployment: DeploymentRef
+    scoring: Scoring
+    name: str | None = Field(None, max_length=200)
+
+
+class AuthorizeRequest(Lenient):
+    """Cloud Pak for Data's token request: the key or the password is a batchsvc API key."""
+    username: str = Field("", max_length=200)
+    api_key: str | None = Field(None, min_length=1, max_length=200)
+    password: str | None = Field(None, min_length=1, max_length=200)
+
+
+def job_input(scoring: Scoring) -> TableInput | AssetInput | UploadInput:
+    """The native input of a deployment job: its inline tables as one, or its one data reference."""
+    if (scoring.input_data is None) == (scoring.input_data_references is None):
+        raise InvalidRequest("scoring needs exactly one of input_data and input_data_references", field="scoring")
+    if scoring.input_data is not None:
+        return _one_table(scoring.input_data)
+    return _reference(scoring.input_data_references[0].location)  # type: ignore[index]
+
+
+def _one_table(tables: list[InputTable]) -> TableInput:
+    """Several input_data entries with the same fields score as one table, rows in order."""
+    fields = tables[0].fields
+    if any(t.fields != fields for t in tables):
+        raise InvalidRequest("every scoring.input_data entry of a job must have the same fields",
+                             field="scoring.input_data")
+    return TableInput(fields=fields, values=[row for t in tables for row in t.values])
+
+
+def _reference(location: Location) -> AssetInput | UploadInput:
+    """location.path: a file under the data roots; location.href /v2/assets/<id>: a POST /v1/uploads upload."""
+    if location.path:
+        return AssetInput(path=location.path)
+    found = UPLOAD_HREF.match(location.href or "")
+    if not found:
+        raise InvalidRequest("input_data_references[0].location needs path (a file under the data roots) or "
+                             "href /v2/assets/<upload id from POST /v1/uploads>",
+                             field="scoring.input_data_references.0.location")
+    return UploadInput(upload=found.group(1).replace("-", "").lower())

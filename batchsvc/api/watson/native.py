@@ -1,0 +1,41 @@
+"""The one seam to the native online half of issue 11 (deployments, online scoring, tokens): every call
+the compatibility layer makes into it is here, so a change there is a change in this file only."""
+
+from starlette.requests import Request
+
+from batchsvc.api.predictions import predict_logged
+from batchsvc.api.state import services
+from batchsvc.roles import Principal
+from batchsvc.schemas import JobInput, JobRequest, PredictionRequest
+from batchsvc.storage.services import Services
+
+
+def deployments(svc: Services) -> list[dict]:
+    """Every deployment's record (id, name, model, state, reason, serving, created_at, updated_at, ...)."""
+    return svc.deployments.list()
+
+
+def deployment(svc: Services, deployment_id: str) -> dict:
+    """The deployment whose id is `deployment_id` (a UUID); DeploymentNotFound (404) otherwise."""
+    return svc.deployments.by_id(deployment_id)
+
+
+def deployment_ids(svc: Services) -> dict[str, str]:
+    """Deployment name -> id, to show which deployment a job named."""
+    return {record["name"]: record["id"] for record in deployments(svc)}
+
+
+def score(request: Request, record: dict, body: PredictionRequest) -> dict:
+    """The native online answer {"predictions": [...]}, logged and counted on the deployment as native calls are."""
+    return predict_logged(services(request), request.app.state.model_cache, record, body).body
+
+
+def issue_token(svc: Services, principal: Principal) -> tuple[str, int]:
+    """A native token (JWT) for a checked key's principal, and its lifetime in seconds."""
+    issued = svc.tokens.issue(principal)
+    return issued["token"], issued["expires_in"]
+
+
+def job_request(record: dict, source: JobInput, name: str | None) -> JobRequest:
+    """The native job for a deployment job: it names the deployment, which resolves to the version it serves."""
+    return JobRequest(deployment=record["name"], input=source, name=name)
