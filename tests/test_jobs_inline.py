@@ -41,7 +41,11 @@ def test_values_without_fields_follow_the_model_feature_order(client, credit_mod
     assert job["result"]["rows"] == 2
 
 
-def test_dashboard_page_is_served_and_reads_the_jobs_api(client):
+def test_the_console_page_and_its_files_are_served_from_the_package(client):
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "/v1/jobs?limit=50" in page.text and "/v1/models" in page.text
+    assert "/console/app.js" in page.text and "/console/style.css" in page.text
+    script = client.get("/console/app.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    assert "/v1/console/summary" in script.text
+    assert client.get("/console/style.css").headers["content-type"].startswith("text/css")

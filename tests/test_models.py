@@ -87,7 +87,7 @@ def test_deleting_a_version_removes_it_and_its_aliases(client):
 
 
 @pytest.mark.parametrize("payload, expect", [
-    (b"not a pickle at all", "not a loadable joblib model"),
+    (b"not a pickle at all", "not a joblib-saved model"),
     (None, "not an estimator"),
 ])
 def test_register_refuses_what_is_not_an_estimator(client, payload, expect):

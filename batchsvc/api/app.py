@@ -7,7 +7,7 @@ import redis.asyncio as aredis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from batchsvc.api import jobs, models, ops, schedules, uploads
+from batchsvc.api import console, jobs, models, ops, schedules, uploads
 from batchsvc.api.errors import HANDLERS, NamedBodyLimit
 from batchsvc.api.openapi import document
 from batchsvc.api.routing import Endpoint, starlette_routes
@@ -31,6 +31,10 @@ from batchsvc.storage.services import Services, get_services
 from batchsvc.worker.broker import install_broker
 
 E, R = Endpoint, Role
+JOB_FILTERS: dict[str, str | dict] = {  # GET /v1/jobs and the console's summary filter alike
+    "status": {"type": "string", "enum": [s.value for s in JobStatus]}, "model": "string", "schedule_id": "string",
+    "limit": {"type": "integer", "minimum": 1, "maximum": jobs.LIST_MAX},
+    "cursor": {"type": "string", "pattern": "^[0-9]*$"}}
 ENDPOINTS = [
     E("POST", "/v1/models/{name}/versions", models.register, "Register a joblib model as its next version",
       "models", R.ADMIN, multipart={"file": "the joblib file", "description": "free text",
@@ -52,11 +56,11 @@ ENDPOINTS = [
     E("POST", "/v1/jobs", jobs.submit, "Submit a scoring job", "jobs", R.SUBMITTER, body=JobRequest,
       response=JobRecord, status=202, errors=(400, 404, 409, 413, 422)),
     E("GET", "/v1/jobs", jobs.list_jobs, "List jobs, newest first", "jobs", R.READER, response=JobList,
-      query={"status": {"type": "string", "enum": [s.value for s in JobStatus]}, "model": "string",
-             "schedule_id": "string", "limit": {"type": "integer", "minimum": 1, "maximum": jobs.LIST_MAX},
-             "cursor": {"type": "string", "pattern": "^[0-9]*$"}}, errors=(422,)),
+      query=JOB_FILTERS, errors=(422,)),
     E("GET", "/v1/jobs/{job_id}", jobs.get, "A job's record; ?wait=S holds until it finishes", "jobs",
       R.READER, response=JobRecord, query={"wait": {"type": "integer", "minimum": 0, "maximum": jobs.MAX_WAIT_S}}),
+    E("POST", "/v1/jobs/{job_id}/rerun", jobs.rerun, "Run a job again: its spec as a new job", "jobs",
+      R.SUBMITTER, response=JobRecord, status=202, errors=(404, 409, 422)),
     E("POST", "/v1/jobs/{job_id}/cancel", jobs.cancel, "Cancel a queued or running job", "jobs", R.SUBMITTER,
       response=JobRecord, errors=(404, 409)),
     E("GET", "/v1/jobs/{job_id}/results", jobs.results, "Download the predictions", "jobs", R.READER,
@@ -87,9 +91,12 @@ ENDPOINTS = [
     E("GET", "/metrics", ops.prometheus, "Prometheus metrics", "operations", R.METRICS, media_type="text/plain",
       errors=()),
     E("GET", "/openapi.json", ops.openapi, "This document", "operations", R.OPEN, errors=()),
-    E("GET", "/", ops.dashboard, "The web page: jobs with live progress, schedules, models (it calls the API "
-      "with the key typed into it, so it shows what that key's role may read)", "operations", R.OPEN,
-      media_type="text/html", errors=()),
+    E("GET", "/v1/console/summary", console.summary, "The console's one poll: the caller's role, live workers "
+      "and a page of jobs (filters as GET /v1/jobs)", "console", R.READER, response=console.ConsoleSummary,
+      query=JOB_FILTERS, errors=(422,)),
+    E("GET", "/", console.page, "The web console (its files under /console/): jobs with live progress and their "
+      "pages, schedules, models and a try-it form; it calls the API with the key typed into it and offers only "
+      "what that key's role may do", "operations", R.OPEN, media_type="text/html", errors=()),
 ]
 
 
@@ -112,7 +119,8 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
             await app.state.aredis.aclose()
             broker.close()
 
-    app = Starlette(routes=starlette_routes(endpoints, svc.settings), middleware=[Middleware(NamedBodyLimit)],
+    routes = [*starlette_routes(endpoints, svc.settings), console.assets()]
+    app = Starlette(routes=routes, middleware=[Middleware(NamedBodyLimit)],
                     exception_handlers=HANDLERS, lifespan=lifespan)
     app.state.services = svc
     app.state.require_keys = require_keys or svc.settings.auth_required

@@ -21,6 +21,9 @@ class ModelVersion(BaseModel):
     created_at: str
     description: str = ""
     tags: list[str] = []
+    numeric_features: list[str] = []
+    categories: dict[str, list] = Field({}, description="each encoded feature's categories, as the model knows them")
+    sample: dict = Field({}, description="a typical row (first categories, training means): a form's starting point")
 
 
 class Model(BaseModel):
