@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 SWEEP_BATCH = 500
 
 
-def resend_unsent(svc: Services, enqueue: Callable[[str], None], older_than_s: float) -> list[str]:
+def resend_unsent(svc: Services, enqueue: Callable[[str], object], older_than_s: float) -> list[str]:
     """Send plan_job again for jobs stored over older_than_s ago whose message was never marked sent."""
     cutoff_us = (time.time() - older_than_s) * 1_000_000
     resent = []

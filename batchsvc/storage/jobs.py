@@ -107,7 +107,8 @@ class JobStore:
 
     def ids_with_status(self, status: JobStatus, limit: int) -> list[str]:
         """The oldest `limit` jobs in a state (the reconciler's work list)."""
-        return self.r.zrange(self.keys.jobs_by_status(status.value), 0, limit - 1)
+        ids = self.r.zrange(self.keys.jobs_by_status(status.value), 0, limit - 1)
+        return cast(builtins.list[str], ids)  # decode_responses=True: members are str
 
     def update(self, job_id: str, **fields) -> None:
         self.r.hset(self.keys.job(job_id), mapping=CODEC.encode(fields))

@@ -6,6 +6,7 @@ redelivered duplicate adds nothing and a chunk of a canceled job can never bring
 
 import json
 import time
+from typing import cast
 
 import redis
 
@@ -56,7 +57,8 @@ class ChunkLedger:
 
     def holders(self, job_id: str) -> dict[int, str]:
         """Chunk index -> the worker that last started it and has not committed it."""
-        return {int(k): v for k, v in self.r.hgetall(self.keys.job_inflight(job_id)).items()}
+        held = cast(dict[str, str], self.r.hgetall(self.keys.job_inflight(job_id)))  # decode_responses=True: str
+        return {int(k): v for k, v in held.items()}
 
     def entries(self, job_id: str) -> dict[int, dict]:
         """The finished chunks: index -> rows, bad rows, part, seconds, worker."""

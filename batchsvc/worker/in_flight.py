@@ -8,14 +8,14 @@ message between its start and its end, and hand_back() returns the rest to the q
 import logging
 import threading
 
-from dramatiq import Middleware
+from dramatiq import Message, Middleware
 
 log = logging.getLogger(__name__)
 
 
 class InFlight(Middleware):
     def __init__(self) -> None:
-        self._running: dict[str, object] = {}
+        self._running: dict[str, Message] = {}
         self._lock = threading.Lock()
 
     def before_process_message(self, broker, message) -> None:
