@@ -45,6 +45,10 @@ COMMANDS = [
     ["keys", "--help"],
     ["api", "--help"],
     ["schedules", "apply", "--help"],
+    ["schedules", "list", "--url", NOBODY],
+    ["schedules", "pause", "nightly", "--url", NOBODY],
+    ["delete", "some-job", "--url", NOBODY],
+    ["models", "delete", "credit-risk", "1", "--yes", "--url", NOBODY],
 ]
 
 

@@ -10,8 +10,10 @@ from pathlib import Path
 import click
 
 from batchsvc import __version__
+from batchsvc.cli import view
 from batchsvc.cli.api_keys import keys
 from batchsvc.cli.commands import commands as client_commands
+from batchsvc.cli.schedule_commands import schedules
 from batchsvc.errors import BatchsvcError
 
 
@@ -23,7 +25,7 @@ class Cli(click.Group):
             return super().invoke(ctx)
         except BatchsvcError as exc:
             click.echo(f"error: {exc.message}", err=True)
-            sys.exit(2)
+            sys.exit(view.exit_code(exc))
 
 
 @click.group(cls=Cli)
@@ -33,6 +35,7 @@ def main() -> None:
 
 
 main.add_command(keys)
+main.add_command(schedules)
 main.commands.update(client_commands.commands)  # models, submit, status, jobs, cancel, results, events
 
 ALLOW_NO_KEYS_HELP = "serve on a non-loopback address with no API keys (auth off): only behind an authenticating proxy"
@@ -90,11 +93,6 @@ def scheduler() -> None:
 
     get_settings()
     process.run()
-
-
-@main.group()
-def schedules() -> None:
-    """Schedules declared as files (see docs/schedules.md)."""
 
 
 @schedules.command("apply")
