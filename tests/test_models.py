@@ -22,10 +22,22 @@ def test_register_describes_classifier_pipeline(client, credit_estimator):
     assert meta["version"] == 1 and meta["task"] == "classification"
     assert meta["classes"] == ["No Risk", "Risk"] and len(meta["features"]) == 20
     assert len(meta["sha256"]) == 64 and meta["tags"] == ["demo", "risk"]
-    assert register(client, name, credit_estimator)["version"] == 2
+    assert register(client, name, credit_estimator, force="true")["version"] == 2  # the same file: forced
     model = client.get(f"/v1/models/{name}").json()
     assert [v["version"] for v in model["versions"]] == [1, 2] and model["latest_version"] == 2
     assert name in [m["name"] for m in client.get("/v1/models").json()["models"]]
+
+
+def test_the_latest_versions_very_file_answers_that_version_with_200(client, credit_estimator):
+    buffer = io.BytesIO()
+    joblib.dump(credit_estimator, buffer)
+    name = unique("same")
+    first = register(client, name, credit_estimator)
+    again = client.post(f"/v1/models/{name}/versions", files={"file": ("m.joblib", buffer.getvalue())})
+    assert again.status_code == 200 and again.json() == first
+    refused = client.post(f"/v1/models/{name}/versions", files={"file": ("m.joblib", buffer.getvalue())},
+                          data={"force": "maybe"})
+    assert refused.status_code == 422 and refused.json()["error"]["field"] == "force"
 
 
 def test_regressor_fitted_on_dataframe_predicts_like_the_estimator(client):
