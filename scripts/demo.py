@@ -1,5 +1,7 @@
-"""The end-to-end demo: start batchsvc, register the sample model, score sample_data/, show the result."""
+"""The end-to-end demo: start batchsvc, register the sample model, score sample_data/, show the result, then
+keep the service up with its web console until Ctrl-C (--no-wait, or no terminal on stdin: stop at once)."""
 
+import argparse
 import io
 import os
 import signal
@@ -20,12 +22,17 @@ from batchsvc.scoring.sample import FIELDS, WATSON_ROW, make_credit_risk, train_
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "var" / "demo"
 START_TIMEOUT_S = 60
+PREFERRED_PORT = 8000  # the README's port, when it is free
 console = Console()
 
 
-def free_port() -> int:
+def free_port(wanted: int = 0) -> int:
+    """wanted if it is free on loopback, else any free port."""
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        try:
+            s.bind(("127.0.0.1", wanted))
+        except OSError:
+            s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
@@ -99,16 +106,39 @@ def score_watson_payload(http: httpx.Client) -> None:
     console.print(f"[bold]5.[/] the Watson ML lab payload, inline: {job['result']['predictions']}")
 
 
-def main() -> None:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    service = start_service(port)
+def keep_up(url: str, service: subprocess.Popen) -> None:
+    """Leave the service running with its console until Ctrl-C (or until it exits by itself)."""
+    console.print(f"\n[bold]6.[/] the web console: [bold cyan]{url}/[/] (jobs, schedules, models, a try-it form)\n"
+                  f"   the CLI: [cyan]BATCHSVC_API_URL={url} .venv/bin/batchsvc jobs[/]\n"
+                  "   batchsvc stays up until you press Ctrl-C")
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as http:
+        service.wait()
+    except KeyboardInterrupt:
+        console.print()
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-wait", action="store_true",
+                        help="stop the service once the demo has run (for scripts and CI; the default without a "
+                             "terminal on stdin)")
+    return parser.parse_args()
+
+
+def main() -> None:
+    wait = not parse_args().no_wait and sys.stdin.isatty()
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    port = free_port(PREFERRED_PORT)
+    service = start_service(port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=url, timeout=60) as http:
             wait_ready(http, service)
             register_model(http)
             show_results(http, score_file(http))
             score_watson_payload(http)
+        if wait:
+            keep_up(url, service)
     finally:
         service.send_signal(signal.SIGTERM)
         service.wait(timeout=60)

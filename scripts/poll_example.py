@@ -15,6 +15,10 @@ import sys
 
 from batchsvc.client.client import Client, ClientError
 
+if len(sys.argv) != 4:
+    sys.exit(f"usage: python {sys.argv[0]} MODEL INPUT_PATH OUTPUT_FILE\n"
+             "  e.g. credit-risk@production sample_data/credit_risk.parquet scores.parquet "
+             "(BATCHSVC_API_URL, BATCHSVC_API_KEY as for the CLI)")
 model, path, out = sys.argv[1:4]
 with Client() as client:  # BATCHSVC_API_URL, BATCHSVC_API_KEY
     try:

@@ -107,11 +107,11 @@ def test_models_register_with_an_alias_then_list_and_show(cli, credit_estimator,
     assert "from the CLI test" in cli("models", "show", "cli-credit").stdout
 
 
-def test_a_server_error_is_one_line_on_stderr_with_exit_code_2(cli):
+def test_a_refused_request_is_one_line_on_stderr_with_exit_code_4(cli):
     # When the status of an unknown job is asked for
     result = cli("status", "no-such-job")
-    # Then stderr has one line with the server's message and the exit code is 2
-    assert result.exit_code == 2
+    # Then stderr has one line with the server's message and the exit code is 4 (a client error, not the server's)
+    assert result.exit_code == 4
     assert result.stderr == "error: no job 'no-such-job' (HTTP 404 JobNotFound)\n"
 
 

@@ -46,6 +46,10 @@ COMMANDS = [
     ["api", "--help"],
     ["schedules", "apply", "--help"],
     ["gc", "--help"],
+    ["schedules", "list", "--url", NOBODY],
+    ["schedules", "pause", "nightly", "--url", NOBODY],
+    ["delete", "some-job", "--url", NOBODY],
+    ["models", "delete", "credit-risk", "1", "--yes", "--url", NOBODY],
 ]
 
 

@@ -39,3 +39,13 @@ def test_values_without_fields_follow_the_model_feature_order(client, credit_mod
     job = run_job(client, {"model": credit_model, "input": {"values": [WATSON_ROW, WATSON_ROW]}})
     assert job["status"] == "completed", job["error"]
     assert job["result"]["rows"] == 2
+
+
+def test_the_console_page_and_its_files_are_served_from_the_package(client):
+    page = client.get("/")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "/console/app.js" in page.text and "/console/style.css" in page.text
+    script = client.get("/console/app.js")
+    assert script.status_code == 200 and "javascript" in script.headers["content-type"]
+    assert "/v1/console/summary" in script.text
+    assert client.get("/console/style.css").headers["content-type"].startswith("text/css")

@@ -8,7 +8,7 @@ import redis.asyncio as aredis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from batchsvc.api import deployments, jobs, models, ops, predictions, schedules, tokens, uploads
+from batchsvc.api import console, deployments, jobs, models, ops, predictions, schedules, tokens, uploads
 from batchsvc.api.errors import HANDLERS, NamedBodyLimit
 from batchsvc.api.openapi import document
 from batchsvc.api.routing import Endpoint, starlette_routes
@@ -47,12 +47,17 @@ from batchsvc.storage.services import Services, get_services
 from batchsvc.worker.broker import install_broker
 
 E, R = Endpoint, Role
+JOB_FILTERS: dict[str, str | dict] = {  # GET /v1/jobs and the console's summary filter alike
+    "status": {"type": "string", "enum": [s.value for s in JobStatus]}, "model": "string", "schedule_id": "string",
+    "limit": {"type": "integer", "minimum": 1, "maximum": jobs.LIST_MAX},
+    "cursor": {"type": "string", "pattern": "^[0-9]*$"}}
 ENDPOINTS = [
     E("POST", "/v1/models/{name}/versions", models.register, "Register a joblib model as its next version",
       "models", R.ADMIN, multipart={"file": "the joblib file", "description": "free text",
                                     "tags": "comma-separated",
                                     "features": "column names, for a model fitted on a plain array",
-                                    "sample": "rows (CSV or Parquet) to verify a compiled engine on"},
+                                    "sample": "rows (CSV or Parquet) to verify a compiled engine on",
+                                    "force": "true: a new version even for the latest version's very file"},
       response=ModelVersion, status=201, errors=(400, 413, 422)),
     E("GET", "/v1/models", models.list_models, "List models", "models", R.READER, response=ModelList, errors=()),
     E("GET", "/v1/models/{name}", models.get_model, "A model with its versions and aliases", "models", R.READER,
@@ -72,11 +77,11 @@ ENDPOINTS = [
     E("POST", "/v1/jobs", jobs.submit, "Submit a scoring job", "jobs", R.SUBMITTER, body=JobRequest,
       response=JobRecord, status=202, errors=(400, 404, 409, 413, 422)),
     E("GET", "/v1/jobs", jobs.list_jobs, "List jobs, newest first", "jobs", R.READER, response=JobList,
-      query={"status": {"type": "string", "enum": [s.value for s in JobStatus]}, "model": "string",
-             "schedule_id": "string", "limit": {"type": "integer", "minimum": 1, "maximum": jobs.LIST_MAX},
-             "cursor": {"type": "string", "pattern": "^[0-9]*$"}}, errors=(422,)),
+      query=JOB_FILTERS, errors=(422,)),
     E("GET", "/v1/jobs/{job_id}", jobs.get, "A job's record; ?wait=S holds until it finishes", "jobs",
       R.READER, response=JobRecord, query={"wait": {"type": "integer", "minimum": 0, "maximum": jobs.MAX_WAIT_S}}),
+    E("POST", "/v1/jobs/{job_id}/rerun", jobs.rerun, "Run a job again: its spec as a new job", "jobs",
+      R.SUBMITTER, response=JobRecord, status=202, errors=(404, 409, 422)),
     E("POST", "/v1/jobs/{job_id}/cancel", jobs.cancel, "Cancel a queued or running job", "jobs", R.SUBMITTER,
       response=JobRecord, errors=(404, 409)),
     E("GET", "/v1/jobs/{job_id}/results", jobs.results, "Download the predictions", "jobs", R.READER,
@@ -128,9 +133,12 @@ ENDPOINTS = [
     E("GET", "/metrics", ops.prometheus, "Prometheus metrics", "operations", R.METRICS, media_type="text/plain",
       errors=()),
     E("GET", "/openapi.json", ops.openapi, "This document", "operations", R.OPEN, errors=()),
-    E("GET", "/", ops.dashboard, "The web page: jobs with live progress, schedules, models (it calls the API "
-      "with the key typed into it, so it shows what that key's role may read)", "operations", R.OPEN,
-      media_type="text/html", errors=()),
+    E("GET", "/v1/console/summary", console.summary, "The console's one poll: the caller's role, live workers "
+      "and a page of jobs (filters as GET /v1/jobs)", "console", R.READER, response=console.ConsoleSummary,
+      query=JOB_FILTERS, errors=(422,)),
+    E("GET", "/", console.page, "The web console (its files under /console/): jobs with live progress and their "
+      "pages, schedules, models and a try-it form; it calls the API with the key typed into it and offers only "
+      "what that key's role may do", "operations", R.OPEN, media_type="text/html", errors=()),
 ]
 
 
@@ -155,7 +163,8 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
             await app.state.aredis.aclose()
             broker.close()
 
-    app = Starlette(routes=starlette_routes(served, svc.settings), middleware=[Middleware(NamedBodyLimit)],
+    routes = [*starlette_routes(served, svc.settings), console.assets()]
+    app = Starlette(routes=routes, middleware=[Middleware(NamedBodyLimit)],
                     exception_handlers=watson_errors.reshape_all(HANDLERS), lifespan=lifespan)
     app.state.services = svc
     app.state.model_cache = ModelCache(svc.data, API_CACHED_MODELS)  # online predictions, verified by sha256

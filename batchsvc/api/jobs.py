@@ -10,7 +10,7 @@ from batchsvc.api.auth import principal
 from batchsvc.api.params import int_param, read_json
 from batchsvc.api.state import services
 from batchsvc.errors import Conflict, InvalidRequest, JobNotFound, UploadNotFound
-from batchsvc.jobs.accept import submit_job
+from batchsvc.jobs.accept import request_of, submit_job
 from batchsvc.jobs.cancel import cancel as cancel_job
 from batchsvc.jobs.uploads import get_upload
 from batchsvc.schemas import JobRecord, JobRequest, UploadInput
@@ -90,6 +90,12 @@ async def _first_message(pubsub) -> None:
 
 
 async def list_jobs(request: Request) -> Response:
+    jobs, next_cursor = await job_page(request)
+    return JSONResponse({"jobs": jobs, "next_cursor": next_cursor})
+
+
+async def job_page(request: Request) -> tuple[list[dict], str | None]:
+    """One page of the jobs the caller may see, filtered by the query (status, model, schedule_id, limit, cursor)."""
     svc, q = services(request), request.query_params
     status = q.get("status")
     if status is not None and status not in {s.value for s in JobStatus}:
@@ -101,7 +107,16 @@ async def list_jobs(request: Request) -> Response:
     jobs, next_cursor = await run_in_threadpool(
         svc.store.list, status=status, model=q.get("model"), schedule_id=q.get("schedule_id"),
         owner=principal(request).owner_scope, limit=limit, cursor=cursor)
-    return JSONResponse({"jobs": [present(j) for j in jobs], "next_cursor": next_cursor})
+    return [present(j) for j in jobs], next_cursor
+
+
+async def rerun(request: Request) -> Response:
+    """Submit a finished or running job's spec again as a new job (the same model version and input)."""
+    svc, job_id = services(request), request.path_params["job_id"]
+    body = request_of(await visible_job(request, job_id))
+    job, _ = await run_in_threadpool(submit_job, svc, body, request.app.state.enqueue,
+                                     created_by=principal(request).name)
+    return JSONResponse(present(job), status_code=202)
 
 
 async def cancel(request: Request) -> Response:

@@ -15,7 +15,7 @@ from batchsvc.jobs.compile import compile_version, read_sample
 from batchsvc.schemas import AliasRequest, Model, ModelList, ModelVersion
 
 COPY_BLOCK_BYTES = 1 << 20
-MODEL_FIELDS = ("file", "description", "tags", "features", "sample")
+MODEL_FIELDS = ("file", "description", "tags", "features", "sample", "force")
 
 
 async def register(request: Request) -> Response:
@@ -29,11 +29,20 @@ async def register(request: Request) -> Response:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "model.joblib"
             await _save(upload, path)
-            meta = await run_in_threadpool(
+            meta, created = await run_in_threadpool(
                 svc.registry.register, name, path, str(form.get("description") or ""),
-                _split(form.get("tags")), _split(form.get("features")) or None)
-    meta = await run_in_threadpool(compile_version, svc, meta, sample)
-    return JSONResponse(_public(meta), status_code=201)
+                _split(form.get("tags")), _split(form.get("features")) or None, _flag(form.get("force")))
+    if created:
+        meta = await run_in_threadpool(compile_version, svc, meta, sample)
+    return JSONResponse(_public(meta), status_code=201 if created else 200)
+
+
+def _flag(value) -> bool:
+    """A form field read as a boolean: true/1/yes, false/0/no or absent."""
+    text = str(value or "false").strip().lower()
+    if text not in ("true", "1", "yes", "false", "0", "no", ""):
+        raise InvalidRequest("force must be true or false", field="force")
+    return text in ("true", "1", "yes")
 
 
 async def compile_engine(request: Request) -> Response:

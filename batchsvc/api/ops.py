@@ -1,15 +1,11 @@
 """Operational routes: /healthz, /readyz, /metrics, /openapi.json."""
 
-from pathlib import Path
-
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 
 from batchsvc.api import metrics
 from batchsvc.api.state import services
-
-DASHBOARD_HTML = (Path(__file__).parent / "dashboard.html").read_text()
 
 
 async def healthz(request: Request) -> Response:
@@ -38,8 +34,3 @@ async def prometheus(request: Request) -> Response:
 
 async def openapi(request: Request) -> Response:
     return JSONResponse(request.app.state.openapi)
-
-
-async def dashboard(request: Request) -> Response:
-    """A page of jobs with live status and progress, schedules and models (it reads the JSON API)."""
-    return HTMLResponse(DASHBOARD_HTML)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from batchsvc.cli.view import local_time
 from batchsvc.errors import BatchsvcError
 from batchsvc.roles import KEY_ROLES
 
@@ -100,4 +101,5 @@ def list_keys(as_json: bool) -> None:
         return
     click.echo(f"{'NAME':<24} {'ROLE':<10} {'ID':<13} {'CREATED':<25} LAST USED")
     for r in records:
-        click.echo(f"{r['name']:<24} {r['role']:<10} {r['id']:<13} {r['created_at']:<25} {r['last_used'] or '-'}")
+        click.echo(f"{r['name']:<24} {r['role']:<10} {r['id']:<13} {local_time(r['created_at']):<25} "
+                   f"{local_time(r['last_used']) or '-'}")

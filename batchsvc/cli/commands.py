@@ -52,18 +52,47 @@ def models() -> None:
 @click.option("--alias", help="point this alias (e.g. production) at the new version")
 @click.option("--description", default="", help="free text")
 @click.option("--tags", default="", help="comma-separated")
+@click.option("--force", is_flag=True, help="a new version even when the file is the latest version's (same sha256)")
 @url_option
 @json_option
-def models_register(name, file, alias, description, tags, url, as_json) -> None:
+def models_register(name, file, alias, description, tags, force, url, as_json) -> None:
     """Register a joblib-saved estimator or pipeline as NAME's next version."""
     with connect(url) as c:
-        meta = c.register_model(name, file, description=description, alias=alias,
+        latest = _latest_version(c, name)
+        meta = c.register_model(name, file, description=description, alias=alias, force=force,
                                 tags=[t.strip() for t in tags.split(",") if t.strip()])
     if as_json:
         return view.print_json(meta)
     also = f", alias {alias}" if alias else ""
-    click.echo(f"registered {meta['name']} version {meta['version']} ({meta['task']}, "
+    verb = "registered" if meta["version"] != latest else "unchanged (same sha256; --force for a new version):"
+    click.echo(f"{verb} {meta['name']} version {meta['version']} ({meta['task']}, "
                f"{len(meta['features'])} features{also})")
+
+
+def _latest_version(c: Client, name: str) -> int | None:
+    """The model's latest version number, None when it has none."""
+    from batchsvc.client.errors import ClientError
+
+    try:
+        return c.get_model(name)["latest_version"]
+    except ClientError as exc:
+        if exc.status != 404:
+            raise
+        return None
+
+
+@models.command("delete")
+@click.argument("name")
+@click.argument("version", type=click.IntRange(min=1))
+@click.option("--yes", is_flag=True, help="do not ask")
+@url_option
+def models_delete(name, version, yes, url) -> None:
+    """Remove VERSION of model NAME (and the aliases pointing at it)."""
+    if not yes:
+        click.confirm(f"delete {name} version {version}?", abort=True)
+    with connect(url) as c:
+        c.delete_version(name, version)
+    click.echo(f"deleted {name} version {version}")
 
 
 @models.command("alias")
@@ -154,15 +183,27 @@ def status(job_id, watch, url, as_json) -> None:
 @commands.command()
 @click.option("--status", "status_", type=STATUSES, help="only jobs in this state")
 @click.option("--model", help="only jobs of this model (its name)")
+@click.option("--schedule", "schedule_id", help="only jobs a schedule submitted (its id)")
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
 @url_option
 @json_option
-def jobs(status_, model, limit, url, as_json) -> None:
-    """Jobs, newest first."""
+def jobs(status_, model, schedule_id, limit, url, as_json) -> None:
+    """Jobs, newest first, with their errors (times in this machine's zone)."""
     from batchsvc.cli import tables
 
-    _read(url, as_json, lambda c: c.list(status=status_, model=model, limit=limit), tables.jobs_table,
-          lambda found: [j.record for j in found])
+    _read(url, as_json, lambda c: c.list(status=status_, model=model, schedule_id=schedule_id, limit=limit),
+          tables.jobs_table, lambda found: [j.record for j in found])
+
+
+@commands.command("delete")
+@click.argument("job_ids", nargs=-1, required=True, metavar="JOB_ID...")
+@url_option
+def delete(job_ids, url) -> None:
+    """Remove finished jobs and their files."""
+    with connect(url) as c:
+        for job_id in job_ids:
+            c.delete(job_id)
+            click.echo(f"deleted {job_id}")
 
 
 @commands.command()
@@ -178,15 +219,17 @@ def cancel(job_id, url, as_json) -> None:
 @commands.command()
 @click.argument("job_id")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="write to this file [default: stdout]")
-@click.option("--format", "fmt", type=FORMATS, help="convert to this format [default: the job's]")
+@click.option("--format", "fmt", type=FORMATS,
+              help="convert to this format [default: -o's extension (.parquet, .csv, .jsonl), else the job's]")
 @click.option("--errors", is_flag=True, help="the skipped bad rows (JSON lines) instead of the predictions")
 @url_option
 def results(job_id, output, fmt, errors, url) -> None:
     """Download a completed job's predictions, streaming (never whole in memory)."""
     with connect(url) as c:
         if output:
+            fmt = None if errors else view.result_format(output, fmt)
             path = c.download(job_id, output, fmt, errors)
-            click.echo(f"wrote {path}", err=True)
+            click.echo(f"wrote {path}" + (f" ({fmt})" if fmt else ""), err=True)
         else:
             stdout = sys.stdout.buffer  # click.get_binary_stream is deprecated in Click 8.5, gone in 9
             c.stream_results(job_id, stdout.write, fmt, errors)

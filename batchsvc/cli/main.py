@@ -12,8 +12,10 @@ from typing import Any
 import click
 
 from batchsvc import __version__
+from batchsvc.cli import view
 from batchsvc.cli.api_keys import keys
 from batchsvc.cli.commands import commands as client_commands
+from batchsvc.cli.schedule_commands import schedules
 from batchsvc.errors import BatchsvcError
 
 
@@ -25,7 +27,7 @@ class Cli(click.Group):
             return super().invoke(ctx)
         except BatchsvcError as exc:
             click.echo(f"error: {exc.message}", err=True)
-            sys.exit(2)
+            sys.exit(view.exit_code(exc))
 
 
 @click.group(cls=Cli)
@@ -35,6 +37,7 @@ def main() -> None:
 
 
 main.add_command(keys)
+main.add_command(schedules)
 main.commands.update(client_commands.commands)  # models, submit, status, jobs, cancel, results, events
 
 ALLOW_NO_KEYS_HELP = "serve on a non-loopback address with no API keys (auth off): only behind an authenticating proxy"
@@ -120,11 +123,6 @@ def gc() -> None:
 def _age(ttl_s: int) -> str:
     """Which ones a TTL removes, for gc's one line."""
     return f"older than {ttl_s} s" if ttl_s else "(none: a TTL of 0 keeps them)"
-
-
-@main.group()
-def schedules() -> None:
-    """Schedules declared as files (see docs/schedules.md)."""
 
 
 @schedules.command("apply")

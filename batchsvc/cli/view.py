@@ -15,8 +15,25 @@ import click
 if TYPE_CHECKING:
     from batchsvc.client.client import Job
 
-EXIT_COMPLETED, EXIT_FAILED, EXIT_ERROR, EXIT_CANCELED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+# Exit codes (README "Client side"): 0 completed or done, 1 the job failed, 2 server error or no answer,
+# 3 the job was canceled, 4 the request was refused (HTTP 4xx: bad input, unknown id, no or wrong key), 130 Ctrl-C.
+EXIT_COMPLETED, EXIT_FAILED, EXIT_ERROR, EXIT_CANCELED, EXIT_REFUSED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 EXIT_BY_STATUS = {"completed": EXIT_COMPLETED, "failed": EXIT_FAILED, "canceled": EXIT_CANCELED}
+
+
+def exit_code(exc: Exception) -> int:
+    """EXIT_REFUSED for an error the server answered with a 4xx, else EXIT_ERROR (5xx, no answer, a setting)."""
+    status = getattr(exc, "status", None)
+    return EXIT_REFUSED if isinstance(status, int) and 400 <= status < 500 else EXIT_ERROR
+
+
+def local_time(iso: str | None) -> str:
+    """An API timestamp (UTC) in this machine's zone, labelled: '2026-03-01 14:02:07 CET'; '' for none."""
+    if not iso:
+        return ""
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")
+
+SUFFIX_FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 
 
 def print_json(value) -> None:
@@ -31,8 +48,7 @@ def finish(job: Job) -> int:
         click.echo(f"completed {job.id}: {result.get('rows', 0):,} rows ({result.get('bad_rows', 0)} bad) "
                    f"in {took:.2f} s; fetch with: batchsvc results {job.id} -o results.{fmt}")
     elif job.status == "failed":
-        error = job.error or {}
-        click.echo(f"failed {job.id}: {error.get('type', 'Error')}: {error.get('message', '')}", err=True)
+        click.echo(f"failed {job.id}: {error_line(job.error or {'message': 'no error recorded'})}", err=True)
     else:
         click.echo(f"{job.status} {job.id}", err=True)
     return EXIT_BY_STATUS.get(job.status, EXIT_ERROR)
@@ -45,9 +61,10 @@ def show_job(job: Job) -> None:
              ("model", f"{r['model']['name']}@{r['model']['version']}"),
              ("progress", f"{p['rows_done']:,}/{number(p['rows_total'])} rows, "
                           f"{p['chunks_done']}/{number(p['chunks_total'])} chunks"),
-             ("created", r["created_at"]), ("started", r.get("started_at")), ("finished", r.get("finished_at"))]
+             ("created", local_time(r["created_at"])), ("started", local_time(r.get("started_at")) or None),
+             ("finished", local_time(r.get("finished_at")) or None)]
     if r.get("error"):
-        lines.append(("error", f"{r['error'].get('type')}: {r['error'].get('message')}"))
+        lines.append(("error", error_line(r["error"])))
     if r.get("result"):
         lines.append(("result", f"{r['result'].get('rows', 0):,} rows ({r['result'].get('bad_rows', 0)} bad), "
                                 f"{r['result'].get('format')}"))
@@ -56,12 +73,20 @@ def show_job(job: Job) -> None:
             click.echo(f"{label + ':':10} {value}")
 
 
+def error_line(error: dict | None) -> str:
+    """'SchemaError: input lacks columns: Age (column Age, line 12)'; '' for none."""
+    if not error:
+        return ""
+    where = ", ".join(f"{k} {error[k]}" for k in ("column", "line", "row") if error.get(k) is not None)
+    return f"{error.get('type', 'Error')}: {error.get('message', '')}" + (f" ({where})" if where else "")
+
+
 def events_lines(events: list[dict]) -> None:
-    """One line per event: time, event, then its details as key=JSON."""
+    """One line per event: local time, event, then its details as key=JSON."""
     for e in events:
         details = {k: v for k, v in e.items() if k not in ("at", "event")}
         extra = " ".join(f"{k}={json.dumps(v, default=str)}" for k, v in details.items())
-        click.echo(f"{e['at']}  {e['event']:<10} {extra}".rstrip())
+        click.echo(f"{local_time(e['at'])}  {e['event']:<14} {extra}".rstrip())
 
 
 def number(value) -> str:
@@ -74,3 +99,11 @@ def seconds_between(start: str, end: str | None) -> float:
     if not end:
         return 0.0
     return (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+
+
+def result_format(path: str | None, asked: str | None) -> str | None:
+    """The format to download: --format, else the output file's extension, else None (the job's own)."""
+    if asked or not path:
+        return asked
+    name = path.lower().removesuffix(".gz")
+    return next((fmt for ext, fmt in SUFFIX_FORMATS.items() if name.endswith(ext)), None)

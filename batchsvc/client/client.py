@@ -125,11 +125,12 @@ class Client:
 
     # models
     def register_model(self, name: str, file: str | Path, *, description: str = "", tags: Sequence[str] = (),
-                       alias: str | None = None) -> dict:
-        """Register a joblib file as the model's next version (and point an alias at it)."""
+                       alias: str | None = None, force: bool = False) -> dict:
+        """Register a joblib file as the model's next version (and point an alias at it); the latest version's
+        very file (same sha256) answers that version instead, unless force."""
+        form = {"description": description, "tags": ",".join(tags), "force": "true" if force else "false"}
         with open(file, "rb") as f:
-            meta = self._json("POST", f"/v1/models/{name}/versions", files={"file": (Path(file).name, f)},
-                              data={"description": description, "tags": ",".join(tags)})
+            meta = self._json("POST", f"/v1/models/{name}/versions", files={"file": (Path(file).name, f)}, data=form)
         if alias:
             self.set_alias(name, alias, meta["version"])
         return meta
@@ -142,6 +143,29 @@ class Client:
 
     def set_alias(self, name: str, alias: str, version: int) -> dict:
         return self._json("PUT", f"/v1/models/{name}/aliases/{alias}", json={"version": version})
+
+    def delete_version(self, name: str, version: int) -> None:
+        self._request("DELETE", f"/v1/models/{name}/versions/{version}")
+
+    # schedules
+    def schedules(self) -> builtins.list[dict]:
+        return self._json("GET", "/v1/schedules")["schedules"]
+
+    def schedule(self, schedule_id: str) -> dict:
+        return self._json("GET", f"/v1/schedules/{schedule_id}")
+
+    def change_schedule(self, schedule_id: str, **changes) -> dict:
+        """PATCH a schedule, e.g. enabled=False to pause it."""
+        return self._json("PATCH", f"/v1/schedules/{schedule_id}", json=changes)
+
+    def run_schedule(self, schedule_id: str) -> Job:
+        return Job(self, self._json("POST", f"/v1/schedules/{schedule_id}/run"))
+
+    def delete_schedule(self, schedule_id: str) -> None:
+        self._request("DELETE", f"/v1/schedules/{schedule_id}")
+
+    def schedule_events(self, schedule_id: str) -> builtins.list[dict]:
+        return self._json("GET", f"/v1/schedules/{schedule_id}/events")["events"]
 
     # inputs and jobs
     def upload(self, file: str | Path) -> dict:

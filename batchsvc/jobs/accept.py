@@ -13,6 +13,7 @@ from batchsvc.schemas import AssetInput, JobRequest, JobTemplate, RecordsInput, 
 from batchsvc.scoring.csvparse import check_encoding
 from batchsvc.scoring.engines import choose
 from batchsvc.scoring.prepare import require_columns, require_unique
+from batchsvc.scoring.sources import header_columns
 from batchsvc.storage.files import infer_format, resolve_input
 from batchsvc.storage.jobs import new_job_id
 from batchsvc.storage.models import model_info
@@ -46,6 +47,20 @@ def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], None
         return first, False
     svc.store.mark_sent(job_id)  # if this fails, the sweeper sends it again: a harmless duplicate plan
     return record, True
+
+
+def request_of(job: dict) -> JobRequest:
+    """A stored job's spec as a new request: the same model version, input, output and limits."""
+    spec = JobSpec.model_validate(job["spec"])
+    source = spec.input
+    if isinstance(source, FileSpec):
+        given: dict = {"upload": source.upload} if source.upload else {"path": source.path, "format": source.format}
+    else:
+        given = source.model_dump(exclude={"kind"})
+    model = job["model"]
+    return JobRequest.model_validate({
+        "model": f"{model['name']}@{model['version']}", "input": given, "name": job.get("name"),
+        "output": spec.output.model_dump(), "chunk_size": spec.chunk_size, "max_bad_rows": spec.max_bad_rows})
 
 
 def _withdraw(svc: Services, job_id: str, request: JobRequest, owner: str | None) -> None:
@@ -115,11 +130,13 @@ def _check_input(svc: Services, request: JobTemplate, meta: dict, must_exist: bo
         if fmt is None:
             raise InvalidRequest(f"cannot tell the format of {source.path!r}; set input.format to csv or parquet",
                                  field="input.format")
-        return FileSpec(path=str(path), format=fmt, encoding=_encoding(source.encoding, fmt))
+        spec = FileSpec(path=str(path), format=fmt, encoding=_encoding(source.encoding, fmt))
+        return _check_header(spec, request.output.passthrough, must_exist)
     if isinstance(source, UploadInput):
         upload = get_upload(svc, source.upload)
-        return FileSpec(path=upload["path"], format=upload["format"], upload=source.upload,
+        spec = FileSpec(path=upload["path"], format=upload["format"], upload=source.upload,
                         encoding=_encoding(source.encoding, upload["format"]))
+        return _check_header(spec, request.output.passthrough)
     return check_inline(svc, source, meta, request.output.passthrough)
 
 
@@ -135,6 +152,19 @@ def _encoding(name: str | None, fmt: str) -> str | None:
         return check_encoding(name)
     except ValueError as exc:
         raise InvalidRequest(str(exc), field="input.encoding") from None
+
+
+def _check_header(spec: FileSpec, passthrough: list[str], must_exist: bool = True) -> FileSpec:
+    """Refuse passthrough columns the file's header lacks (an unreadable file fails as a job, with its error)."""
+    wanted = [c for c in passthrough if c != "*"]
+    if not wanted or not must_exist:
+        return spec
+    columns = header_columns(spec.source())
+    lacking = [c for c in wanted if columns is not None and c not in columns]
+    if lacking:
+        raise InvalidRequest(f"the input file has no column {', '.join(map(repr, lacking))} to pass through; "
+                             f"its columns are: {', '.join(columns or [])}", field="output.passthrough")
+    return spec
 
 
 def check_inline(svc: Services, source: TableInput | RecordsInput, meta: dict, passthrough: list[str],

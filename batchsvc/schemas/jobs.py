@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, Discriminator, Field, Tag
+from pydantic import BaseModel, Discriminator, Field, Tag, field_validator
 
 from batchsvc.schemas.common import INPUT_KINDS, Strict
 from batchsvc.status import JobStatus
@@ -54,7 +54,13 @@ JobInput = Annotated[
 
 class OutputSpec(Strict):
     format: Literal["parquet", "csv", "jsonl"] | None = None
-    passthrough: list[str] = Field(default_factory=list)
+    passthrough: list[str] = Field(default_factory=list, description='input columns to copy; "*" for all')
+
+    @field_validator("passthrough", mode="before")
+    @classmethod
+    def _one_column(cls, value: Any) -> Any:
+        """A bare string ("*", as design.md writes it, or one column) is a list of one."""
+        return [value] if isinstance(value, str) else value
 
 
 class JobTemplate(Strict):

@@ -36,6 +36,9 @@ class ModelVersion(BaseModel):
     description: str = ""
     tags: list[str] = []
     engine: EngineRecord | None = None
+    numeric_features: list[str] = []
+    categories: dict[str, list] = Field({}, description="each encoded feature's categories, as the model knows them")
+    sample: dict = Field({}, description="a typical row (first categories, training means): a form's starting point")
 
 
 class Model(BaseModel):

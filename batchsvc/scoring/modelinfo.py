@@ -1,6 +1,6 @@
 """What a fitted estimator needs and gives: features, their kinds, task, classes."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,8 @@ class ModelInfo:
     classes: list | None
     has_proba: bool
     named_features: bool  # fitted on a DataFrame (names) or a plain array (positions)
+    categories: dict[str, list] = field(default_factory=dict)  # encoded column -> the categories the model knows
+    sample: dict = field(default_factory=dict)  # feature -> a typical value (the console's try-it form starts here)
 
     @property
     def text_features(self) -> list[str]:
@@ -30,7 +32,8 @@ class ModelInfo:
 
     @classmethod
     def from_dict(cls, data: dict) -> "ModelInfo":
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+        """The info stored with a version; versions registered before a field existed get its default."""
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
 def inspect_model(model, declared_features: list[str] | None = None) -> ModelInfo:
@@ -49,6 +52,7 @@ def inspect_model(model, declared_features: list[str] | None = None) -> ModelInf
         raise InvalidModel(f"{type(model).__name__} is not fitted (no n_features_in_); fit it before saving")
     features = _feature_names(names, count, declared_features)
     classes = getattr(model, "classes_", None)
+    categories = _categories(model)
     return ModelInfo(
         task=task,
         features=features,
@@ -56,6 +60,8 @@ def inspect_model(model, declared_features: list[str] | None = None) -> ModelInf
         classes=[_plain(c) for c in classes] if task == "classification" and classes is not None else None,
         has_proba=task == "classification" and hasattr(model, "predict_proba"),
         named_features=names is not None,
+        categories=categories,
+        sample=_sample(features, categories, _centres(model)),
     )
 
 
@@ -88,6 +94,45 @@ def _fitted_on_text(encoder, i: int) -> bool:
         return True
     kinds = np.asarray(categories[i])
     return kinds.dtype.kind == "U" or (kinds.dtype.kind == "O" and all(isinstance(c, str) or pd.isna(c) for c in kinds))
+
+
+def _column_steps(model):
+    """(fitted transformer, its columns) for each ColumnTransformer branch inside the model."""
+    for step in _walk(model):
+        for _, transformer, columns in getattr(step, "transformers_", []) or []:
+            if isinstance(columns, (list, tuple, np.ndarray)):
+                yield from ((inner, [str(c) for c in columns]) for inner in _walk(transformer))
+
+
+def _categories(model) -> dict[str, list]:
+    """Each encoded column's known categories, from a fitted encoder's categories_."""
+    found: dict[str, list] = {}
+    for transformer, columns in _column_steps(model):
+        cats = getattr(transformer, "categories_", None)
+        if type(transformer).__name__ in ENCODER_NAMES and cats is not None and len(cats) == len(columns):
+            found.update({c: [_plain(v) for v in values] for c, values in zip(columns, cats)})
+    return found
+
+
+def _centres(model) -> dict[str, float]:
+    """Each scaled numeric column's training mean, from a fitted scaler's mean_."""
+    found: dict[str, float] = {}
+    for transformer, columns in _column_steps(model):
+        means = getattr(transformer, "mean_", None)
+        if means is not None and len(means) == len(columns):
+            found.update({c: float(m) for c, m in zip(columns, means)})
+    return found
+
+
+def _sample(features: list[str], categories: dict[str, list], centres: dict[str, float]) -> dict:
+    """A row to start from: an encoded column's first category, a numeric one's training mean (else 0)."""
+    row: dict = {}
+    for name in features:
+        if categories.get(name):
+            row[name] = categories[name][0]
+        else:
+            row[name] = round(centres.get(name, 0.0))
+    return row
 
 
 def _walk(obj):

@@ -60,6 +60,19 @@ def plan_file(source: FileSource, chunk_rows: int, explicit: bool) -> Plan:
         raise UnreadableInput(f"cannot read {source.name} as {source.format}: {exc}") from None
 
 
+def header_columns(source: FileSource) -> list[str] | None:
+    """The file's column names from its header (Parquet schema or CSV first line); None if unreadable."""
+    try:
+        if source.format == "parquet":
+            with source.open() as f:
+                return list(pq.ParquetFile(f).schema_arrow.names)
+        with source.open() as raw, (gzip.open(raw, "rb") if source.gzipped else raw) as f:
+            header = f.readline()
+        return header_names(header, source.encoding) if header.strip() else None
+    except (OSError, EOFError, pa.ArrowException, UnreadableInput):
+        return None
+
+
 def plan_rows(rows_total: int, chunk_rows: int) -> Plan:
     """Row ranges over an in-memory table."""
     bounds = range(0, max(rows_total, 1), chunk_rows)

@@ -48,9 +48,13 @@ class Registry:
         self._resolve = client.register_script(RESOLVE)
 
     def register(self, name: str, upload: Path, description: str = "", tags: list[str] | None = None,
-                 features: list[str] | None = None) -> dict:
-        """Load and inspect an uploaded joblib file, then store it as the model's next version."""
+                 features: list[str] | None = None, force: bool = False) -> tuple[dict, bool]:
+        """Load and inspect an uploaded joblib file, then store it as the model's next version; returns
+        (meta, created): the same file as the latest version answers that version unless force."""
         check_name(name)
+        latest = self._latest(name)
+        if latest is not None and not force and latest["sha256"] == sha256_file(upload):
+            return latest, False
         info = inspect_model(_load(upload), features)
         version = self.r.incr(self.keys.model_next_version(name))
         dest = self.data.model_file(name, version)
@@ -62,7 +66,12 @@ class Registry:
             p.hset(self.keys.model_versions(name), str(version), json.dumps(meta))
             p.sadd(self.keys.models_index(), name)
             p.execute()
-        return meta
+        return meta, True
+
+    def _latest(self, name: str) -> dict | None:
+        """The newest version's metadata, or None for a model with none."""
+        raw = self.r.hvals(self.keys.model_versions(name))
+        return max((json.loads(v) for v in raw), key=lambda m: m["version"], default=None)
 
     def set_engine(self, name: str, version: int, engine: dict) -> dict:
         """Record a version's engine trial (chosen, max_difference, speedup, refused_reason, sha256)."""
@@ -79,7 +88,8 @@ class Registry:
     def versions(self, name: str) -> list[dict]:
         raw = self.r.hgetall(self.keys.model_versions(name))
         if not raw:
-            raise ModelNotFound(f"no model named {name!r}; register it with POST /v1/models/{name}/versions",
+            raise ModelNotFound(f"no model named {name!r}; register a version first (`batchsvc models register "
+                                f"{name} FILE`, or POST /v1/models/{name}/versions)",
                                 model=name, field="model")
         return sorted((json.loads(v) for v in raw.values()), key=lambda m: m["version"])
 
@@ -150,8 +160,11 @@ class Registry:
 def _load(path: Path):
     try:
         return joblib.load(path)
-    except Exception as exc:
-        raise InvalidModel(f"the file is not a loadable joblib model: {type(exc).__name__}: {exc}") from None
+    except (ImportError, AttributeError) as exc:  # a class the server cannot import: say which
+        raise InvalidModel(f"the model file needs code this server lacks: {type(exc).__name__}: {exc}") from None
+    except Exception:
+        raise InvalidModel("the file is not a joblib-saved model; save the fitted estimator with "
+                           "joblib.dump(model, 'model.joblib') and register that file", field="file") from None
 
 
 def model_info(meta: dict) -> ModelInfo:
