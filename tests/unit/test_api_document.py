@@ -30,10 +30,10 @@ def test_a_wrong_method_is_a_405_listing_every_method_of_the_path(client):
     assert set(response.headers["allow"].split(", ")) >= {"GET", "DELETE"}
 
 
-def test_dashboard_page_is_served_and_reads_the_jobs_api(client):
+def test_the_console_page_is_served_with_its_own_script_and_stylesheet(client):
     page = client.get("/")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "/v1/jobs?limit=50" in page.text and "/v1/models" in page.text
+    assert "/console/app.js" in page.text and "/console/style.css" in page.text
 
 
 def test_healthz_answers_and_readyz_sees_redis_and_no_worker_here(client):

@@ -25,7 +25,7 @@ def test_register_describes_classifier_pipeline(client, credit_estimator):
     assert meta["version"] == 1 and meta["task"] == "classification"
     assert meta["classes"] == ["No Risk", "Risk"] and len(meta["features"]) == 20
     assert len(meta["sha256"]) == 64 and meta["tags"] == ["demo", "risk"]
-    assert register(client, name, credit_estimator)["version"] == 2
+    assert register(client, name, credit_estimator, force="true")["version"] == 2  # the same file: forced
     model = client.get(f"/v1/models/{name}").json()
     assert [v["version"] for v in model["versions"]] == [1, 2] and model["latest_version"] == 2
     assert name in [m["name"] for m in client.get("/v1/models").json()["models"]]
@@ -43,7 +43,7 @@ def test_deleting_a_version_removes_it_and_its_aliases(client):
 
 
 @pytest.mark.parametrize("payload, expect", [
-    (b"not a pickle at all", "not a loadable joblib model"),
+    (b"not a pickle at all", "not a joblib-saved model"),
     (None, "not an estimator"),
 ])
 def test_register_refuses_what_is_not_an_estimator(client, payload, expect):

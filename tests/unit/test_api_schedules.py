@@ -122,7 +122,7 @@ def test_an_alias_in_the_template_is_resolved_when_it_fires(client, credit_estim
     schedule = make_schedule({"name": "aliased", "interval_s": 3600, "job": inline_job(f"{name}@live")})
     first = client.post(f"/v1/schedules/{schedule['id']}/run").json()
     # When the alias moves to version 2; Then the next fire uses version 2
-    register(client, name, credit_estimator)
+    register(client, name, credit_estimator, force="true")  # the same file, as a new version
     client.put(f"/v1/models/{name}/aliases/live", json={"version": 2})
     second = client.post(f"/v1/schedules/{schedule['id']}/run").json()
     assert (first["model"]["version"], second["model"]["version"]) == (1, 2)
