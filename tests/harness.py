@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import httpx
@@ -132,3 +133,12 @@ def wait_job(client: httpx.Client, job_id: str, timeout_s: float = JOB_WAIT_S) -
 
 def run_job(client: httpx.Client, body: dict) -> dict:
     return wait_job(client, submit(client, body)["id"])
+
+
+def register_slow(client: httpx.Client, prefix: str, delay_s: float) -> str:
+    """A SlowSum over features a and b (tests/slowmodel.py) under a fresh name; returns the name."""
+    import pandas as pd
+    from slowmodel import SlowSum
+    name = f"{prefix}-{uuid.uuid4().hex[:6]}"
+    register(client, name, SlowSum(delay_s=delay_s).fit(pd.DataFrame({"a": [0.0], "b": [0.0]})))
+    return name

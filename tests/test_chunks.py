@@ -9,8 +9,7 @@ import uuid
 import numpy as np
 import pandas as pd
 import pytest
-from harness import register, run_job, submit, wait_for, wait_job
-from slowmodel import SlowSum
+from harness import register_slow, run_job, submit, wait_for, wait_job
 
 from batchsvc.status import JobStatus
 from batchsvc.storage.services import get_services
@@ -20,9 +19,7 @@ ROWS, CHUNK = 1_000, 100
 
 @pytest.fixture(scope="module")
 def slow_model(client) -> str:
-    name = f"slow-{uuid.uuid4().hex[:6]}"
-    register(client, name, SlowSum(delay_s=0.4).fit(pd.DataFrame({"a": [0.0], "b": [0.0]})))
-    return name
+    return register_slow(client, "slow", 0.4)
 
 
 @pytest.fixture(scope="module")

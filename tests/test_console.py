@@ -9,10 +9,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from harness import register, submit, wait_job
+from harness import register_slow, submit, wait_job
 from playwright.sync_api import Page, expect, sync_playwright
 from schedule_support import inline_job
-from slowmodel import SlowSum
 
 from batchsvc.scoring.sample import CATEGORIES, FIELDS
 
@@ -57,9 +56,7 @@ def shot(page: Page, name: str, full_page: bool = False) -> None:
 
 @pytest.fixture(scope="module")
 def slow_model(client) -> str:
-    name = f"slow-{uuid.uuid4().hex[:6]}"
-    register(client, name, SlowSum(delay_s=0.4).fit(pd.DataFrame({"a": [0.0], "b": [0.0]})))
-    return name
+    return register_slow(client, "slow", 0.4)
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,7 @@ import uuid
 import numpy as np
 import pandas as pd
 import pytest
-from harness import Process, register, submit, wait_for, wait_job
-from slowmodel import SlowSum
+from harness import Process, register_slow, submit, wait_for, wait_job
 
 from batchsvc.jobs.reconcile import Senders, reconcile
 from batchsvc.status import JobStatus
@@ -19,9 +18,7 @@ ROWS, CHUNK = 600, 60  # 10 chunks
 
 @pytest.fixture(scope="module")
 def slow_model(client) -> str:
-    name = f"recover-{uuid.uuid4().hex[:6]}"
-    register(client, name, SlowSum(delay_s=0.3).fit(pd.DataFrame({"a": [0.0], "b": [0.0]})))
-    return name
+    return register_slow(client, "recover", 0.3)
 
 
 @pytest.fixture(scope="module")
