@@ -1,0 +1,254 @@
+"""Code models end to end (real workers): a zip with score.py and batchsvc.yaml scores jobs and online requests."""
+
+import importlib.util
+import io
+import textwrap
+import uuid
+import zipfile
+from pathlib import Path
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from harness import run_job
+from sklearn.linear_model import LogisticRegression
+
+SCORE_PY = '''
+from pathlib import Path
+
+import joblib
+import pandas as pd
+
+from helpers import engineer
+
+MODEL = None
+THRESHOLD = 0.4
+
+
+def init(model_dir):
+    global MODEL
+    MODEL = joblib.load(Path(model_dir) / "model.joblib")
+
+
+def run(batch):
+    p = MODEL.predict_proba(engineer(batch))[:, 1]
+    return pd.DataFrame({"score": p, "decision": (p >= THRESHOLD).astype(int)})
+'''
+HELPERS_PY = '''
+import pandas as pd
+
+
+def engineer(batch):
+    return pd.DataFrame({"ratio": batch["debt"] / batch["income"], "age": batch["age"]})
+'''
+MANIFEST = {"features": [{"income": "float"}, {"debt": "float"}, "age"], "outputs": ["score", "decision"],
+            "requirements": ["scikit-learn>=1.0", "pandas"]}
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def make_zip(files: dict[str, str | bytes], manifest: dict | None = None) -> bytes:
+    """A code model's zip from sources (and a manifest, written as batchsvc.yaml)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name, body in files.items():
+            z.writestr(name, textwrap.dedent(body) if isinstance(body, str) else body)
+        if manifest is not None:
+            z.writestr("batchsvc.yaml", yaml.safe_dump(manifest))
+    return buffer.getvalue()
+
+
+def post_zip(client, name: str, data: bytes):
+    return client.post(f"/v1/models/{name}/versions", files={"file": ("model.zip", data)})
+
+
+def register_code(client, name: str, files: dict, manifest: dict) -> dict:
+    response = post_zip(client, name, make_zip(files, manifest))
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def simple(run_body: str, init_body: str = "pass", outputs=("prediction",), head: str = "") -> dict:
+    """A score.py with the given init and run bodies (run sees `batch`)."""
+    return {"score.py": f"{head}\ndef init(model_dir):\n    {init_body}\n\n\ndef run(batch):\n    {run_body}\n"}
+
+
+SMALL_MANIFEST = {"features": [{"x": "float"}], "outputs": ["prediction"]}
+
+
+@pytest.fixture(scope="module")
+def table() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    n = 300
+    return pd.DataFrame({"id": np.arange(n), "income": rng.uniform(1_000, 9_000, n),
+                         "debt": rng.uniform(0, 8_000, n), "age": rng.integers(18, 80, n).astype(float)})
+
+
+@pytest.fixture(scope="module")
+def risk_zip(table) -> bytes:
+    X = pd.DataFrame({"ratio": table["debt"] / table["income"], "age": table["age"]})
+    est = LogisticRegression().fit(X, (X["ratio"] > 0.8).astype(int))
+    buffer = io.BytesIO()
+    joblib.dump(est, buffer)
+    return make_zip({"score.py": SCORE_PY, "helpers.py": HELPERS_PY, "model.joblib": buffer.getvalue()}, MANIFEST)
+
+
+def by_hand(data: bytes, frame: pd.DataFrame, tmp: Path) -> pd.DataFrame:
+    """What score.py gives when run by hand on the same rows."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        z.extractall(tmp)
+    import sys
+    sys.path.insert(0, str(tmp))
+    try:
+        spec = importlib.util.spec_from_file_location(f"by_hand_{uuid.uuid4().hex}", tmp / "score.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        module.init(tmp)
+        return module.run(frame.copy())
+    finally:
+        sys.path.remove(str(tmp))
+        sys.modules.pop("helpers", None)
+
+
+def results(client, job_id: str) -> pd.DataFrame:
+    response = client.get(f"/v1/jobs/{job_id}/results", params={"format": "parquet"})
+    assert response.status_code == 200, response.text
+    return pd.read_parquet(io.BytesIO(response.content))
+
+
+def inline_frame(job: dict) -> pd.DataFrame:
+    predictions = job["result"]["predictions"]
+    return pd.DataFrame(predictions["values"], columns=predictions["fields"])
+
+
+def test_registration_records_a_code_model(client, risk_zip):
+    response = post_zip(client, unique("code"), risk_zip)
+    assert response.status_code == 201, response.text
+    meta = response.json()
+    assert meta["kind"] == "code" and meta["outputs"] == ["score", "decision"]
+    assert meta["features"] == ["income", "debt", "age"] and meta["requirements"] == MANIFEST["requirements"]
+    assert meta["engine"] is None and len(meta["sha256"]) == 64
+
+
+@pytest.mark.parametrize("kind", ["csv", "parquet", "inline"])
+def test_code_model_scores_like_score_py_by_hand(client, risk_zip, table, inputs_dir, tmp_path, kind):
+    name = unique("risk")
+    assert post_zip(client, name, risk_zip).status_code == 201
+    if kind == "inline":
+        source: dict = {"records": table.to_dict(orient="records")}
+    else:
+        path = inputs_dir / f"{name}.{kind}"
+        table.to_csv(path, index=False) if kind == "csv" else table.to_parquet(path, index=False)
+        source = {"path": str(path)}
+    job = run_job(client, {"model": name, "input": source, "output": {"passthrough": ["id"]}})
+    assert job["status"] == "completed", job["error"]
+    got = inline_frame(job) if kind == "inline" else results(client, job["id"])
+    expected = by_hand(risk_zip, table, tmp_path)
+    assert list(got.columns) == ["id", "score", "decision"]
+    assert got["id"].tolist() == table["id"].tolist()
+    assert np.allclose(got["score"], expected["score"]) and got["decision"].tolist() == expected["decision"].tolist()
+
+
+def test_online_prediction_uses_the_code_model(client, risk_zip, table, tmp_path):
+    name = unique("online")
+    assert post_zip(client, name, risk_zip).status_code == 201
+    rows = table.head(5)
+    response = client.post(f"/v1/models/{name}/predictions", json={"records": rows.to_dict(orient="records")})
+    assert response.status_code == 200, response.text
+    body = response.json()["predictions"][0]
+    assert body["fields"] == ["score", "decision"]
+    expected = by_hand(risk_zip, rows, tmp_path)
+    assert np.allclose([v[0] for v in body["values"]], expected["score"])
+
+
+def test_two_versions_with_module_state_do_not_leak(client):
+    name = unique("state")
+    for value in ("one", "two"):
+        files = simple("return [STATE['v'] + helpers.VALUE] * len(batch)", f"STATE['v'] = {value!r}",
+                       head="import helpers\n\nSTATE = {}\n")
+        files["helpers.py"] = f"VALUE = {value!r}\n"
+        register_code(client, name, files, SMALL_MANIFEST)
+    for version, value in ((1, "oneone"), (2, "twotwo"), (1, "oneone")):
+        job = run_job(client, {"model": f"{name}@{version}", "input": {"records": [{"x": 1.0}, {"x": 2.0}]}})
+        assert job["status"] == "completed", job["error"]
+        assert inline_frame(job)["prediction"].tolist() == [value, value]
+        online = client.post(f"/v1/models/{name}@{version}/predictions", json={"records": [{"x": 1.0}]})
+        assert online.json()["predictions"][0]["values"] == [[value]], online.text  # one API process: both loaded
+
+
+def test_init_failure_fails_the_job_with_the_traceback_in_events(client):
+    name = unique("initfail")
+    register_code(client, name, simple("return batch['x']", "raise RuntimeError('no weights here')"), SMALL_MANIFEST)
+    job = run_job(client, {"model": name, "input": {"records": [{"x": 1.0}]}})
+    assert job["status"] == "failed" and job["error"]["type"] == "UserCodeError"
+    assert "RuntimeError: no weights here" in job["error"]["message"] and "Traceback" not in str(job["error"])
+    events = client.get(f"/v1/jobs/{job['id']}/events").json()["events"]
+    assert any("Traceback" in e.get("traceback", "") for e in events if e["event"] == "user_code_error")
+
+
+def test_run_exception_fails_the_job_and_the_worker_goes_on(client):
+    name = unique("runfail")
+    register_code(client, name, simple("raise ValueError('bad batch')"), SMALL_MANIFEST)
+    job = run_job(client, {"model": name, "input": {"records": [{"x": 1.0}]}})
+    assert job["status"] == "failed" and "ValueError: bad batch" in job["error"]["message"]
+    assert "Traceback" not in str(job["error"])
+    response = client.post(f"/v1/models/{name}/predictions", json={"records": [{"x": 1.0}]})
+    assert response.status_code >= 400 and "Traceback" not in response.text
+    ok = unique("runok")
+    register_code(client, ok, simple("return batch['x'] * 2"), SMALL_MANIFEST)
+    job = run_job(client, {"model": ok, "input": {"records": [{"x": 1.5}]}})
+    assert job["status"] == "completed" and inline_frame(job)["prediction"].tolist() == [3.0]
+
+
+def test_wrong_row_count_names_expected_and_returned(client):
+    name = unique("rows")
+    register_code(client, name, simple("return [1]"), SMALL_MANIFEST)
+    job = run_job(client, {"model": name, "input": {"records": [{"x": 1.0}, {"x": 2.0}, {"x": 3.0}]}})
+    assert job["status"] == "failed"
+    assert "expected 3, returned 1" in job["error"]["message"]
+
+
+@pytest.mark.parametrize("requirement, named", [("no-such-package-xyz>=1", "no-such-package-xyz"),
+                                                ("pandas<1", "pandas")])
+def test_missing_or_wrong_requirement_refuses_registration(client, requirement, named):
+    manifest = {**SMALL_MANIFEST, "requirements": [requirement]}
+    response = post_zip(client, unique("req"), make_zip(simple("return batch['x']"), manifest))
+    assert response.status_code == 422 and named in response.text
+
+
+def test_zip_without_run_or_manifest_is_refused(client):
+    no_run = {"score.py": "def init(model_dir):\n    pass\n"}
+    assert post_zip(client, unique("norun"), make_zip(no_run, SMALL_MANIFEST)).status_code == 422
+    assert post_zip(client, unique("nomani"), make_zip(simple("return batch['x']"))).status_code == 422
+
+
+def test_tampered_zip_is_refused_before_loading(client, env):
+    name = unique("tamper")
+    meta = register_code(client, name, simple("return batch['x']"), SMALL_MANIFEST)
+    path = Path(env["BATCHSVC_DATA_DIR"]) / "models" / name / str(meta["version"]) / "model.zip"
+    path.write_bytes(make_zip(simple("return batch['x'] * 100"), SMALL_MANIFEST))
+    job = run_job(client, {"model": name, "input": {"records": [{"x": 1.0}]}})
+    assert job["status"] == "failed" and job["error"]["type"] == "ChecksumMismatch"
+
+
+ERROR_RUN = ("return pd.DataFrame({'prediction': batch['x'] * 2, "
+             "'_error': [None if v >= 0 else 'negative x' for v in batch['x']]})")
+
+
+@pytest.mark.parametrize("budget, status", [(2, "completed"), (1, "failed")])
+def test_error_rows_count_against_max_bad_rows(client, budget, status):
+    name = unique("errrows")
+    register_code(client, name, simple(ERROR_RUN, head="import pandas as pd\n"), SMALL_MANIFEST)
+    records = [{"x": 1.0}, {"x": -1.0}, {"x": 2.0}, {"x": -3.0}]
+    job = run_job(client, {"model": name, "input": {"records": records}, "max_bad_rows": budget})
+    assert job["status"] == status, job
+    if status == "completed":
+        assert job["result"]["bad_rows"] == 2
+        assert inline_frame(job)["prediction"].tolist() == [2.0, 4.0]
+    else:
+        assert "negative x" in job["error"]["message"]
