@@ -252,3 +252,17 @@ def test_error_rows_count_against_max_bad_rows(client, budget, status):
         assert inline_frame(job)["prediction"].tolist() == [2.0, 4.0]
     else:
         assert "negative x" in job["error"]["message"]
+
+
+def test_client_registers_a_folder_as_a_code_model(client, api_url, tmp_path):
+    from batchsvc.client import Client
+    folder = tmp_path / "model"
+    folder.mkdir()
+    for filename, body in simple("return batch['x'] + 1").items():
+        (folder / filename).write_text(body)
+    (folder / "batchsvc.yaml").write_text(yaml.safe_dump(SMALL_MANIFEST))
+    name = unique("folder")
+    with Client(api_url) as c:
+        assert c.register_model(name, folder)["kind"] == "code"
+    job = run_job(client, {"model": name, "input": {"records": [{"x": 1.0}]}})
+    assert job["status"] == "completed" and inline_frame(job)["prediction"].tolist() == [2.0]
