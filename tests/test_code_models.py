@@ -266,3 +266,26 @@ def test_client_registers_a_folder_as_a_code_model(client, api_url, tmp_path):
         assert c.register_model(name, folder)["kind"] == "code"
     job = run_job(client, {"model": name, "input": {"records": [{"x": 1.0}]}})
     assert job["status"] == "completed" and inline_frame(job)["prediction"].tolist() == [2.0]
+
+
+def test_sample_credit_risk_code_model_scores_with_reason_and_threshold(client, credit_estimator, tmp_path):
+    import shutil
+
+    from batchsvc.client.bundle import zip_folder
+    folder = tmp_path / "credit_risk_code"
+    shutil.copytree(Path(__file__).parent.parent / "sample_data" / "credit_risk_code", folder)
+    joblib.dump(credit_estimator, folder / "model.joblib")
+    data = zip_folder(folder)
+    name = unique("credit-code")
+    assert post_zip(client, name, data).status_code == 201
+    rows = pd.read_csv(Path(__file__).parent.parent / "sample_data" / "credit_risk.csv").head(50)
+    rows.loc[3, "LoanAmount"] = 0
+    job = run_job(client, {"model": name, "input": {"records": rows.to_dict(orient="records")}, "max_bad_rows": 1,
+                           "output": {"passthrough": ["CustomerID"]}})
+    assert job["status"] == "completed", job["error"]
+    got, expected = inline_frame(job), by_hand(data, rows, tmp_path / "by_hand")
+    expected = expected[expected["_error"].isna()]
+    assert got["CustomerID"].tolist() == rows.drop(index=3)["CustomerID"].tolist()
+    assert np.allclose(got["risk_probability"], expected["risk_probability"])
+    assert got["reason"].tolist() == expected["reason"].tolist()
+    assert got["decision"].tolist() == expected["decision"].tolist() and job["result"]["bad_rows"] == 1
