@@ -189,6 +189,8 @@ def test_init_failure_fails_the_job_with_the_traceback_in_events(client):
     assert "RuntimeError: no weights here" in job["error"]["message"] and "Traceback" not in str(job["error"])
     events = client.get(f"/v1/jobs/{job['id']}/events").json()["events"]
     assert any("Traceback" in e.get("traceback", "") for e in events if e["event"] == "user_code_error")
+    online = client.post(f"/v1/models/{name}/predictions", json={"records": [{"x": 1.0}]})
+    assert online.status_code == 503 and "no weights here" in online.text and "Traceback" not in online.text
 
 
 def test_run_exception_fails_the_job_and_the_worker_goes_on(client):
@@ -198,7 +200,8 @@ def test_run_exception_fails_the_job_and_the_worker_goes_on(client):
     assert job["status"] == "failed" and "ValueError: bad batch" in job["error"]["message"]
     assert "Traceback" not in str(job["error"])
     response = client.post(f"/v1/models/{name}/predictions", json={"records": [{"x": 1.0}]})
-    assert response.status_code >= 400 and "Traceback" not in response.text
+    assert response.status_code == 422 and "ValueError: bad batch" in response.text
+    assert "Traceback" not in response.text
     ok = unique("runok")
     register_code(client, ok, simple("return batch['x'] * 2"), SMALL_MANIFEST)
     job = run_job(client, {"model": ok, "input": {"records": [{"x": 1.5}]}})
