@@ -145,9 +145,10 @@ def test_code_model_scores_like_score_py_by_hand(client, risk_zip, table, inputs
         path = inputs_dir / f"{name}.{kind}"
         table.to_csv(path, index=False) if kind == "csv" else table.to_parquet(path, index=False)
         source = {"path": str(path)}
-    job = run_job(client, {"model": name, "input": source, "output": {"passthrough": ["id"]}})
+    job = run_job(client, {"model": name, "input": source, "output": {"passthrough": ["id"]}, "chunk_size": 70})
     assert job["status"] == "completed", job["error"]
-    got = inline_frame(job) if kind == "inline" else results(client, job["id"])
+    assert job["progress"]["chunks_total"] > 1
+    got = results(client, job["id"])
     expected = by_hand(risk_zip, table, tmp_path)
     assert list(got.columns) == ["id", "score", "decision"]
     assert got["id"].tolist() == table["id"].tolist()
@@ -292,3 +293,18 @@ def test_sample_credit_risk_code_model_scores_with_reason_and_threshold(client, 
     assert np.allclose(got["risk_probability"], expected["risk_probability"])
     assert got["reason"].tolist() == expected["reason"].tolist()
     assert got["decision"].tolist() == expected["decision"].tolist() and job["result"]["bad_rows"] == 1
+
+
+def test_code_model_wrapping_a_pipeline_predicts_like_the_pipeline(client, credit_estimator):
+    buffer = io.BytesIO()
+    joblib.dump(credit_estimator, buffer)
+    wrapper = simple("return MODEL['m'].predict(batch)", "MODEL['m'] = joblib.load(model_dir / 'model.joblib')",
+                     head="import joblib\n\nMODEL = {}\n")
+    fields = list(credit_estimator.feature_names_in_)
+    data = make_zip({**wrapper, "model.joblib": buffer.getvalue()}, {"features": fields, "outputs": ["prediction"]})
+    name = unique("wrap")
+    assert post_zip(client, name, data).status_code == 201
+    rows = pd.read_csv(Path(__file__).parent.parent / "sample_data" / "credit_risk.csv").head(40)
+    job = run_job(client, {"model": name, "input": {"records": rows[fields].to_dict(orient="records")}})
+    assert job["status"] == "completed", job["error"]
+    assert inline_frame(job)["prediction"].tolist() == credit_estimator.predict(rows[fields]).tolist()
