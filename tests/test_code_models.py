@@ -308,3 +308,28 @@ def test_code_model_wrapping_a_pipeline_predicts_like_the_pipeline(client, credi
     job = run_job(client, {"model": name, "input": {"records": rows[fields].to_dict(orient="records")}})
     assert job["status"] == "completed", job["error"]
     assert inline_frame(job)["prediction"].tolist() == credit_estimator.predict(rows[fields]).tolist()
+
+
+def test_killed_worker_mid_job_with_a_code_model_loses_only_its_chunk(client, inputs_dir):
+    import os
+    import signal
+
+    from harness import submit, wait_for, wait_job
+    name = unique("slowcode")
+    register_code(client, name, simple("time.sleep(0.4)\n    return batch['x'] * 3", head="import time\n"),
+                  SMALL_MANIFEST)
+    frame = pd.DataFrame({"id": np.arange(600), "x": np.arange(600) * 1.0})
+    path = inputs_dir / f"{name}.parquet"
+    frame.to_parquet(path, row_group_size=100)
+    job = submit(client, {"model": name, "input": {"path": str(path)}, "chunk_size": 100,
+                          "output": {"passthrough": ["id"]}})
+
+    def in_flight():
+        log = client.get(f"/v1/jobs/{job['id']}/events").json()["events"]
+        return [e for e in log if e["event"] == "chunk_started"][1:2]
+    started = wait_for(in_flight, 30, 0.01, "a chunk in flight")[0]
+    os.kill(int(started["worker"].rsplit(":", 1)[1]), signal.SIGKILL)
+    done = wait_job(client, job["id"], timeout_s=90)
+    assert done["status"] == "completed", done["error"]
+    out = results(client, job["id"])
+    assert out["id"].tolist() == frame["id"].tolist() and np.allclose(out["prediction"], frame["x"] * 3)
