@@ -1,10 +1,6 @@
 """Code models end to end (real workers): a zip with score.py and batchsvc.yaml scores jobs and online requests."""
 
-import importlib.util
 import io
-import textwrap
-import uuid
-import zipfile
 from pathlib import Path
 
 import joblib
@@ -12,6 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from code_support import (
+    SMALL_MANIFEST,
+    by_hand,
+    inline_frame,
+    make_zip,
+    post_zip,
+    register_code,
+    results,
+    simple,
+    unique,
+)
 from harness import run_job
 from sklearn.linear_model import LogisticRegression
 
@@ -47,38 +54,6 @@ MANIFEST = {"features": [{"income": "float"}, {"debt": "float"}, "age"], "output
             "requirements": ["scikit-learn>=1.0", "pandas"]}
 
 
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
-def make_zip(files: dict[str, str | bytes], manifest: dict | None = None) -> bytes:
-    """A code model's zip from sources (and a manifest, written as batchsvc.yaml)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        for name, body in files.items():
-            z.writestr(name, textwrap.dedent(body) if isinstance(body, str) else body)
-        if manifest is not None:
-            z.writestr("batchsvc.yaml", yaml.safe_dump(manifest))
-    return buffer.getvalue()
-
-
-def post_zip(client, name: str, data: bytes):
-    return client.post(f"/v1/models/{name}/versions", files={"file": ("model.zip", data)})
-
-
-def register_code(client, name: str, files: dict, manifest: dict) -> dict:
-    response = post_zip(client, name, make_zip(files, manifest))
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-def simple(run_body: str, init_body: str = "pass", outputs=("prediction",), head: str = "") -> dict:
-    """A score.py with the given init and run bodies (run sees `batch`)."""
-    return {"score.py": f"{head}\ndef init(model_dir):\n    {init_body}\n\n\ndef run(batch):\n    {run_body}\n"}
-
-
-SMALL_MANIFEST = {"features": [{"x": "float"}], "outputs": ["prediction"]}
-
 
 @pytest.fixture(scope="module")
 def table() -> pd.DataFrame:
@@ -95,35 +70,6 @@ def risk_zip(table) -> bytes:
     buffer = io.BytesIO()
     joblib.dump(est, buffer)
     return make_zip({"score.py": SCORE_PY, "helpers.py": HELPERS_PY, "model.joblib": buffer.getvalue()}, MANIFEST)
-
-
-def by_hand(data: bytes, frame: pd.DataFrame, tmp: Path) -> pd.DataFrame:
-    """What score.py gives when run by hand on the same rows."""
-    with zipfile.ZipFile(io.BytesIO(data)) as z:
-        z.extractall(tmp)
-    import sys
-    sys.path.insert(0, str(tmp))
-    try:
-        spec = importlib.util.spec_from_file_location(f"by_hand_{uuid.uuid4().hex}", tmp / "score.py")
-        assert spec and spec.loader
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        module.init(tmp)
-        return module.run(frame.copy())
-    finally:
-        sys.path.remove(str(tmp))
-        sys.modules.pop("helpers", None)
-
-
-def results(client, job_id: str) -> pd.DataFrame:
-    response = client.get(f"/v1/jobs/{job_id}/results", params={"format": "parquet"})
-    assert response.status_code == 200, response.text
-    return pd.read_parquet(io.BytesIO(response.content))
-
-
-def inline_frame(job: dict) -> pd.DataFrame:
-    predictions = job["result"]["predictions"]
-    return pd.DataFrame(predictions["values"], columns=predictions["fields"])
 
 
 def test_registration_records_a_code_model(client, risk_zip):
