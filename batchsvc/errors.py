@@ -10,7 +10,7 @@
     ├── Conflict               409
     ├── PayloadTooLarge        413
     ├── DataError              the input cannot be scored: SchemaError, UnreadableInput, TooManyBadRows
-    ├── ModelError             a model a worker cannot use: ChecksumMismatch, ScoringError
+    ├── ModelError             a model a worker cannot use: ChecksumMismatch, ScoringError, UserCodeError
     └── ModelUnavailable       503: the model an online request needs does not load (the reason says why)
 
 The client's ClientError (batchsvc.client.errors) derives from the root too. api/errors.py maps each
@@ -120,6 +120,14 @@ class ChecksumMismatch(ModelError):
 
 class ScoringError(ModelError):
     """The model raised while scoring a chunk."""
+
+
+class UserCodeError(ModelError):
+    """A code model's init() or run() raised; its traceback is kept for the job's events, never in a response."""
+
+    def __init__(self, message: str, traceback: str = "", **details):
+        super().__init__(message, **details)
+        self.traceback = traceback
 
 
 class ModelUnavailable(BatchsvcError):

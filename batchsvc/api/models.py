@@ -24,7 +24,8 @@ async def register(request: Request) -> Response:
         check_form_fields(form, MODEL_FIELDS)
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
-            raise InvalidRequest("send the joblib file as the multipart field 'file'", field="file")
+            raise InvalidRequest("send the joblib file (or a code model's zip) as the multipart field 'file'",
+                                 field="file")
         sample = await _sample(form.get("sample"))
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "model.joblib"
@@ -32,7 +33,7 @@ async def register(request: Request) -> Response:
             meta, created = await run_in_threadpool(
                 svc.registry.register, name, path, str(form.get("description") or ""),
                 _split(form.get("tags")), _split(form.get("features")) or None, _flag(form.get("force")))
-    if created:
+    if created and meta.get("kind") != "code":  # a code model has no fast engine to compile
         meta = await run_in_threadpool(compile_version, svc, meta, sample)
     return JSONResponse(_public(meta), status_code=201 if created else 200)
 

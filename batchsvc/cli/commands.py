@@ -48,7 +48,7 @@ def models() -> None:
 
 @models.command("register")
 @click.argument("name")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(exists=True))
 @click.option("--alias", help="point this alias (e.g. production) at the new version")
 @click.option("--description", default="", help="free text")
 @click.option("--tags", default="", help="comma-separated")
@@ -56,7 +56,8 @@ def models() -> None:
 @url_option
 @json_option
 def models_register(name, file, alias, description, tags, force, url, as_json) -> None:
-    """Register a joblib-saved estimator or pipeline as NAME's next version."""
+    """Register a joblib-saved estimator or pipeline (or a code model: a folder or zip with score.py and
+    batchsvc.yaml) as NAME's next version."""
     with connect(url) as c:
         latest = _latest_version(c, name)
         meta = c.register_model(name, file, description=description, alias=alias, force=force,

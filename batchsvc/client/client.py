@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from batchsvc.client import settings
+from batchsvc.client.bundle import open_upload
 from batchsvc.client.errors import (
     CannotReach,
     ClientError,
@@ -126,11 +127,11 @@ class Client:
     # models
     def register_model(self, name: str, file: str | Path, *, description: str = "", tags: Sequence[str] = (),
                        alias: str | None = None, force: bool = False) -> dict:
-        """Register a joblib file as the model's next version (and point an alias at it); the latest version's
-        very file (same sha256) answers that version instead, unless force."""
+        """Register a joblib file (or a code model's folder or zip) as the model's next version (and point an
+        alias at it); the latest version's very file (same sha256) answers that version instead, unless force."""
         form = {"description": description, "tags": ",".join(tags), "force": "true" if force else "false"}
-        with open(file, "rb") as f:
-            meta = self._json("POST", f"/v1/models/{name}/versions", files={"file": (Path(file).name, f)}, data=form)
+        with open_upload(file) as (filename, f):
+            meta = self._json("POST", f"/v1/models/{name}/versions", files={"file": (filename, f)}, data=form)
         if alias:
             self.set_alias(name, alias, meta["version"])
         return meta

@@ -3,7 +3,7 @@
 A canceled or failed job keeps no partial output; a chunk still scoring when it ended adds nothing.
 """
 
-from batchsvc.errors import BatchsvcError
+from batchsvc.errors import BatchsvcError, UserCodeError
 from batchsvc.jobs.running import WORKER
 from batchsvc.status import ACTIVE, JobStatus
 from batchsvc.storage.files import remove_tree
@@ -22,6 +22,8 @@ def cancel(svc: Services, job_id: str) -> bool:
 def fail(svc: Services, job_id: str, error: BatchsvcError | dict) -> None:
     """End a queued or running job as failed, keeping the error and removing partial output."""
     body = error.to_dict() if isinstance(error, BatchsvcError) else error
+    if isinstance(error, UserCodeError):  # a code model's own error: its traceback for the events only
+        svc.store.add_event(job_id, "user_code_error", error=body["message"], traceback=error.traceback)
     if svc.store.transition(job_id, JobStatus.FAILED, set(ACTIVE), error=body):
         remove_tree(svc.data.job_dir(job_id))
 

@@ -20,6 +20,8 @@ from batchsvc.storage.services import Services
 
 def compile_version(svc: Services, meta: dict, sample: pd.DataFrame | None = None) -> dict:
     """Trial the onnx engine for a registered version; returns the version's record with its `engine`."""
+    if meta.get("kind") == "code":
+        raise InvalidRequest("a code model scores with its own run(); it has no fast engine to compile")
     model = ModelCache(svc.data).get(meta)
     record, artefact = trial(model, ModelInfo.from_dict(meta), sample, svc.settings.engine_tolerance)
     path = svc.data.engine_file(meta["name"], meta["version"])

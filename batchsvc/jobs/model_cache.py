@@ -11,7 +11,8 @@ from pathlib import Path
 import joblib
 
 from batchsvc.errors import ChecksumMismatch, ModelError
-from batchsvc.scoring.engines import AUTO, SKLEARN, Engine, choose
+from batchsvc.jobs.code_loader import code_engine
+from batchsvc.scoring.engines import AUTO, CODE, SKLEARN, Engine, choose
 from batchsvc.scoring.engines.categories import strict_categories
 from batchsvc.scoring.engines.onnx import OnnxEngine, allows_nan
 from batchsvc.scoring.engines.sklearn import SklearnEngine
@@ -32,7 +33,10 @@ class ModelCache:
         return self._cached(meta["sha256"], lambda: self._load(meta))
 
     def engine(self, meta: dict, requested: str = AUTO) -> Engine:
-        """The engine a job (or request) scores with: the version's verified engine unless sklearn is forced."""
+        """The engine a job (or request) scores with: the version's verified engine unless sklearn is forced;
+        a code model's own run()."""
+        if meta.get("kind") == CODE:
+            return self._cached(f"code:{meta['sha256']}", lambda: self._code(meta))
         if choose(meta.get("engine"), requested) == SKLEARN:
             return self._cached(f"sklearn:{meta['sha256']}", lambda: SklearnEngine(self.get(meta),
                                                                                    ModelInfo.from_dict(meta)))
@@ -52,6 +56,10 @@ class ModelCache:
     def _load(self, meta: dict):
         path = self.data.model_file(meta["name"], meta["version"])
         return joblib.load(io.BytesIO(_verified(path, meta["sha256"], f"model file {_ref(meta)}")))
+
+    def _code(self, meta: dict) -> Engine:
+        path = self.data.code_file(meta["name"], meta["version"])
+        return code_engine(_verified(path, meta["sha256"], f"code model {_ref(meta)} (model.zip)"), meta)
 
     def _onnx(self, meta: dict) -> OnnxEngine:
         path = self.data.engine_file(meta["name"], meta["version"])

@@ -46,7 +46,14 @@ class RunningJob:
         """The verified, cached engine of the version the job was submitted with (the exact one when the job
         says engine: sklearn), and what the model needs."""
         meta = svc.registry.version(self.record["model"]["name"], self.record["model"]["version"])
-        return cache.engine(meta, self.spec.engine), current_info(meta, cache.get(meta))
+        return cache.engine(meta, self.spec.engine), version_info(meta, cache)
+
+
+def version_info(meta: dict, cache: ModelCache) -> ModelInfo:
+    """What the version needs: a code model's as its manifest declares it, an estimator's read from it."""
+    if meta.get("kind") == "code":
+        return ModelInfo.from_dict(meta)
+    return current_info(meta, cache.get(meta))
 
 
 def current_info(meta: dict, model: object) -> ModelInfo:

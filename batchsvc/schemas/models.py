@@ -29,7 +29,7 @@ class ModelVersion(BaseModel):
     name: str
     version: int
     sha256: str
-    task: Literal["classification", "regression"]
+    task: Literal["classification", "regression", "custom"]
     features: list[str]
     classes: list | None
     created_at: str
@@ -39,6 +39,9 @@ class ModelVersion(BaseModel):
     numeric_features: list[str] = []
     categories: dict[str, list] = Field({}, description="each encoded feature's categories, as the model knows them")
     sample: dict = Field({}, description="a typical row (first categories, training means): a form's starting point")
+    kind: Literal["sklearn", "code"] = Field("sklearn", description="a joblib estimator, or a zip with score.py")
+    outputs: list[str] = Field([], description="a code model's output columns, as its manifest declares them")
+    requirements: list[str] = Field([], description="a code model's requirements, checked at registration")
 
 
 class Model(BaseModel):

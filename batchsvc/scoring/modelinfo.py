@@ -21,11 +21,13 @@ class ModelInfo:
     named_features: bool  # fitted on a DataFrame (names) or a plain array (positions)
     categories: dict[str, list] = field(default_factory=dict)  # encoded column -> the categories the model knows
     sample: dict = field(default_factory=dict)  # feature -> a typical value (the console's try-it form starts here)
+    untyped: list[str] = field(default_factory=list)  # a code model's features declared without a type: passed as read
 
     @property
     def text_features(self) -> list[str]:
         """Features the model reads as text (a ColumnTransformer routes them to an encoder fitted on strings)."""
-        return [f for f in self.features if f not in set(self.numeric_features)]
+        plain = set(self.numeric_features) | set(self.untyped)
+        return [f for f in self.features if f not in plain]
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -2,7 +2,7 @@
 
 import pandas as pd
 
-from batchsvc.errors import ScoringError
+from batchsvc.errors import ModelError, ScoringError
 from batchsvc.scoring.engines import Engine, Scores
 from batchsvc.scoring.engines.sklearn import as_engine
 from batchsvc.scoring.modelinfo import ModelInfo
@@ -20,6 +20,8 @@ def predict(model, info: ModelInfo, features: pd.DataFrame) -> pd.DataFrame:
     engine = as_engine(model, info)
     try:
         return scores_frame(engine.predict(features), info, features.index)
+    except ModelError:  # a code model's own error, already named: no row to find
+        raise
     except Exception as exc:  # the model's own error: find the first row that triggers it
         row = _first_failing_row(engine, features)
         raise ScoringError(f"the model failed: {type(exc).__name__}: {exc}", batch_row=row) from None
@@ -36,6 +38,8 @@ def can_predict(model, info: ModelInfo, features: pd.DataFrame) -> bool:
 
 def scores_frame(scores: Scores, info: ModelInfo, index) -> pd.DataFrame:
     """An engine's scores as output columns."""
+    if scores.columns is not None:
+        return scores.columns.set_axis(index)
     out = {PREDICTION: scores.prediction}
     if scores.proba is not None:
         out.update({f"{PROBABILITY_PREFIX}{c}": scores.proba[:, i] for i, c in enumerate(info.classes or [])})

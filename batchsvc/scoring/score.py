@@ -8,6 +8,7 @@ import pandas as pd
 from batchsvc.errors import DataError, SchemaError, ScoringError, TooManyBadRows
 from batchsvc.scoring.batch import Batch
 from batchsvc.scoring.engines.categories import unknown_rows
+from batchsvc.scoring.engines.code import ERROR_COLUMN
 from batchsvc.scoring.engines.sklearn import as_engine
 from batchsvc.scoring.missing import accepts_missing
 from batchsvc.scoring.modelinfo import ModelInfo
@@ -24,12 +25,26 @@ def score_batch(model, info: ModelInfo, batch: Batch, passthrough: list[str], ma
     engine = as_engine(model, info)
     require_columns(batch.frame.columns, info, passthrough)
     source = batch.frame
-    ready = prepare(source, info, batch.csv, lambda column: accepts_missing(model, info, source, column))
+    ready = prepare(source, info, batch.csv,
+                    lambda column: engine.takes_missing or accepts_missing(model, info, source, column))
     unknown, mask = unknown_rows(ready.frame, engine.strict, batch.csv)
     frame = ready.frame[~mask] if unknown else ready.frame
     bad = within_budget(batch.bad + ready.bad + unknown, max_bad_rows, bad_seen)
     predictions = _predict(engine, info, frame, batch.csv)
+    if ERROR_COLUMN in predictions.columns:
+        frame, predictions, flagged = _flagged(frame, predictions, batch.csv)
+        bad = sorted(bad + within_budget(flagged, max_bad_rows, bad_seen + len(bad)), key=lambda b: b["row"])
     return output_frame(frame, predictions, passthrough), bad
+
+
+def _flagged(frame: pd.DataFrame, predictions: pd.DataFrame,
+             csv: bool) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
+    """Rows a code model's run() marked in its `_error` column, set aside as bad rows (the column dropped)."""
+    marked = predictions[ERROR_COLUMN].notna().to_numpy()
+    rows = frame.index[marked].astype(int)
+    flagged = [{"row": int(row), "line": int(row) + 1 if csv else None, "column": None, "value": None,
+                "error": str(message)} for row, message in zip(rows, predictions[ERROR_COLUMN][marked])]
+    return frame[~marked], predictions[~marked].drop(columns=ERROR_COLUMN), flagged
 
 
 def within_budget(bad: list[dict], max_bad_rows: int, seen: int) -> list[dict]:

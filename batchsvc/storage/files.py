@@ -111,6 +111,10 @@ class DataDir:
     def model_file(self, name: str, version: int) -> Path:
         return self.root / "models" / _part(name) / str(int(version)) / "model.joblib"
 
+    def code_file(self, name: str, version: int) -> Path:
+        """A code model's zip (score.py, its files, batchsvc.yaml), beside where a model file would be."""
+        return self.model_file(name, version).with_name("model.zip")
+
     def engine_file(self, name: str, version: int) -> Path:
         """The compiled onnx artefact, beside the model file, under its own sha256 in the version's record."""
         return self.model_file(name, version).with_name("model.onnx")

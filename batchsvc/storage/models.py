@@ -12,6 +12,7 @@ from batchsvc.clock import iso
 from batchsvc.errors import InvalidModel, InvalidRequest, ModelNotFound
 from batchsvc.names import check_name
 from batchsvc.scoring.modelinfo import ModelInfo, inspect_model
+from batchsvc.storage.code_models import inspect_code, is_zip
 from batchsvc.storage.files import DataDir, atomic_path, sha256_file
 from batchsvc.storage.redis_keys import Keys
 
@@ -49,19 +50,20 @@ class Registry:
 
     def register(self, name: str, upload: Path, description: str = "", tags: list[str] | None = None,
                  features: list[str] | None = None, force: bool = False) -> tuple[dict, bool]:
-        """Load and inspect an uploaded joblib file, then store it as the model's next version; returns
-        (meta, created): the same file as the latest version answers that version unless force."""
+        """Inspect an uploaded joblib file (or a code model's zip), then store it as the model's next version;
+        returns (meta, created): the same file as the latest version answers that version unless force."""
         check_name(name)
         latest = self._latest(name)
         if latest is not None and not force and latest["sha256"] == sha256_file(upload):
             return latest, False
-        info = inspect_model(_load(upload), features)
+        code = is_zip(upload)
+        info = inspect_code(upload) if code else inspect_model(_load(upload), features).to_dict()
         version = self.r.incr(self.keys.model_next_version(name))
-        dest = self.data.model_file(name, version)
+        dest = (self.data.code_file if code else self.data.model_file)(name, version)
         with atomic_path(dest) as tmp:
             shutil.copyfile(upload, tmp)
         meta = {"name": name, "version": version, "sha256": sha256_file(dest), "size_bytes": dest.stat().st_size,
-                "description": description, "tags": tags or [], "created_at": iso(), **info.to_dict()}
+                "description": description, "tags": tags or [], "created_at": iso(), **info}
         with self.r.pipeline() as p:
             p.hset(self.keys.model_versions(name), str(version), json.dumps(meta))
             p.sadd(self.keys.models_index(), name)

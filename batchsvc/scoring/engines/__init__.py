@@ -11,16 +11,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-SKLEARN, ONNX = "sklearn", "onnx"
+SKLEARN, ONNX, CODE = "sklearn", "onnx", "code"
 AUTO = "auto"
 ENGINES = (SKLEARN, ONNX)
 
 
 @dataclass
 class Scores:
-    """One batch's predictions: the label (or regression value) per row, and class probabilities if any."""
+    """One batch's predictions: the label (or regression value) per row, and class probabilities if any;
+    a code model gives its output columns as they are instead (`columns`)."""
     prediction: np.ndarray
     proba: np.ndarray | None = None
+    columns: pd.DataFrame | None = None
 
 
 Features: TypeAlias = pd.DataFrame | pa.RecordBatch
@@ -33,6 +35,7 @@ class Engine:
     (categories.py makes such rows bad rows before any engine sees them)."""
     name = ""
     strict: dict[str, set] = {}
+    takes_missing = False  # True: missing values reach predict as they are (a code model handles its own)
 
     def predict(self, features: Features) -> Scores:
         """Predictions for every row of `features` (the model's feature columns), in order."""
