@@ -58,16 +58,20 @@ def api(host: str, port: int, ssl_certfile: str | None, ssl_keyfile: str | None,
 
     from batchsvc.api.app import create_app
     from batchsvc.api.exposure import require_keys_for
+    from batchsvc.api.nodelay import NoDelayH11Protocol
     from batchsvc.storage.services import get_services
 
     svc = get_services()
     require_keys = require_keys_for(host, svc, allow_no_keys)
     options: dict[str, Any] = dict(host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
                                    log_level="info",  # SIGTERM: open requests get shutdown_s to finish
-                                   timeout_graceful_shutdown=svc.settings.shutdown_s)
+                                   timeout_graceful_shutdown=svc.settings.shutdown_s, http=NoDelayH11Protocol)
     if workers == 1:
         uvicorn.run(create_app(svc, require_keys=require_keys, allow_no_keys=allow_no_keys), **options)
         return
+    from batchsvc.worker.process import limit_native_threads
+
+    limit_native_threads(max(1, (os.cpu_count() or 1) // workers))  # N processes must not each spin every core
     # each process makes its app from the environment: pass the decisions made here on through it
     os.environ["BATCHSVC_AUTH_REQUIRED"] = str(require_keys or svc.settings.auth_required).lower()
     os.environ["BATCHSVC_ALLOW_NO_KEYS"] = str(allow_no_keys or svc.settings.allow_no_keys).lower()
