@@ -138,6 +138,10 @@ def test_init_failure_fails_the_job_with_the_traceback_in_events(client):
     assert any("Traceback" in e.get("traceback", "") for e in events if e["event"] == "user_code_error")
     online = client.post(f"/v1/models/{name}/predictions", json={"records": [{"x": 1.0}]})
     assert online.status_code == 503 and "no weights here" in online.text and "Traceback" not in online.text
+    # And the version itself is marked failed, with the reason (its traceback stays out of the answer)
+    version = client.get(f"/v1/models/{name}/versions/1").json()
+    assert version["state"] == "failed" and "no weights here" in version["init_error"]["message"]
+    assert "Traceback" not in str(version)
 
 
 def test_run_exception_fails_the_job_and_the_worker_goes_on(client):

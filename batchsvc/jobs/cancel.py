@@ -24,6 +24,9 @@ def fail(svc: Services, job_id: str, error: BatchsvcError | dict) -> None:
     body = error.to_dict() if isinstance(error, BatchsvcError) else error
     if isinstance(error, UserCodeError):  # a code model's own error: its traceback for the events only
         svc.store.add_event(job_id, "user_code_error", error=body["message"], traceback=error.traceback)
+        if error.details.get("phase") == "init":  # the version itself cannot start: its record says so
+            model = svc.store.get(job_id)["model"]
+            svc.registry.mark_init_failed(model["name"], model["version"], error.message, error.traceback)
     if svc.store.transition(job_id, JobStatus.FAILED, set(ACTIVE), error=body):
         remove_tree(svc.data.job_dir(job_id))
 

@@ -63,7 +63,8 @@ def _import(folder: Path, name: str, label: str) -> ModuleType:
         except Exception as exc:
             sys.modules.pop(name, None)
             raise UserCodeError(f"{label}: {'init()' if hasattr(module, 'init') else ENTRY} raised "
-                                f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc()) from None
+                                f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(),
+                                phase="init") from None
     return module
 
 

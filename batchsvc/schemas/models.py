@@ -25,6 +25,12 @@ class EngineRecord(BaseModel):
     compiled_at: str | None = None
 
 
+class InitError(BaseModel):
+    """Why a code version cannot start (its user's traceback stays in the record and the job's events)."""
+    message: str
+    at: str
+
+
 class ModelVersion(BaseModel):
     name: str
     version: int
@@ -42,6 +48,8 @@ class ModelVersion(BaseModel):
     kind: Literal["sklearn", "code"] = Field("sklearn", description="a joblib estimator, or a zip with score.py")
     outputs: list[str] = Field([], description="a code model's output columns, as its manifest declares them")
     requirements: list[str] = Field([], description="a code model's requirements, checked at registration")
+    state: Literal["ready", "failed"] = Field("ready", description="failed: a code version's init() raised")
+    init_error: InitError | None = None
 
 
 class Model(BaseModel):

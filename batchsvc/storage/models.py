@@ -81,6 +81,12 @@ class Registry:
         self.r.hset(self.keys.model_versions(name), str(version), json.dumps(meta))
         return meta
 
+    def mark_init_failed(self, name: str, version: int, message: str, traceback: str) -> None:
+        """Record that a code version's init() raised: state failed, with the message and the user's traceback."""
+        failure = {"message": message, "traceback": traceback, "at": iso()}
+        meta = {**self.version(name, version), "state": "failed", "init_error": failure}
+        self.r.hset(self.keys.model_versions(name), str(version), json.dumps(meta))
+
     def version(self, name: str, version: int) -> dict:
         raw = self.r.hget(self.keys.model_versions(name), str(version))
         if raw is None:
