@@ -12,10 +12,6 @@ import pandas as pd
 import yaml
 
 
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
-
 def make_zip(files: dict[str, str | bytes], manifest: dict | None = None) -> bytes:
     """A code model's zip from sources (and a manifest, written as batchsvc.yaml)."""
     buffer = io.BytesIO()
@@ -60,12 +56,6 @@ def by_hand(data: bytes, frame: pd.DataFrame, tmp: Path) -> pd.DataFrame:
     finally:
         sys.path.remove(str(tmp))
         sys.modules.pop("helpers", None)
-
-
-def results(client, job_id: str) -> pd.DataFrame:
-    response = client.get(f"/v1/jobs/{job_id}/results", params={"format": "parquet"})
-    assert response.status_code == 200, response.text
-    return pd.read_parquet(io.BytesIO(response.content))
 
 
 def inline_frame(job: dict) -> pd.DataFrame:

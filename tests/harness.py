@@ -142,3 +142,22 @@ def register_slow(client: httpx.Client, prefix: str, delay_s: float) -> str:
     name = f"{prefix}-{uuid.uuid4().hex[:6]}"
     register(client, name, SlowSum(delay_s=delay_s).fit(pd.DataFrame({"a": [0.0], "b": [0.0]})))
     return name
+
+
+def unique(prefix: str) -> str:
+    """A name no other test (or earlier run on the same Redis) uses."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def result_frame(client: httpx.Client, job_id: str):
+    """A completed job's predictions as a DataFrame (downloaded as Parquet, whatever it was stored as)."""
+    import pandas as pd
+    response = client.get(f"/v1/jobs/{job_id}/results", params={"format": "parquet"})
+    assert response.status_code == 200, response.text
+    return pd.read_parquet(io.BytesIO(response.content))
+
+
+def results(client: httpx.Client, job: dict):
+    """The predictions of a job that must have completed (its error shown when it did not)."""
+    assert job["status"] == "completed", job["error"]
+    return result_frame(client, job["id"])

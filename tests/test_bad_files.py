@@ -9,7 +9,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from harness import register, run_job
+from harness import register, results, run_job
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
@@ -20,11 +20,6 @@ from batchsvc.scoring.sample import FIELDS, WATSON_ROW, make_credit_risk
 
 NOT_UTF8 = 'not valid UTF-8 text; if the file is in another encoding, set input.encoding (e.g. "latin-1")'
 CANNOT_MISS = "missing value, and this model cannot score missing values"
-
-
-def results(client, job: dict) -> pd.DataFrame:
-    assert job["status"] == "completed", job["error"]
-    return pd.read_parquet(io.BytesIO(client.get(f"/v1/jobs/{job['id']}/results").content))
 
 
 def failed_with(job: dict, kind: str, message: str, **details) -> None:

@@ -9,7 +9,7 @@ import uuid
 import pandas as pd
 import pytest
 from answers import error_of
-from harness import register, run_job
+from harness import register, result_frame, run_job
 
 from batchsvc.scoring.sample import FIELDS, WATSON_ROW, make_credit_risk
 
@@ -62,7 +62,7 @@ def test_max_bad_rows_skips_counts_and_lists_them(client, credit_model, inputs_d
     assert job["result"]["rows"] == 297 and job["result"]["bad_rows"] == 3
     errors = pd.read_json(io.BytesIO(client.get(job["result"]["errors_url"]).content), lines=True)
     assert errors["line"].tolist() == [10, 150, 299] and set(errors["column"]) == {"LoanAmount"}
-    result = pd.read_parquet(io.BytesIO(client.get(f"/v1/jobs/{job['id']}/results").content))
+    result = result_frame(client, job["id"])
     assert 9 not in result["CustomerID"].tolist() and len(result) == 297
 
 

@@ -1,6 +1,5 @@
 """Chunk tasks: many workers score one job; a SIGKILLed worker loses only its chunk; one finalizer."""
 
-import io
 import os
 import signal
 import threading
@@ -9,7 +8,7 @@ import uuid
 import numpy as np
 import pandas as pd
 import pytest
-from harness import register_slow, run_job, submit, wait_for, wait_job
+from harness import register_slow, result_frame, run_job, submit, wait_for, wait_job
 
 from batchsvc.status import JobStatus
 from batchsvc.storage.services import get_services
@@ -38,10 +37,6 @@ def of(kind: str, log: list[dict]) -> list[dict]:
     return [e for e in log if e["event"] == kind]
 
 
-def result(client, job_id: str) -> pd.DataFrame:
-    return pd.read_parquet(io.BytesIO(client.get(f"/v1/jobs/{job_id}/results").content))
-
-
 def assert_exact(frame: pd.DataFrame, out: pd.DataFrame) -> None:
     assert out["id"].tolist() == frame["id"].tolist()
     assert np.allclose(out["prediction"], frame["a"] + frame["b"])
@@ -57,10 +52,10 @@ def test_two_workers_score_one_job_and_match_a_one_chunk_run(client, slow_model,
     log = events(client, job["id"])
     assert len({e["worker"] for e in of("chunk", log)}) == 2
     assert sorted(e["index"] for e in of("chunk", log)) == list(range(10))
-    assert_exact(frame, result(client, job["id"]))
+    assert_exact(frame, result_frame(client, job["id"]))
     single = run_job(client, {"model": slow_model, "input": {"path": str(path)}, "chunk_size": ROWS,
                               "output": {"passthrough": ["id"]}})
-    pd.testing.assert_frame_equal(result(client, single["id"]), result(client, job["id"]))
+    pd.testing.assert_frame_equal(result_frame(client, single["id"]), result_frame(client, job["id"]))
 
 
 def test_killed_worker_loses_only_the_chunk_in_flight(client, slow_model, numbers):
@@ -74,7 +69,7 @@ def test_killed_worker_loses_only_the_chunk_in_flight(client, slow_model, number
     # Then the job completes with the same output as a clean run
     done = wait_job(client, job["id"], timeout_s=90)
     assert done["status"] == "completed", done["error"]
-    assert_exact(frame, result(client, job["id"]))
+    assert_exact(frame, result_frame(client, job["id"]))
     # And only the killed chunk was scored twice
     starts = [e["index"] for e in of("chunk_started", events(client, job["id"]))]
     assert starts.count(started["index"]) == 2

@@ -15,11 +15,9 @@ from code_support import (
     make_zip,
     post_zip,
     register_code,
-    results,
     simple,
-    unique,
 )
-from harness import run_job
+from harness import result_frame, run_job, unique
 from sklearn.linear_model import LogisticRegression
 
 SCORE_PY = '''
@@ -94,7 +92,7 @@ def test_code_model_scores_like_score_py_by_hand(client, risk_zip, table, inputs
     job = run_job(client, {"model": name, "input": source, "output": {"passthrough": ["id"]}, "chunk_size": 70})
     assert job["status"] == "completed", job["error"]
     assert job["progress"]["chunks_total"] > 1
-    got = results(client, job["id"])
+    got = result_frame(client, job["id"])
     expected = by_hand(risk_zip, table, tmp_path)
     assert list(got.columns) == ["id", "score", "decision"]
     assert got["id"].tolist() == table["id"].tolist()
@@ -281,5 +279,5 @@ def test_killed_worker_mid_job_with_a_code_model_loses_only_its_chunk(client, in
     os.kill(int(started["worker"].rsplit(":", 1)[1]), signal.SIGKILL)
     done = wait_job(client, job["id"], timeout_s=90)
     assert done["status"] == "completed", done["error"]
-    out = results(client, job["id"])
+    out = result_frame(client, job["id"])
     assert out["id"].tolist() == frame["id"].tolist() and np.allclose(out["prediction"], frame["x"] * 3)

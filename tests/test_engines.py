@@ -8,7 +8,7 @@ import uuid
 import numpy as np
 import pandas as pd
 import pytest
-from harness import register, run_job
+from harness import register, results, run_job, unique
 from sklearn.ensemble import RandomForestClassifier
 
 from batchsvc.scoring.engines.onnx import OnnxEngine, compile_onnx
@@ -21,10 +21,6 @@ from batchsvc.storage.services import get_services
 
 TOLERANCE = 1e-5
 ROWS = 900
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 @pytest.fixture(scope="module")
@@ -51,12 +47,6 @@ def strict_pipeline():
     pipe.named_steps["prep"].transformers[0][1].set_params(handle_unknown="error")
     data = make_credit_risk(2_000, seed=6)
     return pipe.fit(data[FIELDS], data["Risk"])
-
-
-def results(client, job: dict) -> pd.DataFrame:
-    assert job["status"] == "completed", job["error"]
-    response = client.get(f"/v1/jobs/{job['id']}/results", params={"format": "parquet"})
-    return pd.read_parquet(io.BytesIO(response.content))
 
 
 def chunk_engines(client, job_id: str) -> set[str]:

@@ -3,17 +3,12 @@
 Registration, deletion and refusals, which need no worker, are tested in process: tests/unit/test_api_models.py.
 """
 
-import uuid
 
 import numpy as np
 import pandas as pd
-from harness import register, run_job
+from harness import register, run_job, unique
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import LinearRegression, LogisticRegression
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 def test_regressor_fitted_on_dataframe_predicts_like_the_estimator(client):

@@ -1,13 +1,12 @@
 """Nothing lost: Redis killed under running jobs, lost messages re-sent, orphans swept, workers stopped by SIGTERM."""
 
-import io
 import time
 import uuid
 
 import numpy as np
 import pandas as pd
 import pytest
-from harness import Process, register_slow, submit, wait_for, wait_job
+from harness import Process, register_slow, result_frame, submit, wait_for, wait_job
 
 from batchsvc.jobs.reconcile import Senders, reconcile
 from batchsvc.status import JobStatus
@@ -38,7 +37,7 @@ def events(client, job_id: str, kind: str) -> list[dict]:
 
 
 def assert_row_for_row(client, job_id: str, frame: pd.DataFrame) -> None:
-    out = pd.read_parquet(io.BytesIO(client.get(f"/v1/jobs/{job_id}/results").content))
+    out = result_frame(client, job_id)
     assert out["id"].tolist() == frame["id"].tolist()
     assert np.allclose(out["prediction"], frame["a"] + frame["b"])
 

@@ -5,18 +5,13 @@ model stay there (they need a worker).
 """
 
 import io
-import uuid
 
 import joblib
 import pandas as pd
 import pytest
 from answers import error_of
-from harness import register, submit
+from harness import register, submit, unique
 from sklearn.linear_model import LinearRegression, LogisticRegression
-
-
-def unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
 def test_register_describes_classifier_pipeline(client, credit_estimator):
