@@ -16,7 +16,7 @@ from batchsvc.scoring.engines import AUTO, CODE, SKLEARN, Engine, choose
 from batchsvc.scoring.engines.categories import strict_categories
 from batchsvc.scoring.engines.onnx import OnnxEngine, allows_nan
 from batchsvc.scoring.engines.sklearn import SklearnEngine
-from batchsvc.scoring.modelinfo import ModelInfo
+from batchsvc.scoring.modelinfo import ModelInfo, inspect_model
 from batchsvc.storage.files import DataDir
 
 CACHED_MODELS = 4
@@ -42,6 +42,15 @@ class ModelCache:
                                                                                    ModelInfo.from_dict(meta)))
         return self._cached(f"onnx:{meta['engine']['sha256']}", lambda: self._onnx(meta))
 
+    def info(self, meta: dict) -> ModelInfo:
+        """What the version needs: a code model's as its manifest declares it; an estimator's read from the loaded
+        estimator once, so a version registered before inspection learnt something (e.g. which encoded columns
+        are text) is read right, not as it was recorded."""
+        if meta.get("kind") == CODE:
+            return ModelInfo.from_dict(meta)
+        declared = None if meta.get("named_features", True) else meta["features"]
+        return self._cached(f"info:{meta['sha256']}", lambda: inspect_model(self.get(meta), declared))
+
     def _cached(self, key: str, load: Callable[[], object]):
         with self._lock:
             if key in self._items:
@@ -49,7 +58,7 @@ class ModelCache:
                 return self._items[key]
             item = load()
             self._items[key] = item
-            if len(self._items) > 2 * self.size:  # a model and its engine per version
+            if len(self._items) > 3 * self.size:  # a model, its engine and what it needs, per version
                 self._items.popitem(last=False)
             return item
 

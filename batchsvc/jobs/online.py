@@ -18,7 +18,6 @@ from batchsvc.errors import (
 )
 from batchsvc.jobs.accept import check_inline
 from batchsvc.jobs.model_cache import ModelCache
-from batchsvc.jobs.running import version_info
 from batchsvc.schemas import PredictionRequest, RecordsInput, TableInput
 from batchsvc.scoring import sources
 from batchsvc.scoring.engines import AUTO
@@ -43,7 +42,7 @@ def score_online(svc: Services, cache: ModelCache, target: str | dict, body: Pre
     meta = resolve(svc, target)
     requested = (target.get("engine") if isinstance(target, dict) else None) or AUTO
     model = load_model(cache, meta, requested)
-    info = version_info(meta, cache)
+    info = cache.info(meta)
     tables = [_score_entry(svc, model, info, meta, source, where) for source, where in entries]
     return Scored({"predictions": tables}, meta)
 

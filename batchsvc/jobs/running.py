@@ -13,14 +13,13 @@ from batchsvc.errors import TooManyBadRows
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.spec import JobSpec
 from batchsvc.scoring.engines import Engine
-from batchsvc.scoring.modelinfo import ModelInfo, inspect_model
+from batchsvc.scoring.modelinfo import ModelInfo
 from batchsvc.status import JobStatus
 from batchsvc.storage.files import atomic_file
 from batchsvc.storage.services import Services
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
 RUNNING = {JobStatus.RUNNING}
-_INFO: dict[str, ModelInfo] = {}  # model sha256 -> what it needs (small; one per version used)
 
 
 @dataclass
@@ -46,24 +45,7 @@ class RunningJob:
         """The verified, cached engine of the version the job was submitted with (the exact one when the job
         says engine: sklearn), and what the model needs."""
         meta = svc.registry.version(self.record["model"]["name"], self.record["model"]["version"])
-        return cache.engine(meta, self.spec.engine), version_info(meta, cache)
-
-
-def version_info(meta: dict, cache: ModelCache) -> ModelInfo:
-    """What the version needs: a code model's as its manifest declares it, an estimator's read from it."""
-    if meta.get("kind") == "code":
-        return ModelInfo.from_dict(meta)
-    return current_info(meta, cache.get(meta))
-
-
-def current_info(meta: dict, model: object) -> ModelInfo:
-    """What the loaded estimator itself needs, inspected once per model file: a version registered before
-    inspection learnt something (e.g. which encoded columns are text) is read right, not as it was recorded."""
-    info = _INFO.get(meta["sha256"])
-    if info is None:
-        declared = None if meta.get("named_features", True) else meta["features"]
-        info = _INFO.setdefault(meta["sha256"], inspect_model(model, declared))
-    return info
+        return cache.engine(meta, self.spec.engine), cache.info(meta)
 
 
 def note_chunk(svc: Services, job_id: str, index: int, entry: dict) -> None:
