@@ -11,7 +11,9 @@
     ├── PayloadTooLarge        413
     ├── DataError              the input cannot be scored: SchemaError, UnreadableInput, TooManyBadRows
     ├── ModelError             a model a worker cannot use: ChecksumMismatch, ScoringError, UserCodeError
-    └── ModelUnavailable       503: the model an online request needs does not load (the reason says why)
+    ├── ModelUnavailable       503: the model an online request needs does not load (the reason says why)
+    └── StorageError           503: the disk or S3 store refused or failed (names the bucket or path, and
+                                    what to check: credentials, endpoint); a job that meets it fails
 
 The client's ClientError (batchsvc.client.errors) derives from the root too. api/errors.py maps each
 branch to its HTTP status in one table.
@@ -132,3 +134,7 @@ class UserCodeError(ModelError):
 
 class ModelUnavailable(BatchsvcError):
     """An online request's model cannot be loaded (missing file, checksum, unpickling): HTTP 503, API alive."""
+
+
+class StorageError(BatchsvcError):
+    """The file store (a folder or an S3 bucket) refused or failed; the message never holds a secret."""

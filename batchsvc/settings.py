@@ -1,7 +1,7 @@
 """Settings from BATCHSVC_* environment variables (or .env); a bad value fails at start."""
 
 import functools
-from pathlib import Path
+import re
 from urllib.parse import urlparse
 
 from pydantic import Field, ValidationError, field_validator
@@ -18,8 +18,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
 
     redis_url: str = "redis://127.0.0.1:6379/0"
-    data_dir: Path = Path("./var")
-    data_roots: str | None = None
+    data_dir: str = "./var"  # a folder, or s3://bucket/prefix
+    data_roots: str | None = None  # ':'-separated folders or s3:// prefixes; a ':' that begins '://' is its URL's
+    s3_endpoint_url: str | None = None  # MinIO or another S3-compatible store; None: AWS
     namespace: str = Field("batchsvc", pattern=r"^[A-Za-z0-9_.-]+$")
 
     chunk_rows: int = Field(50_000, gt=0)
@@ -63,14 +64,43 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return url
 
+    @field_validator("data_dir")
+    @classmethod
+    def _data_dir(cls, value: str) -> str:
+        return _store_url(value)
+
+    @field_validator("data_roots")
+    @classmethod
+    def _data_roots(cls, value: str | None) -> str | None:
+        for root in split_roots(value or ""):
+            _store_url(root)
+        return value
+
+    @field_validator("s3_endpoint_url")
+    @classmethod
+    def _endpoint(cls, url: str | None) -> str | None:
+        if url is not None and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc):
+            raise ValueError("must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:9000")
+        return url
+
     @property
-    def roots(self) -> list[Path]:
-        """Folders that job inputs may be read from, resolved."""
-        if self.data_roots:
-            raw = [p for p in self.data_roots.split(":") if p]
-        else:
-            raw = [str(self.data_dir), "sample_data"]
-        return [Path(p).resolve() for p in raw]
+    def roots(self) -> list[str]:
+        """Folders and s3:// prefixes that job inputs may be read from, as written."""
+        return split_roots(self.data_roots) if self.data_roots else [self.data_dir, "sample_data"]
+
+
+def split_roots(value: str) -> list[str]:
+    """'s3://in/allowed:s3://out:/srv/data' -> three roots: a ':' followed by '//' belongs to its URL."""
+    return [p for p in re.split(r":(?!//)", value) if p]
+
+
+def _store_url(value: str) -> str:
+    """A local path, or an s3:// URL that names a bucket; any other URL is refused at start."""
+    if "://" in value:
+        parsed = urlparse(value)
+        if parsed.scheme != "s3" or not parsed.netloc:
+            raise ValueError(f"{value!r}: write a local path or s3://bucket/prefix")
+    return value
 
 
 def load_settings() -> Settings:

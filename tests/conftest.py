@@ -5,7 +5,8 @@ import uuid
 
 import httpx
 import pytest
-from harness import JOB_WAIT_S, ROOT, RedisServer, register, start_api, start_workers, wait_for
+from harness import JOB_WAIT_S, ROOT, RedisServer, free_port, register, start_api, start_workers, wait_for
+from s3 import MotoServer
 from secure import secure  # noqa: F401  (a second API with auth on, for the security tests)
 from watson import watson, watson_python  # noqa: F401  (Watson ML: HTTPS API, the client's own venv)
 
@@ -22,14 +23,24 @@ def redis_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def env(redis_server, tmp_path_factory) -> dict:
+def s3_server(tmp_path_factory):
+    """A real S3 endpoint (moto's server) on loopback, with buckets batchsvc-in, batchsvc-out, batchsvc-data."""
+    server = MotoServer(free_port(), tmp_path_factory.mktemp("s3") / "moto.log")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def env(redis_server, s3_server, tmp_path_factory) -> dict:
     """The environment of every batchsvc process in the run (this one included)."""
     data_dir = tmp_path_factory.mktemp("data")
     inputs = tmp_path_factory.mktemp("inputs")
     values = {
         "BATCHSVC_REDIS_URL": redis_server.url,
         "BATCHSVC_DATA_DIR": str(data_dir),
-        "BATCHSVC_DATA_ROOTS": f"{data_dir}:{inputs}:{ROOT / 'sample_data'}",
+        "BATCHSVC_DATA_ROOTS": f"{data_dir}:{inputs}:{ROOT / 'sample_data'}:s3://batchsvc-in/data:s3://batchsvc-out",
+        **s3_server.env,
         "BATCHSVC_WORKER_TIMEOUT_MS": "20",
         "BATCHSVC_HEARTBEAT_TIMEOUT_MS": "3000",
         "BATCHSVC_SWEEP_AFTER_S": "2",

@@ -4,6 +4,7 @@ unknown categories as handle_unknown says, the compiled artefact checked like th
 import io
 import json
 import uuid
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -138,7 +139,7 @@ def test_a_tampered_compiled_engine_is_refused_like_a_tampered_model(client):
     name = unique("tamper")  # a model of its own: a worker keeps an artefact it verified by its checksum
     data = make_credit_risk(1_000, seed=int(uuid.uuid4().int % 1000))
     register(client, name, credit_risk_pipeline().fit(data[FIELDS], data["Risk"]))
-    path = get_services().data.engine_file(name, 1)
+    path = Path(get_services().data.engine_file(name, 1).path)
     path.write_bytes(path.read_bytes() + b"tampered")
     job = run_job(client, {"model": name, "input": {"fields": FIELDS, "values": [WATSON_ROW]}})
     assert job["status"] == "failed" and job["error"]["type"] == "ChecksumMismatch", job["error"]

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -69,7 +70,7 @@ def test_model_file_changed_on_disk_is_refused_by_the_worker(client):
     # Given a registered model whose file is then replaced on disk
     name = f"swap-{uuid.uuid4().hex[:6]}"
     meta = register(client, name, SlowSum(delay_s=0).fit(pd.DataFrame({"a": [0.0]})))
-    path = get_services().data.model_file(name, meta["version"])
+    path = Path(get_services().data.model_file(name, meta["version"]).path)
     path.write_bytes(path.read_bytes() + b"tampered")
     # When a job uses it
     job = run_job(client, {"model": name, "input": {"values": [[1.0]]}})

@@ -26,6 +26,7 @@ STATUS_BY_ERROR = [
     (e.DataError, 422),
     (e.ModelError, 422),
     (e.ModelUnavailable, 503),
+    (e.StorageError, 503),
 ]
 
 

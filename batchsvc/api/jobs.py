@@ -1,6 +1,7 @@
 """/v1/jobs: submit, read, wait, list, cancel, results, events, delete."""
 
 import asyncio
+from collections.abc import Iterator
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -16,9 +17,10 @@ from batchsvc.jobs.uploads import get_upload
 from batchsvc.schemas import JobRecord, JobRequest, UploadInput
 from batchsvc.scoring import output
 from batchsvc.status import JobStatus
-from batchsvc.storage.files import opener, remove_tree
+from batchsvc.storage.files import FORMAT_SUFFIXES, Location
 
 MAX_WAIT_S = 60
+DOWNLOAD_BLOCK_BYTES = 1 << 20
 LIST_MAX = 500
 MEDIA_TYPES = {"parquet": "application/vnd.apache.parquet", "csv": "text/csv", "jsonl": "application/x-ndjson"}
 
@@ -136,28 +138,39 @@ async def results(request: Request) -> Response:
     if request.query_params.get("errors", "false") not in ("true", "false"):
         raise InvalidRequest("errors must be true or false", field="errors")
     if request.query_params.get("errors") == "true":
-        return _file(svc.data.errors_file(job_id), "jsonl", f"{job_id}-errors.jsonl")
+        return await _file(svc.data.errors_file(job_id), "jsonl", f"{job_id}-errors.jsonl")
     stored = job["result"]["format"]
     wanted = request.query_params.get("format", stored)
     if wanted not in MEDIA_TYPES:
         raise InvalidRequest(f"format must be one of: {', '.join(MEDIA_TYPES)}", field="format")
     path = svc.data.result_file(job_id, stored)
     if wanted == stored:
-        return _file(path, stored, f"{job_id}{path.suffix}")
+        return await _file(path, stored, f"{job_id}{FORMAT_SUFFIXES[stored]}")
     return StreamingResponse(_converted(path, stored, wanted), media_type=MEDIA_TYPES[wanted],
                              headers={"Content-Disposition": f'attachment; filename="{job_id}.{wanted}"'})
 
 
 def _converted(path, stored: str, wanted: str):
     """The stored result as another format, streamed batch by batch from the open file."""
-    with opener(path)() as f:
+    with path.open() as f:
         yield from output.convert(f, stored, wanted)
 
 
-def _file(path, fmt: str, filename: str) -> Response:
-    if not path.exists():
+async def _file(path: Location, fmt: str, filename: str) -> Response:
+    """A stored result as a download: sent by the OS from disk, streamed in blocks from S3."""
+    if not await run_in_threadpool(path.is_file):
         raise Conflict("the file is gone (the job was deleted?)")
-    return FileResponse(path, media_type=MEDIA_TYPES[fmt], filename=filename)
+    if path.local:
+        return FileResponse(path.path, media_type=MEDIA_TYPES[fmt], filename=filename)
+    headers = {"Content-Disposition": f'attachment; filename="{filename}"',
+               "Content-Length": str(await run_in_threadpool(path.size))}
+    return StreamingResponse(_blocks(path), media_type=MEDIA_TYPES[fmt], headers=headers)
+
+
+def _blocks(path: Location) -> Iterator[bytes]:
+    with path.open_native() as f:
+        while block := f.read(DOWNLOAD_BLOCK_BYTES):
+            yield block
 
 
 async def events(request: Request) -> Response:
@@ -172,5 +185,5 @@ async def delete(request: Request) -> Response:
     if not JobStatus(job["status"]).finished:
         raise Conflict(f"job {job_id} is {job['status']}; cancel it first, then delete it")
     await run_in_threadpool(svc.store.delete, job_id)
-    await run_in_threadpool(remove_tree, svc.data.job_dir(job_id))
+    await run_in_threadpool(svc.data.job_dir(job_id).remove_tree)
     return Response(status_code=204)

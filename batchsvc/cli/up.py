@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from urllib.parse import urlparse
 
 from batchsvc.cli import redis_server as redisproc
@@ -46,6 +47,11 @@ def _ensure_redis(settings):
     url = urlparse(settings.redis_url)
     if url.hostname not in ("127.0.0.1", "localhost"):
         raise SystemExit(f"Redis at {settings.redis_url} does not answer (BATCHSVC_REDIS_URL)")
-    print(f"no Redis at {settings.redis_url}: starting a private one (AOF on) under {settings.data_dir}/redis",
-          flush=True)
-    return redisproc.start(url.port or 6379, settings.data_dir / "redis")
+    folder = _redis_dir(settings.data_dir)
+    print(f"no Redis at {settings.redis_url}: starting a private one (AOF on) under {folder}", flush=True)
+    return redisproc.start(url.port or 6379, folder)
+
+
+def _redis_dir(data_dir: str) -> Path:
+    """Redis keeps its files on a local disk: under the data dir, or ./var/redis when the data dir is on S3."""
+    return Path("./var" if "://" in data_dir else data_dir) / "redis"

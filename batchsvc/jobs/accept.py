@@ -4,6 +4,7 @@ import contextlib
 import hashlib
 import json
 from collections.abc import Callable, Iterator
+from typing import Literal
 
 from batchsvc.errors import Conflict, InvalidRequest, JobNotFound, SchemaError
 from batchsvc.jobs.limits import check_inline_size
@@ -14,7 +15,7 @@ from batchsvc.scoring.csvparse import check_encoding
 from batchsvc.scoring.engines import choose
 from batchsvc.scoring.prepare import require_columns, require_unique
 from batchsvc.scoring.sources import header_columns
-from batchsvc.storage.files import infer_format, resolve_input
+from batchsvc.storage.files import infer_format, input_files, is_pattern, resolve_input, source_url
 from batchsvc.storage.jobs import new_job_id
 from batchsvc.storage.models import model_info
 from batchsvc.storage.services import Services
@@ -79,7 +80,7 @@ def check_request(svc: Services, request: JobTemplate, *, must_exist: bool = Tru
     A deployment named instead of a model is resolved now to the version it serves."""
     ref = model_ref(svc, request)
     meta = {**svc.registry.resolve(ref), "ref": ref}
-    spec = JobSpec(input=_check_input(svc, request, meta, must_exist), output=_output(request),
+    spec = JobSpec(input=_check_input(svc, request, meta, must_exist), output=_output(svc, request),
                    chunk_size=request.chunk_size, max_bad_rows=request.max_bad_rows, engine=request.engine)
     return meta, spec
 
@@ -115,22 +116,24 @@ def _claim_key(svc: Services, request: JobRequest, key: str, job_id: str, owner:
     return None
 
 
-def _output(request: JobTemplate) -> OutputSpec:
-    """Inline jobs default to JSON lines, files to Parquet."""
+def _output(svc: Services, request: JobTemplate) -> OutputSpec:
+    """Inline jobs default to JSON lines, files to Parquet; output.path must lie inside a data root."""
     fmt = request.output.format or ("jsonl" if isinstance(request.input, (TableInput, RecordsInput)) else "parquet")
-    return OutputSpec(format=fmt, passthrough=request.output.passthrough)
+    path = request.output.path
+    if path and is_pattern(path):
+        raise InvalidRequest("output.path names a folder or prefix, not a pattern", field="output.path")
+    where = path and resolve_input(path, svc.settings.roots, svc.data.managed(), field="output.path").url
+    return OutputSpec(format=fmt, passthrough=request.output.passthrough, path=where or None)
 
 
 def _check_input(svc: Services, request: JobTemplate, meta: dict, must_exist: bool = True) -> InputSpec:
     source = request.input
     if isinstance(source, AssetInput):
-        path = resolve_input(source.path, svc.settings.roots, must_exist=must_exist,
-                             managed=svc.data.managed())
-        fmt = source.format or infer_format(path.name)
-        if fmt is None:
-            raise InvalidRequest(f"cannot tell the format of {source.path!r}; set input.format to csv or parquet",
-                                 field="input.format")
-        spec = FileSpec(path=str(path), format=fmt, encoding=_encoding(source.encoding, fmt))
+        where = resolve_input(source.path, svc.settings.roots, managed=svc.data.managed())
+        files = input_files(source.path, where) if must_exist else None
+        fmt = _format(source.format, [f.name for f, _ in files] if files else [where.name])
+        spec = FileSpec(path=source_url(source.path, where), format=fmt, encoding=_encoding(source.encoding, fmt),
+                        files=None if files is None else [(f.url, size) for f, size in _of_format(files, fmt)])
         return _check_header(spec, request.output.passthrough, must_exist)
     if isinstance(source, UploadInput):
         upload = get_upload(svc, source.upload)
@@ -138,6 +141,29 @@ def _check_input(svc: Services, request: JobTemplate, meta: dict, must_exist: bo
                         encoding=_encoding(source.encoding, upload["format"]))
         return _check_header(spec, request.output.passthrough)
     return check_inline(svc, source, meta, request.output.passthrough)
+
+
+def _format(given: Literal["csv", "parquet"] | None, names: list[str]) -> Literal["csv", "parquet"]:
+    """The input's format: as given, else from its file names, which must agree."""
+    if given is not None:
+        return given
+    found = {n: infer_format(n) for n in names}
+    formats = set(found.values())
+    fmt = formats.pop() if len(formats) == 1 else None
+    if fmt is None and len(names) == 1:
+        raise InvalidRequest(f"cannot tell the format of {names[0]!r}; set input.format to csv or parquet",
+                             field="input.format")
+    if fmt is None:
+        named = ", ".join(f"{n} ({f or 'unknown'})" for n, f in list(found.items())[:5])
+        raise InvalidRequest(f"cannot tell one format from the input's file names: {named}; set input.format to "
+                             "csv or parquet (a folder job reads one format)", field="input.format")
+    return fmt
+
+
+def _of_format(files: list, fmt: str) -> list:
+    """A folder's files of the job's format (a folder may hold others); a glob's matches are all kept."""
+    kept = [f for f in files if infer_format(f[0].name) in (fmt, None)]
+    return kept or files
 
 
 def _encoding(name: str | None, fmt: str) -> str | None:

@@ -6,7 +6,6 @@ A canceled or failed job keeps no partial output; a chunk still scoring when it 
 from batchsvc.errors import BatchsvcError, UserCodeError
 from batchsvc.jobs.running import WORKER
 from batchsvc.status import ACTIVE, JobStatus
-from batchsvc.storage.files import remove_tree
 from batchsvc.storage.services import Services
 
 
@@ -14,7 +13,7 @@ def cancel(svc: Services, job_id: str) -> bool:
     """Cancel a queued or running job: queued chunks will not start, running ones stop at their end."""
     svc.store.get(job_id)
     if svc.store.transition(job_id, JobStatus.CANCELED, set(ACTIVE)):
-        remove_tree(svc.data.job_dir(job_id))
+        svc.data.job_dir(job_id).remove_tree()
         return True
     return False
 
@@ -28,7 +27,7 @@ def fail(svc: Services, job_id: str, error: BatchsvcError | dict) -> None:
             model = svc.store.get(job_id)["model"]
             svc.registry.mark_init_failed(model["name"], model["version"], error.message, error.traceback)
     if svc.store.transition(job_id, JobStatus.FAILED, set(ACTIVE), error=body):
-        remove_tree(svc.data.job_dir(job_id))
+        svc.data.job_dir(job_id).remove_tree()
 
 
 def discard_if_stopped(svc: Services, job_id: str, index: int) -> bool:
@@ -38,10 +37,10 @@ def discard_if_stopped(svc: Services, job_id: str, index: int) -> bool:
     if status == JobStatus.RUNNING:
         return False
     if status == JobStatus.COMPLETED:
-        svc.data.part_file(job_id, index).unlink(missing_ok=True)
-        svc.data.bad_rows_part(job_id, index).unlink(missing_ok=True)
+        svc.data.part_file(job_id, index).unlink()
+        svc.data.bad_rows_part(job_id, index).unlink()
     else:
-        remove_tree(svc.data.job_dir(job_id))
+        svc.data.job_dir(job_id).remove_tree()
     if status is not None:  # a deleted job gets no new keys
         svc.store.add_event(job_id, "chunk_discarded", index=index, worker=WORKER)
     return True

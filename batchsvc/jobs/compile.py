@@ -14,7 +14,7 @@ from batchsvc.errors import InvalidRequest
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.scoring.engines.verify import trial
 from batchsvc.scoring.modelinfo import ModelInfo
-from batchsvc.storage.files import atomic_file, sha256_file
+from batchsvc.storage.files import atomic_file, sha256_of
 from batchsvc.storage.services import Services
 
 
@@ -26,11 +26,11 @@ def compile_version(svc: Services, meta: dict, sample: pd.DataFrame | None = Non
     record, artefact = trial(model, ModelInfo.from_dict(meta), sample, svc.settings.engine_tolerance)
     path = svc.data.engine_file(meta["name"], meta["version"])
     if artefact is None:
-        path.unlink(missing_ok=True)
+        path.unlink()
     else:
         with atomic_file(path) as f:
             f.write(artefact)
-        record["sha256"] = sha256_file(path)
+        record["sha256"] = sha256_of(path)
     return svc.registry.set_engine(meta["name"], meta["version"], record)
 
 

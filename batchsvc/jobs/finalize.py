@@ -7,10 +7,11 @@ Parts are removed only after the job is completed.
 
 import time
 
+from batchsvc.jobs.deliver import delivery, withdraw
 from batchsvc.jobs.running import RUNNING, WORKER, RunningJob, check_bad_row_budget, result_record
 from batchsvc.scoring import output
 from batchsvc.status import JobStatus
-from batchsvc.storage.files import atomic_file, opener, remove_tree
+from batchsvc.storage.files import atomic_file
 from batchsvc.storage.services import Services
 
 
@@ -28,18 +29,19 @@ def finalize(svc: Services, job_id: str) -> None:
         if svc.store.status(job_id) != JobStatus.RUNNING:
             return
         raise
+    result = {**_result(svc, job, rows, bad_rows), **delivery(svc, job)}
     timing = {"finalize_seconds": round(time.perf_counter() - started, 4), "worker": WORKER}
-    if svc.store.transition(job_id, JobStatus.COMPLETED, RUNNING, result=_result(svc, job, rows, bad_rows),
-                            event=timing):
-        remove_tree(svc.data.parts_dir(job_id))
+    if svc.store.transition(job_id, JobStatus.COMPLETED, RUNNING, result=result, event=timing):
+        svc.data.parts_dir(job_id).remove_tree()
     elif svc.store.status(job_id) != JobStatus.COMPLETED:  # canceled or failed meanwhile
-        remove_tree(svc.data.job_dir(job_id))
+        withdraw(job)
+        svc.data.job_dir(job_id).remove_tree()
 
 
 def _assemble(svc: Services, job: RunningJob) -> int:
     """The parts, in chunk order, streamed into the result file; returns its row count."""
     fmt = job.spec.output.format
-    parts = [opener(svc.data.part_file(job.id, c["index"])) for c in job.record["chunks"]]
+    parts = [svc.data.part_file(job.id, c["index"]).open_native for c in job.record["chunks"]]
     with atomic_file(svc.data.result_file(job.id, fmt)) as f:
         return output.assemble(parts, fmt, f)
 
@@ -59,6 +61,6 @@ def _result(svc: Services, job: RunningJob, rows: int, bad_rows: int) -> dict:
     """The result record; an inline job carries its first predictions in Watson ML's shape."""
     fmt, predictions = job.spec.output.format, None
     if job.spec.inline:
-        with open(svc.data.result_file(job.id, fmt), "rb") as f:
+        with svc.data.result_file(job.id, fmt).open() as f:
             predictions = output.watson_predictions(f, fmt, svc.settings.max_inline_result_rows)
     return result_record(job.id, rows, bad_rows, fmt, predictions)

@@ -6,7 +6,6 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from pathlib import Path
 
 import joblib
 
@@ -17,7 +16,7 @@ from batchsvc.scoring.engines.categories import strict_categories
 from batchsvc.scoring.engines.onnx import OnnxEngine, allows_nan
 from batchsvc.scoring.engines.sklearn import SklearnEngine
 from batchsvc.scoring.modelinfo import ModelInfo, inspect_model
-from batchsvc.storage.files import DataDir
+from batchsvc.storage.files import DataDir, Location
 
 CACHED_MODELS = 4
 
@@ -77,7 +76,7 @@ class ModelCache:
         return OnnxEngine(artefact, ModelInfo.from_dict(meta), strict_categories(model), _threads(), allows_nan(model))
 
 
-def _verified(path: Path, expected: str, what: str) -> bytes:
+def _verified(path: Location, expected: str, what: str) -> bytes:
     """The file's bytes, read once and hashed; ChecksumMismatch when they are not the registered ones."""
     if not path.is_file():
         raise ModelError(f"{what} is missing at {path}")

@@ -11,9 +11,8 @@ nothing expired is left; the scheduler leader runs a Collector every BATCHSVC_GC
 
 import logging
 import time
-from pathlib import Path
 
-from batchsvc.storage.files import remove_file, remove_tree
+from batchsvc.storage.files import locate
 from batchsvc.storage.services import Services
 
 log = logging.getLogger(__name__)
@@ -53,7 +52,7 @@ def collect_jobs(svc: Services, now_s: float, batch: int) -> list[str]:
         return []
     gone = svc.store.delete_finished_before((now_s - ttl_s) * 1_000_000, batch)
     for job_id in gone:
-        remove_tree(svc.data.job_dir(job_id))
+        svc.data.job_dir(job_id).remove_tree()
     return gone
 
 
@@ -69,7 +68,7 @@ def collect_uploads(svc: Services, now_s: float, batch: int) -> list[str]:
     for upload_id in gone:
         record = svc.uploads.delete(upload_id)
         if record and record.get("path"):
-            remove_file(Path(record["path"]))
+            locate(record["path"]).unlink()
     return gone
 
 

@@ -7,7 +7,6 @@ import json
 import os
 import socket
 from dataclasses import dataclass
-from pathlib import Path
 
 from batchsvc.errors import TooManyBadRows
 from batchsvc.jobs.model_cache import ModelCache
@@ -15,7 +14,7 @@ from batchsvc.jobs.spec import JobSpec
 from batchsvc.scoring.engines import Engine
 from batchsvc.scoring.modelinfo import ModelInfo
 from batchsvc.status import JobStatus
-from batchsvc.storage.files import atomic_file
+from batchsvc.storage.files import Location, atomic_file
 from batchsvc.storage.services import Services
 
 WORKER = f"{socket.gethostname()}:{os.getpid()}"
@@ -64,7 +63,7 @@ def result_record(job_id: str, rows: int, bad_rows: int, fmt: str, predictions: 
     return result
 
 
-def write_bad_rows(path: Path, bad: list[dict]) -> None:
+def write_bad_rows(path: Location, bad: list[dict]) -> None:
     """A JSON-lines list of the rows that could not be scored, written whole or not at all."""
     with atomic_file(path) as f:
         f.write("".join(json.dumps(b, default=str) + "\n" for b in bad).encode())

@@ -7,13 +7,14 @@ import time
 
 from batchsvc.clock import iso
 from batchsvc.jobs.cancel import discard_if_stopped
+from batchsvc.jobs.deliver import delivery, withdraw
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.running import RUNNING, WORKER, RunningJob, note_chunk, result_record, write_bad_rows
 from batchsvc.jobs.spec import FileSpec
 from batchsvc.scoring import output, sources
 from batchsvc.scoring.score import score_batch
 from batchsvc.status import ACTIVE, JobStatus
-from batchsvc.storage.files import atomic_file, remove_tree
+from batchsvc.storage.files import atomic_file
 from batchsvc.storage.services import Services
 
 
@@ -43,8 +44,9 @@ def run_small(svc: Services, job: RunningJob, cache: ModelCache) -> None:
     entry = {"rows": len(rows), "bad_rows": len(bad), "seconds": round(time.perf_counter() - started, 4),
              "worker": WORKER, "engine": model.name}
     if _commit(svc, job.id, entry):
-        _complete(svc, job.id, result_record(job.id, len(rows), len(bad), fmt,
-                                             output.watson_shape(rows, svc.settings.max_inline_result_rows)))
+        result = result_record(job.id, len(rows), len(bad), fmt,
+                               output.watson_shape(rows, svc.settings.max_inline_result_rows))
+        _complete(svc, job, {**result, **delivery(svc, job)})
 
 
 def _commit(svc: Services, job_id: str, entry: dict) -> bool:
@@ -58,7 +60,8 @@ def _commit(svc: Services, job_id: str, entry: dict) -> bool:
     return True
 
 
-def _complete(svc: Services, job_id: str, result: dict) -> None:
-    if not svc.store.transition(job_id, JobStatus.COMPLETED, RUNNING, result=result):
-        if svc.store.status(job_id) != JobStatus.COMPLETED:
-            remove_tree(svc.data.job_dir(job_id))
+def _complete(svc: Services, job: RunningJob, result: dict) -> None:
+    if not svc.store.transition(job.id, JobStatus.COMPLETED, RUNNING, result=result):
+        if svc.store.status(job.id) != JobStatus.COMPLETED:
+            withdraw(job)
+            svc.data.job_dir(job.id).remove_tree()

@@ -13,15 +13,22 @@ from batchsvc.storage.files import input_source
 
 
 class FileSpec(BaseModel):
-    """A data asset or an upload, resolved to a file inside the data roots."""
+    """A data asset or an upload: one file, or a folder's, prefix's or glob's files, inside the data roots."""
     kind: Literal["file"] = "file"
-    path: str
+    path: str  # a local path or s3:// URL; for a folder job, the folder (and glob) it was given as
     format: Literal["csv", "parquet"]
     upload: str | None = None
     encoding: str | None = None  # a CSV's codec name, checked ASCII-compatible at submit; None for UTF-8
+    files: list[tuple[str, int]] | None = None  # a folder job's files (URL, size_bytes), by name, fixed at submit
 
     def source(self) -> FileSource:
-        return input_source(self.path, self.format, self.encoding)
+        """The file's source; a folder job's first file."""
+        return self.sources()[0]
+
+    def sources(self) -> list[FileSource]:
+        if self.files is None:
+            return [input_source(self.path, self.format, self.encoding)]
+        return [input_source(url, self.format, self.encoding, size) for url, size in self.files]
 
 
 class TableSpec(BaseModel):
@@ -45,6 +52,7 @@ class RecordsSpec(BaseModel):
 class OutputSpec(BaseModel):
     format: Literal["parquet", "csv", "jsonl"]
     passthrough: list[str] = Field(default_factory=list)
+    path: str | None = None  # where the completed result is delivered as well: a folder or s3:// prefix URL
 
 
 InputSpec = Annotated[FileSpec | TableSpec | RecordsSpec, Field(discriminator="kind")]

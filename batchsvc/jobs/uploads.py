@@ -1,12 +1,13 @@
 """Uploaded input files: streamed to the data dir under a server-made name, recorded in Redis."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from batchsvc.clock import iso
 from batchsvc.errors import InvalidRequest, UploadNotFound
-from batchsvc.storage.files import atomic_path
+from batchsvc.storage.files import put_file
 from batchsvc.storage.services import Services
 
 PARQUET_MAGIC = b"PAR1"
@@ -18,17 +19,15 @@ async def save_upload(svc: Services, chunks: AsyncIterator[bytes], fmt_hint: str
                       created_by: str | None = None) -> dict:
     """Write the stream to uploads/<id>.<ext> (its route's body cap bounds the size); returns the record."""
     upload_id = uuid.uuid4().hex
-    staging = svc.data.root / "uploads" / f"{upload_id}.part"
-    staging.parent.mkdir(parents=True, exist_ok=True)
+    staging = svc.data.staging() / f"{upload_id}.part"
     try:
         size, head = await _stream_to(staging, chunks)
         fmt, gz = _detect(head, fmt_hint)
         final = svc.data.upload_file(upload_id, fmt, gz)
-        with atomic_path(final) as tmp:
-            staging.replace(tmp)
+        await asyncio.to_thread(put_file, staging, final)
     finally:
         staging.unlink(missing_ok=True)
-    record = {"upload": upload_id, "bytes": size, "format": fmt, "path": str(final), "created_at": iso(),
+    record = {"upload": upload_id, "bytes": size, "format": fmt, "path": final.url, "created_at": iso(),
               "created_by": created_by or ""}
     svc.uploads.save(record)
     return {k: record[k] for k in ("upload", "bytes", "format")}

@@ -18,7 +18,8 @@ DATETIME_FORMAT = "%Y-%m-%dT%H%M%S%z"  # no colons, so it can name a file anywhe
 
 def placeholders(template: dict) -> set[str]:
     """The {names} used in input.path and name."""
-    texts = [template.get("name") or "", (template.get("input") or {}).get("path") or ""]
+    texts = [template.get("name") or "", (template.get("input") or {}).get("path") or "",
+             (template.get("output") or {}).get("path") or ""]
     return {m for text in texts for m in PLACEHOLDER.findall(text)}
 
 
@@ -31,6 +32,8 @@ def fill(template: dict, schedule_name: str, fire_time: datetime, tz: str) -> Jo
     body["name"] = _fill(template.get("name") or "{schedule} {datetime}", values)
     if "path" in (template.get("input") or {}):
         body["input"] = {**template["input"], "path": _fill(template["input"]["path"], values)}
+    if (template.get("output") or {}).get("path"):
+        body["output"] = {**template["output"], "path": _fill(template["output"]["path"], values)}
     return JobRequest.model_validate(body)
 
 

@@ -55,6 +55,8 @@ JobInput = Annotated[
 class OutputSpec(Strict):
     format: Literal["parquet", "csv", "jsonl"] | None = None
     passthrough: list[str] = Field(default_factory=list, description='input columns to copy; "*" for all')
+    path: str | None = Field(None, description="a folder or s3:// prefix under a data root that receives the "
+                                               "completed result as predictions.<format> (and errors.jsonl)")
 
     @field_validator("passthrough", mode="before")
     @classmethod

@@ -1,5 +1,6 @@
 """The model registry: versions, aliases and metadata in Redis, files under the data dir."""
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -13,7 +14,7 @@ from batchsvc.errors import InvalidModel, InvalidRequest, ModelNotFound
 from batchsvc.names import check_name
 from batchsvc.scoring.modelinfo import ModelInfo, inspect_model
 from batchsvc.storage.code_models import inspect_code, is_zip
-from batchsvc.storage.files import DataDir, atomic_path, sha256_file
+from batchsvc.storage.files import DataDir, atomic_file, sha256_of
 from batchsvc.storage.redis_keys import Keys
 
 # KEYS: versions hash, aliases hash; ARGV: the selector ('' for the latest version). The version's JSON or nil.
@@ -54,15 +55,15 @@ class Registry:
         returns (meta, created): the same file as the latest version answers that version unless force."""
         check_name(name)
         latest = self._latest(name)
-        if latest is not None and not force and latest["sha256"] == sha256_file(upload):
+        if latest is not None and not force and latest["sha256"] == _sha256(upload):
             return latest, False
         code = is_zip(upload)
         info = inspect_code(upload) if code else inspect_model(_load(upload), features).to_dict()
         version = self.r.incr(self.keys.model_next_version(name))
         dest = (self.data.code_file if code else self.data.model_file)(name, version)
-        with atomic_path(dest) as tmp:
-            shutil.copyfile(upload, tmp)
-        meta = {"name": name, "version": version, "sha256": sha256_file(dest), "size_bytes": dest.stat().st_size,
+        with open(upload, "rb") as src, atomic_file(dest) as out:
+            shutil.copyfileobj(src, out)
+        meta = {"name": name, "version": version, "sha256": sha256_of(dest), "size_bytes": dest.size(),
                 "description": description, "tags": tags or [], "created_at": iso(), **info}
         with self.r.pipeline() as p:
             p.hset(self.keys.model_versions(name), str(version), json.dumps(meta))
@@ -160,9 +161,14 @@ class Registry:
                 if v == version:
                     p.hdel(self.keys.model_aliases(name), alias)
             p.execute()
-        shutil.rmtree(self.data.model_file(name, version).parent, ignore_errors=True)
+        self.data.version_dir(name, version).remove_tree()
         if not self.r.hlen(self.keys.model_versions(name)):
             self.r.srem(self.keys.models_index(), name)
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _load(path: Path):

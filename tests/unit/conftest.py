@@ -58,7 +58,7 @@ def make_services(env, inputs_dir, tmp_path_factory):
     def make(**settings) -> Services:
         namespace = f"inproc-{uuid.uuid4().hex[:8]}"
         data_dir = tmp_path_factory.mktemp(namespace)
-        return Services(Settings(redis_url=env["BATCHSVC_REDIS_URL"], namespace=namespace, data_dir=data_dir,
+        return Services(Settings(redis_url=env["BATCHSVC_REDIS_URL"], namespace=namespace, data_dir=str(data_dir),
                                  data_roots=f"{data_dir}:{inputs_dir}:{ROOT / 'sample_data'}", **settings))
     return make
 

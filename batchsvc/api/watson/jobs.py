@@ -15,7 +15,6 @@ from batchsvc.errors import InvalidRequest
 from batchsvc.jobs.accept import submit_job
 from batchsvc.jobs.cancel import cancel
 from batchsvc.status import JobStatus
-from batchsvc.storage.files import remove_tree
 from batchsvc.storage.services import Services
 
 
@@ -67,4 +66,4 @@ def _end(svc: Services, job_id: str, remove: bool) -> None:
     cancel(svc, job_id)
     if remove:
         svc.store.delete(job_id)
-        remove_tree(svc.data.job_dir(job_id))
+        svc.data.job_dir(job_id).remove_tree()

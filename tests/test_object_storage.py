@@ -1,0 +1,135 @@
+"""Inputs and outputs on an S3-compatible store (moto's server on loopback), through the session's API and workers.
+
+The session's data roots include s3://batchsvc-in/data and s3://batchsvc-out; its data dir stays on disk
+(tests/test_no_shared_disk.py runs a stack whose data dir is on S3).
+"""
+
+import gzip
+import io
+
+import pandas as pd
+import pytest
+from harness import JOB_WAIT_S, results, run_job, start_api, start_workers, submit, unique, wait_job
+
+from batchsvc.scoring.sample import FIELDS, make_credit_risk
+
+ROWS = 3_000
+CHUNK_ROWS = 1_000
+
+
+def credit_bytes(fmt: str, rows: int = ROWS, seed: int = 5) -> bytes:
+    """A credit-risk table with CustomerID as the bytes of a CSV, CSV.gz or Parquet file."""
+    frame = make_credit_risk(rows, seed=seed)
+    if fmt == "parquet":
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False, row_group_size=CHUNK_ROWS)
+        return buffer.getvalue()
+    text = frame.to_csv(index=False).encode()
+    return gzip.compress(text) if fmt == "csv.gz" else text
+
+
+def error_of(response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    return response.json()["error"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "csv.gz", "parquet"])
+def test_a_file_on_s3_scores_like_the_same_file_on_disk(client, credit_model, s3_server, inputs_dir, fmt):
+    # Given the same table on S3 and on disk
+    data = credit_bytes(fmt)
+    url = s3_server.put(f"s3://batchsvc-in/data/{unique('one')}/credit.{fmt}", data)
+    local = inputs_dir / f"{unique('one')}.{fmt}"
+    local.write_bytes(data)
+    body = {"model": credit_model, "chunk_size": CHUNK_ROWS, "output": {"passthrough": ["CustomerID"]}}
+    # When both are scored
+    remote = run_job(client, {**body, "input": {"path": url}})
+    on_disk = run_job(client, {**body, "input": {"path": str(local)}})
+    # Then the S3 job read it in chunks, knew its size, and its predictions equal the local ones row for row
+    progress = remote["progress"]
+    assert progress["rows_total"] == (None if fmt == "csv.gz" else ROWS) and progress["rows_done"] == ROWS
+    assert progress["chunks_total"] == (1 if fmt == "csv.gz" else ROWS // CHUNK_ROWS)
+    pd.testing.assert_frame_equal(results(client, remote), results(client, on_disk))
+
+
+def test_the_result_is_delivered_to_an_s3_output_prefix(client, credit_model, s3_server):
+    # Given an input on S3 and an output prefix on another bucket
+    url = s3_server.put(f"s3://batchsvc-in/data/{unique('deliver')}.parquet", credit_bytes("parquet"))
+    prefix = f"s3://batchsvc-out/{unique('daily')}/"
+    # When the job completes
+    job = run_job(client, {"model": credit_model, "input": {"path": url}, "chunk_size": CHUNK_ROWS,
+                           "output": {"path": prefix, "format": "csv", "passthrough": ["CustomerID"]}})
+    # Then the prefix holds exactly the result the API serves, and the record says where it went
+    assert job["result"]["output_url"] == f"{prefix}predictions.csv"
+    assert s3_server.files(prefix) == [f"{prefix.removeprefix('s3://batchsvc-out/')}predictions.csv"]
+    delivered = pd.read_csv(io.BytesIO(s3_server.get(job["result"]["output_url"])))
+    served = pd.read_csv(io.BytesIO(client.get(f"/v1/jobs/{job['id']}/results").content))
+    pd.testing.assert_frame_equal(delivered, served)
+    assert len(delivered) == ROWS
+
+
+def test_a_failed_job_writes_nothing_to_its_output_path(client, credit_model, s3_server):
+    # Given a CSV on S3 whose second data line cannot be split into fields
+    text = credit_bytes("csv", rows=50).decode().splitlines()
+    text[2] += ",surplus"
+    url = s3_server.put(f"s3://batchsvc-in/data/{unique('bad')}.csv", "\n".join(text).encode())
+    prefix = f"s3://batchsvc-out/{unique('never')}/"
+    # When a job that allows no bad rows scores it
+    job = run_job(client, {"model": credit_model, "input": {"path": url}, "output": {"path": prefix}})
+    # Then it fails naming the line, and nothing appears under the prefix
+    assert job["status"] == "failed" and "line 3" in job["error"]["message"], job["error"]
+    assert s3_server.keys(prefix) == []  # not even a folder marker
+
+
+@pytest.mark.parametrize(("path", "says"), [
+    ("s3://other-bucket/data/x.csv", "outside the data roots"),
+    ("s3://batchsvc-in/elsewhere/x.csv", "outside the data roots"),
+    ("s3://batchsvc-in/data/../elsewhere/x.csv", "'..'"),
+    ("s3://batchsvc-in/database/x.csv", "outside the data roots"),  # a prefix of the root's name is not inside it
+    ("gs://batchsvc-in/data/x.csv", "only s3:// URLs"),
+    ("s3:///data/x.csv", "names no bucket"),
+])
+def test_urls_outside_the_data_roots_are_refused(client, credit_model, path, says):
+    # When a job names an object outside every root, Then it is refused before anything is read
+    error = error_of(client.post("/v1/jobs", json={"model": credit_model, "input": {"path": path}}), 422)
+    assert error["type"] == "PathNotAllowed" and error["field"] == "input.path"
+    assert says in error["message"], error
+
+
+def test_an_output_path_outside_the_data_roots_is_refused(client, credit_model):
+    body = {"model": credit_model, "input": {"fields": FIELDS, "values": [[None] * len(FIELDS)]},
+            "output": {"path": "s3://somebody-else/results/"}}
+    error = error_of(client.post("/v1/jobs", json=body), 422)
+    assert error["type"] == "PathNotAllowed" and error["field"] == "output.path"
+
+
+def test_a_missing_object_is_named_at_submit(client, credit_model):
+    error = error_of(client.post("/v1/jobs", json={"model": credit_model,
+                                                   "input": {"path": "s3://batchsvc-in/data/none-here.csv"}}), 422)
+    assert error["type"] == "InputNotFound" and "none-here.csv" in error["message"]
+
+
+def test_a_worker_with_a_wrong_secret_fails_the_job_naming_bucket_and_credentials(env, s3_server, tmp_path,
+                                                                               credit_estimator):
+    # Given an API with good credentials and a worker whose secret is wrong, on a namespace of their own
+    import httpx
+    from harness import register
+    wrong = "wrong-secret-Zq9x" * 2
+    own = {**env, "BATCHSVC_NAMESPACE": unique("badkey"), "BATCHSVC_DATA_DIR": str(tmp_path / "data")}
+    api, url = start_api(own, tmp_path / "api.log")
+    worker = start_workers({**own, "AWS_SECRET_ACCESS_KEY": wrong}, tmp_path / "worker.log", processes=1)
+    try:
+        with httpx.Client(base_url=url, timeout=JOB_WAIT_S) as c:
+            register(c, "credit", credit_estimator)
+            data = s3_server.put(f"s3://batchsvc-in/data/{unique('secret')}.csv", credit_bytes("csv", rows=20))
+            # When a job over an object on S3 runs on that worker
+            job = wait_job(c, submit(c, {"model": "credit", "input": {"path": data}})["id"])
+            events = c.get(f"/v1/jobs/{job['id']}/events").text
+    finally:
+        worker.stop()
+        api.stop()
+    # Then it fails with a storage error that names the bucket and the credentials, and shows no secret
+    assert job["status"] == "failed" and job["error"]["type"] == "StorageError", job["error"]
+    message = job["error"]["message"]
+    assert "bucket batchsvc-in" in message and "credentials were refused" in message, message
+    for text in (str(job), events, (tmp_path / "worker.log").read_text()):
+        assert wrong not in text and env["AWS_SECRET_ACCESS_KEY"] not in text
