@@ -105,7 +105,7 @@ class SchemaError(DataError):
 
 
 class UnreadableInput(DataError):
-    """The input file cannot be read, or is empty."""
+    """The input file cannot be read, or is empty; or a job's files differ in format or columns."""
 
 
 class TooManyBadRows(DataError):

@@ -6,7 +6,7 @@ Pure: it knows nothing of Redis, Dramatiq or files, so the chunk path and the sm
 import pandas as pd
 
 from batchsvc.errors import DataError, SchemaError, ScoringError, TooManyBadRows
-from batchsvc.scoring.batch import Batch
+from batchsvc.scoring.batch import Batch, in_file, naming_file
 from batchsvc.scoring.engines.categories import unknown_rows
 from batchsvc.scoring.engines.code import ERROR_COLUMN
 from batchsvc.scoring.engines.sklearn import as_engine
@@ -21,7 +21,15 @@ def score_batch(model, info: ModelInfo, batch: Batch, passthrough: list[str], ma
                 bad_seen: int) -> tuple[pd.DataFrame, list[dict]]:
     """The batch's output rows (passthrough columns, then predictions) and its bad rows, in input order.
 
-    `model` is an Engine, or a bare estimator (scored by the exact engine)."""
+    `model` is an Engine, or a bare estimator (scored by the exact engine). A batch from one of several files
+    (batch.file) names that file in each bad row and in any DataError."""
+    with naming_file(batch.file):
+        rows, bad = _score(model, info, batch, passthrough, max_bad_rows, bad_seen)
+    return rows, in_file(bad, batch.file)
+
+
+def _score(model, info: ModelInfo, batch: Batch, passthrough: list[str], max_bad_rows: int,
+           bad_seen: int) -> tuple[pd.DataFrame, list[dict]]:
     engine = as_engine(model, info)
     require_columns(batch.frame.columns, info, passthrough)
     source = batch.frame
