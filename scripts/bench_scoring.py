@@ -10,6 +10,7 @@ the scripts pay their imports and model load, as a user's script would.
 
   python scripts/bench_scoring.py                      # 1M rows, both models, 2 workers
   python scripts/bench_scoring.py --models lr --rows 1000000 10000000 --skip-naive-over 2000000
+  python scripts/bench_scoring.py --store s3 --models lr   # input and data dir on S3 vs local disk (bench_store.py)
 """
 
 import argparse
@@ -106,11 +107,11 @@ def timed_script(code: str, model: Path, data: Path, out: Path, env: dict) -> fl
 class Service:
     """A private Redis, the API and a fresh `batchsvc worker --processes N`."""
 
-    def __init__(self, workdir: Path, processes: int, model: Path, inputs: Path):
+    def __init__(self, workdir: Path, processes: int, model: Path, inputs: Path, extra_env: dict | None = None):
         self.port = free_port()
         self.redis = redisproc.start(free_port(), workdir / "redis", appendonly=False)
         self.env = {**os.environ, "BATCHSVC_REDIS_URL": f"redis://127.0.0.1:{self.redis.args[2]}/0",
-                    "BATCHSVC_DATA_DIR": str(workdir / "data"), "BATCHSVC_DATA_ROOTS": str(inputs)}
+                    "BATCHSVC_DATA_DIR": str(workdir / "data"), "BATCHSVC_DATA_ROOTS": str(inputs), **(extra_env or {})}
         cli = [sys.executable, "-m", "batchsvc.cli"]
         log = open(workdir / f"service-{processes}.log", "ab")
         self.api = subprocess.Popen([*cli, "api", "--port", str(self.port)], env=self.env, stdout=log, stderr=log)
@@ -133,7 +134,7 @@ class Service:
             time.sleep(0.1)
         raise SystemExit("service did not start")
 
-    def run(self, path: Path, engine: str = "auto") -> tuple[float, dict]:
+    def run(self, path: Path | str, engine: str = "auto") -> tuple[float, dict]:
         started = time.perf_counter()
         response = self.http.post("/v1/jobs", json={"model": "credit", "input": {"path": str(path)},
                                                     "output": {"passthrough": ["CustomerID"]}, "engine": engine})
@@ -239,7 +240,11 @@ def main() -> None:
     parser.add_argument("--models", nargs="+", choices=["lr", "forest"], default=["lr", "forest"])
     parser.add_argument("--skip-naive-over", type=int, default=2_000_000,
                         help="skip the naive script above this many rows (it holds everything in memory)")
+    parser.add_argument("--store", choices=["disk", "s3"], default="disk",
+                        help="s3: the job with its input and data dir on a local S3 server, against local disk")
     args = parser.parse_args()
+    if args.store == "s3":
+        return bench_s3(args)
     results = []
     with tempfile.TemporaryDirectory(prefix="batchsvc-bench-", ignore_cleanup_errors=True) as tmp:
         workdir = Path(tmp)
@@ -249,6 +254,21 @@ def main() -> None:
             for rows in args.rows:
                 results.append(bench_size(workdir, model, rows, rows <= args.skip_naive_over, args.workers))
                 report(results[-1], args.workers)
+
+
+def bench_s3(args) -> None:
+    from bench_store import report_store, store_figures
+    with tempfile.TemporaryDirectory(prefix="batchsvc-bench-", ignore_cleanup_errors=True) as tmp:
+        workdir = Path(tmp)
+        for kind in args.models:
+            model = workdir / f"{kind}.joblib"
+            joblib.dump(train(kind), model)
+            for rows in args.rows:
+                data, warm = workdir / f"credit_{rows}.parquet", workdir / "warm.parquet"
+                make_input(data, rows)
+                make_input(warm, 2 * ROW_GROUP_ROWS)
+                for n in args.workers:
+                    report_store(store_figures(Service, workdir, model, data, warm, n, free_port), rows, n)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -65,9 +66,9 @@ class RedisServer:
 class Process:
     """A batchsvc CLI subprocess with the test environment, stopped with SIGTERM (or killed)."""
 
-    def __init__(self, args: list[str], env: dict, log: Path):
+    def __init__(self, args: list[str], env: dict, log: Path, wrapper: Sequence[str] = ()):
         self.log = open(log, "ab")
-        self.proc = subprocess.Popen([sys.executable, "-m", "batchsvc.cli", *args], env=env, cwd=ROOT,
+        self.proc = subprocess.Popen([*wrapper, sys.executable, "-m", "batchsvc.cli", *args], env=env, cwd=ROOT,
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     @property
@@ -85,20 +86,28 @@ class Process:
         self.log.close()
 
 
-def start_api(env: dict, log: Path, tls: tuple[Path, Path] | None = None) -> tuple[Process, str]:
+def own_disk() -> list[str]:
+    """A command prefix that starts a process as on a host of its own: its own mount namespace, with a private
+    empty tmpfs over /tmp, where every test folder lives (the code and the venv stay, as an installed package)."""
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", 'mount -t tmpfs tmpfs /tmp && exec "$@"',
+            "sh"]
+
+
+def start_api(env: dict, log: Path, tls: tuple[Path, Path] | None = None,
+              wrapper: Sequence[str] = ()) -> tuple[Process, str]:
     """The API on a free port; with tls=(certificate, key) it serves HTTPS (the URL says which)."""
     port = free_port()
     args = ["api", "--port", str(port)]
     if tls:
         args += ["--ssl-certfile", str(tls[0]), "--ssl-keyfile", str(tls[1])]
-    api = Process(args, env, log)
+    api = Process(args, env, log, wrapper)
     url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     wait_for(lambda: _answers(url), START_TIMEOUT_S, 0.1, f"the API on {url} (see {log})")
     return api, url
 
 
-def start_workers(env: dict, log: Path, processes: int = 2) -> Process:
-    return Process(["worker", "--processes", str(processes)], env, log)
+def start_workers(env: dict, log: Path, processes: int = 2, wrapper: Sequence[str] = ()) -> Process:
+    return Process(["worker", "--processes", str(processes)], env, log, wrapper)
 
 
 def _answers(url: str) -> bool:

@@ -133,3 +133,75 @@ def test_a_worker_with_a_wrong_secret_fails_the_job_naming_bucket_and_credential
     assert "bucket batchsvc-in" in message and "credentials were refused" in message, message
     for text in (str(job), events, (tmp_path / "worker.log").read_text()):
         assert wrong not in text and env["AWS_SECRET_ACCESS_KEY"] not in text
+
+
+def folder_of_files(s3_server, inputs_dir, where: str, fmt: str, sizes=(700, 1_200, 500)):
+    """Files named c, a, b (so name order differs from write order) under an s3 prefix or a local folder, and
+    one local file holding all their rows in name order: the clean run to compare with."""
+    frames = {name: make_credit_risk(rows, seed=i) for i, (name, rows) in enumerate(zip("cab", sizes))}
+    base = f"s3://batchsvc-in/data/{unique('folder')}" if where == "s3" else str(inputs_dir / unique("folder"))
+    for name, frame in frames.items():
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False) if fmt == "parquet" else frame.to_csv(buffer, index=False)
+        _store(s3_server, f"{base}/{name}.{fmt}", buffer.getvalue())
+    _store(s3_server, f"{base}/_SUCCESS", b"")  # a marker a folder job skips
+    whole = inputs_dir / f"{unique('whole')}.parquet"
+    pd.concat([frames[n] for n in sorted(frames)], ignore_index=True).to_parquet(whole, index=False)
+    return base, frames, whole
+
+
+def _store(s3_server, path: str, body: bytes) -> None:
+    if path.startswith("s3://"):
+        s3_server.put(path, body)
+    else:
+        from pathlib import Path
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_bytes(body)
+
+
+@pytest.mark.parametrize(("where", "fmt"), [("s3", "csv"), ("s3", "parquet"), ("disk", "csv")])
+def test_a_folder_is_one_job_over_its_files_in_name_order(client, credit_model, s3_server, inputs_dir, where, fmt):
+    # Given a folder of three files, and one file with all their rows in name order
+    base, frames, whole = folder_of_files(s3_server, inputs_dir, where, fmt)
+    body = {"model": credit_model, "chunk_size": 1_000, "output": {"passthrough": ["CustomerID", "_source_file"]}}
+    # When the folder is scored as one job, chunks spanning its files
+    job = run_job(client, {**body, "input": {"path": base + "/"}})
+    clean = run_job(client, {**body, "input": {"path": str(whole)}, "output": {"passthrough": ["CustomerID"]}})
+    # Then its rows are the files' rows in name order, each naming its file, scored as the clean run scored them
+    got, expected = results(client, job), results(client, clean)
+    assert job["progress"]["rows_total"] == sum(len(f) for f in frames.values())
+    assert job["progress"]["chunks_total"] == 3  # 2,400 rows of 1,000-row chunks, across file boundaries
+    assert list(got["_source_file"]) == [f"{n}.{fmt}" for n in sorted(frames) for _ in range(len(frames[n]))]
+    pd.testing.assert_frame_equal(got.drop(columns="_source_file"), expected)
+
+
+def test_a_glob_scores_only_the_matching_files(client, credit_model, s3_server, inputs_dir):
+    # Given a prefix holding Parquet files and a CSV
+    base, frames, whole = folder_of_files(s3_server, inputs_dir, "s3", "parquet", sizes=(30, 40, 50))
+    s3_server.put(f"{base}/extra.csv", make_credit_risk(10, seed=9).to_csv(index=False).encode())
+    # When a job names the Parquet files by a glob
+    job = run_job(client, {"model": credit_model, "input": {"path": f"{base}/*.parquet"},
+                           "output": {"passthrough": ["_source_file"]}})
+    # Then it scored exactly those files
+    assert sorted(set(results(client, job)["_source_file"])) == ["a.parquet", "b.parquet", "c.parquet"]
+    assert job["progress"]["rows_done"] == 120
+
+
+def test_a_file_whose_columns_differ_fails_the_job_naming_file_and_column(client, credit_model, s3_server):
+    # Given a folder whose second file lacks a column the first has
+    base = f"s3://batchsvc-in/data/{unique('differ')}"
+    frame = make_credit_risk(20, seed=3)
+    s3_server.put(f"{base}/a.csv", frame.to_csv(index=False).encode())
+    s3_server.put(f"{base}/b.csv", frame.drop(columns="Age").to_csv(index=False).encode())
+    # When it is scored
+    job = run_job(client, {"model": credit_model, "input": {"path": base + "/"}})
+    # Then the job fails naming the file and the column
+    assert job["status"] == "failed", job
+    assert "b.csv" in job["error"]["message"] and "'Age'" in job["error"]["message"], job["error"]
+
+
+def test_an_empty_folder_is_refused_at_submit(client, credit_model):
+    error = error_of(client.post("/v1/jobs", json={"model": credit_model,
+                                                   "input": {"path": f"s3://batchsvc-in/data/{unique('none')}/"}}),
+                     422)
+    assert error["type"] == "InputNotFound" and error["field"] == "input.path"

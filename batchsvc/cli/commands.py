@@ -132,20 +132,22 @@ def models_show(name, url, as_json) -> None:
 @commands.command()
 @click.argument("job_file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--model", "-m", help="name, name@3 or name@alias (may come from a --json body instead)")
-@click.option("--input", "input_path", metavar="PATH", help="a CSV or Parquet file inside the server's data roots")
+@click.option("--input", "input_path", metavar="PATH",
+              help="a CSV or Parquet file, folder/ or glob inside the server's data roots (a path or s3:// URL)")
 @click.option("--upload", "upload_file", type=click.Path(exists=True, dir_okay=False),
               help="a local CSV (.csv.gz) or Parquet file, uploaded first")
 @click.option("--json", "json_file", type=click.File("r"), metavar="FILE",
               help="inline input ({fields, values} or {records}) or a whole job body; - for stdin")
 @click.option("--output-format", type=FORMATS)
 @click.option("--passthrough", help="input columns to copy in front of the predictions, comma-separated, or *")
+@click.option("--output-path", metavar="PATH", help="a folder or s3:// prefix that receives the completed result")
 @click.option("--chunk-size", type=click.IntRange(min=1), help="rows per chunk")
 @click.option("--max-bad-rows", type=click.IntRange(min=0), help="unreadable rows to skip before failing")
 @click.option("--name", help="a label for the job")
 @click.option("--idempotency-key", help="repeat-safe submission: the same key returns the first job")
 @click.option("--wait", is_flag=True, help="show progress until the job finishes; exit 0 only if it completed")
 @url_option
-def submit(job_file, model, input_path, upload_file, json_file, output_format, passthrough, chunk_size,
+def submit(job_file, model, input_path, upload_file, json_file, output_format, passthrough, output_path, chunk_size,
            max_bad_rows, name, idempotency_key, wait, url) -> None:
     """Submit a scoring job and print its id; JOB_FILE is a jobs/ schedule file whose job runs once now."""
     with connect(url) as c:
@@ -157,6 +159,8 @@ def submit(job_file, model, input_path, upload_file, json_file, output_format, p
             output["format"] = output_format
         if passthrough:
             output["passthrough"] = ["*"] if passthrough == "*" else [p.strip() for p in passthrough.split(",")]
+        if output_path:
+            output["path"] = output_path
         job = c.submit_body(body, idempotency_key)
         click.echo(job.id)
         if wait:

@@ -13,6 +13,7 @@ from batchsvc.jobs.uploads import get_upload
 from batchsvc.schemas import AssetInput, JobRequest, JobTemplate, RecordsInput, TableInput, UploadInput
 from batchsvc.scoring.csvparse import check_encoding
 from batchsvc.scoring.engines import choose
+from batchsvc.scoring.filesets import SOURCE_FILE_COLUMN
 from batchsvc.scoring.prepare import require_columns, require_unique
 from batchsvc.scoring.sources import header_columns
 from batchsvc.storage.files import infer_format, input_files, is_pattern, resolve_input, source_url
@@ -182,7 +183,7 @@ def _encoding(name: str | None, fmt: str) -> str | None:
 
 def _check_header(spec: FileSpec, passthrough: list[str], must_exist: bool = True) -> FileSpec:
     """Refuse passthrough columns the file's header lacks (an unreadable file fails as a job, with its error)."""
-    wanted = [c for c in passthrough if c != "*"]
+    wanted = [c for c in passthrough if c not in ("*", SOURCE_FILE_COLUMN)]
     if not wanted or not must_exist:
         return spec
     columns = header_columns(spec.source())

@@ -10,7 +10,7 @@ from batchsvc.jobs.cancel import discard_if_stopped
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.running import WORKER, RunningJob, check_bad_row_budget, note_chunk, write_bad_rows
 from batchsvc.jobs.spec import FileSpec
-from batchsvc.scoring import output, sources
+from batchsvc.scoring import filesets, output, sources
 from batchsvc.scoring.modelinfo import ModelInfo
 from batchsvc.scoring.score import score_batch
 from batchsvc.status import JobStatus
@@ -78,8 +78,8 @@ def _batches(svc: Services, job: RunningJob, chunk: dict, info: ModelInfo) -> It
     spec = job.spec
     if isinstance(spec.input, FileSpec):
         batch_rows = min(spec.chunk_rows(svc.settings.chunk_rows), svc.settings.chunk_rows)
-        yield from sources.read_file_chunk(spec.input.source(), chunk, spec.columns_to_read(info.features),
-                                           batch_rows, text=info.text_features)
+        yield from filesets.read_chunk(spec.input.sources(), chunk, spec.columns_to_read(info.features), batch_rows,
+                                       text=info.text_features, source_file=spec.names_source_file)
         return
     start, stop = chunk["rows"]
     yield sources.Batch(sources.numbered(spec.input.frame().iloc[start:stop], start + 1))

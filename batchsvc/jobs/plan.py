@@ -13,7 +13,7 @@ from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.running import RunningJob
 from batchsvc.jobs.small import is_small, run_small
 from batchsvc.jobs.spec import FileSpec, JobSpec
-from batchsvc.scoring import sources
+from batchsvc.scoring import filesets, sources
 from batchsvc.status import ACTIVE, JobStatus
 from batchsvc.storage.services import Services
 
@@ -66,5 +66,5 @@ def _plan(svc: Services, spec: JobSpec) -> sources.Plan:
 def plan_with(spec: JobSpec, chunk_rows: int) -> sources.Plan:
     """Chunks of about chunk_rows rows over the job's file or inline rows."""
     if isinstance(spec.input, FileSpec):
-        return sources.plan_file(spec.input.source(), chunk_rows, explicit=bool(spec.chunk_size))
+        return filesets.plan_files(spec.input.sources(), chunk_rows, explicit=bool(spec.chunk_size))
     return sources.plan_rows(spec.inline_rows(), chunk_rows)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 from pydantic import BaseModel, Field
 
+from batchsvc.scoring.filesets import SOURCE_FILE_COLUMN
 from batchsvc.scoring.sources import FileSource
 from batchsvc.storage.files import input_source
 
@@ -77,6 +78,12 @@ class JobSpec(BaseModel):
     def chunk_rows(self, default_rows: int) -> int:
         """Rows per chunk: the job's own chunk size, else the server's."""
         return self.chunk_size or default_rows
+
+    @property
+    def names_source_file(self) -> bool:
+        """Whether each row's file name is passed through (`_source_file`, or every column of a folder job)."""
+        passthrough, folder = self.output.passthrough, getattr(self.input, "files", None) is not None
+        return SOURCE_FILE_COLUMN in passthrough or (passthrough == ["*"] and folder)
 
     def columns_to_read(self, features: list[str]) -> list[str] | None:
         """The input columns a chunk needs (None: all, for a '*' passthrough)."""
