@@ -243,8 +243,6 @@ def main() -> None:
     parser.add_argument("--store", choices=["disk", "s3"], default="disk",
                         help="s3: the job with its input and data dir on a local S3 server, against local disk")
     args = parser.parse_args()
-    if args.store == "s3":
-        return bench_s3(args)
     results = []
     with tempfile.TemporaryDirectory(prefix="batchsvc-bench-", ignore_cleanup_errors=True) as tmp:
         workdir = Path(tmp)
@@ -252,23 +250,21 @@ def main() -> None:
             model = workdir / f"{kind}.joblib"
             joblib.dump(train(kind), model)
             for rows in args.rows:
+                if args.store == "s3":
+                    bench_s3(workdir, model, rows, args.workers)
+                    continue
                 results.append(bench_size(workdir, model, rows, rows <= args.skip_naive_over, args.workers))
                 report(results[-1], args.workers)
 
 
-def bench_s3(args) -> None:
+def bench_s3(workdir: Path, model: Path, rows: int, worker_counts: list[int]) -> None:
+    """The job with its input and data dir on a local S3 server against local disk (scripts/bench_store.py)."""
     from bench_store import report_store, store_figures
-    with tempfile.TemporaryDirectory(prefix="batchsvc-bench-", ignore_cleanup_errors=True) as tmp:
-        workdir = Path(tmp)
-        for kind in args.models:
-            model = workdir / f"{kind}.joblib"
-            joblib.dump(train(kind), model)
-            for rows in args.rows:
-                data, warm = workdir / f"credit_{rows}.parquet", workdir / "warm.parquet"
-                make_input(data, rows)
-                make_input(warm, 2 * ROW_GROUP_ROWS)
-                for n in args.workers:
-                    report_store(store_figures(Service, workdir, model, data, warm, n, free_port), rows, n)
+    data, warm = workdir / f"credit_{rows}.parquet", workdir / "warm.parquet"
+    make_input(data, rows)
+    make_input(warm, 2 * ROW_GROUP_ROWS)
+    for n in worker_counts:
+        report_store(store_figures(Service, workdir, model, data, warm, n, free_port), rows, n)
 
 
 if __name__ == "__main__":

@@ -9,10 +9,10 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import boto3
+from harness import wait_for
 
 REGION = "us-east-1"
 SETUP_ACTIONS = 3  # create_user, put_user_policy, create_access_key: unchecked, then every call is
@@ -32,7 +32,7 @@ class MotoServer:
         command = [str(Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(self.port)]
         env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": str(SETUP_ACTIONS)}
         self.proc = subprocess.Popen(command, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        _wait_for_port(self.port)
+        wait_for(lambda: _listens(self.port), 30, 0.05, f"moto_server on 127.0.0.1:{self.port}")
         key = self._make_user()
         self.env = {"BATCHSVC_S3_ENDPOINT_URL": self.url, "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
                     "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"], "AWS_REGION": REGION}
@@ -78,12 +78,9 @@ class MotoServer:
         self.log.close()
 
 
-def _wait_for_port(port: int, timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"moto_server did not listen on 127.0.0.1:{port}")
+def _listens(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), 0.2).close()
+        return True
+    except OSError:
+        return False

@@ -6,6 +6,7 @@ The session's data roots include s3://batchsvc-in/data and s3://batchsvc-out; it
 
 import gzip
 import io
+import json
 
 import pandas as pd
 import pytest
@@ -205,3 +206,18 @@ def test_an_empty_folder_is_refused_at_submit(client, credit_model):
                                                    "input": {"path": f"s3://batchsvc-in/data/{unique('none')}/"}}),
                      422)
     assert error["type"] == "InputNotFound" and error["field"] == "input.path"
+
+
+def test_an_inline_job_delivers_to_a_local_output_folder_with_its_bad_rows(client, credit_model, inputs_dir):
+    # Given an inline job with one good row and one whose LoanDuration is not a number, and an output folder
+    good = json.loads(make_credit_risk(1, seed=4)[FIELDS].to_json(orient="values"))[0]
+    bad = [*good[:1], "soon", *good[2:]]
+    folder = inputs_dir / unique("reports")
+    # When it completes, one bad row allowed
+    job = run_job(client, {"model": credit_model, "input": {"fields": FIELDS, "values": [good, bad]},
+                           "max_bad_rows": 1, "output": {"path": str(folder), "format": "csv"}})
+    # Then the folder holds its predictions and its bad-row list, as the API serves them
+    assert job["status"] == "completed", job["error"]
+    assert sorted(p.name for p in folder.iterdir()) == ["errors.jsonl", "predictions.csv"]
+    assert (folder / "predictions.csv").read_bytes() == client.get(f"/v1/jobs/{job['id']}/results").content
+    assert "LoanDuration" in (folder / "errors.jsonl").read_text()

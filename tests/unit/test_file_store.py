@@ -51,3 +51,13 @@ def test_a_store_error_names_the_bucket_and_hides_a_secret(monkeypatch):
         raise OSError("AWS Error ACCESS_DENIED during HeadObject operation (signed with s3cr3t-value)")
     assert "bucket in" in raised.value.message and "credentials were refused" in raised.value.message
     assert "s3cr3t-value" not in raised.value.message
+
+
+def test_a_schedule_fills_its_date_into_a_folder_input_and_an_output_path():
+    from datetime import UTC, datetime
+
+    from batchsvc.scheduling.templates import fill, placeholders
+    template = {"model": "m", "input": {"path": "s3://in/daily/{date}/"}, "output": {"path": "s3://out/{date}/"}}
+    request = fill(template, "nightly", datetime(2026, 12, 1, 2, 0, tzinfo=UTC), "Europe/Berlin")
+    assert request.input.path == "s3://in/daily/2026-12-01/"  # type: ignore[union-attr]
+    assert request.output.path == "s3://out/2026-12-01/" and placeholders(template) == {"date"}
