@@ -221,3 +221,23 @@ def test_an_inline_job_delivers_to_a_local_output_folder_with_its_bad_rows(clien
     assert sorted(p.name for p in folder.iterdir()) == ["errors.jsonl", "predictions.csv"]
     assert (folder / "predictions.csv").read_bytes() == client.get(f"/v1/jobs/{job['id']}/results").content
     assert "LoanDuration" in (folder / "errors.jsonl").read_text()
+
+
+@pytest.mark.parametrize("spilled", [False, True])
+def test_an_object_appears_whole_or_not_at_all(env, s3_server, monkeypatch, spilled):
+    from batchsvc.storage.files import Location, atomic_file, location
+    from batchsvc.storage.files.stores import s3_filesystem
+    # Given objects small enough to be sent whole, or (a tiny threshold) spilled to a temporary key
+    monkeypatch.setattr(location, "SMALL_OBJECT_BYTES", 4 if spilled else 1 << 20)
+    prefix = f"s3://batchsvc-out/{unique('atomic')}/"
+    where = Location(s3_filesystem(s3_server.url), prefix.removeprefix("s3://").rstrip("/"), "s3")
+    # When one write completes and another raises half-way
+    with atomic_file(where / "whole.bin") as f:
+        f.write(b"0123456789")
+        f.write(b"abcdef")
+    with pytest.raises(RuntimeError), atomic_file(where / "cut.bin") as f:
+        f.write(b"0123456789")
+        raise RuntimeError("the writer died")
+    # Then the first is there whole, the second not at all, and no temporary is left
+    assert s3_server.get(f"{prefix}whole.bin") == b"0123456789abcdef"
+    assert [k.rsplit("/", 1)[-1] for k in s3_server.files(prefix)] == ["whole.bin"]

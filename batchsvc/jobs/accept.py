@@ -134,11 +134,12 @@ def _check_input(svc: Services, request: JobTemplate, meta: dict, must_exist: bo
         files = input_files(source.path, where) if must_exist else None
         fmt = _format(source.format, [f.name for f, _ in files] if files else [where.name])
         spec = FileSpec(path=source_url(source.path, where), format=fmt, encoding=_encoding(source.encoding, fmt),
-                        files=None if files is None else [(f.url, size) for f, size in _of_format(files, fmt)])
+                        files=None if files is None else [(f.url, size) for f, size in _of_format(files, fmt)],
+                        size_bytes=where.size() if must_exist and files is None else None)
         return _check_header(spec, request.output.passthrough, must_exist)
     if isinstance(source, UploadInput):
         upload = get_upload(svc, source.upload)
-        spec = FileSpec(path=upload["path"], format=upload["format"], upload=source.upload,
+        spec = FileSpec(path=upload["path"], format=upload["format"], upload=source.upload, size_bytes=upload["bytes"],
                         encoding=_encoding(source.encoding, upload["format"]))
         return _check_header(spec, request.output.passthrough)
     return check_inline(svc, source, meta, request.output.passthrough)

@@ -21,6 +21,7 @@ class FileSpec(BaseModel):
     upload: str | None = None
     encoding: str | None = None  # a CSV's codec name, checked ASCII-compatible at submit; None for UTF-8
     files: list[tuple[str, int]] | None = None  # a folder job's files (URL, size_bytes), by name, fixed at submit
+    size_bytes: int | None = None  # one file's size at submit, so a chunk task need not ask the store again
 
     def source(self) -> FileSource:
         """The file's source; a folder job's first file."""
@@ -28,7 +29,7 @@ class FileSpec(BaseModel):
 
     def sources(self) -> list[FileSource]:
         if self.files is None:
-            return [input_source(self.path, self.format, self.encoding)]
+            return [input_source(self.path, self.format, self.encoding, self.size_bytes)]
         return [input_source(url, self.format, self.encoding, size) for url, size in self.files]
 
 

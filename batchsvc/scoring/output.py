@@ -88,7 +88,7 @@ def _unified_field(versions: list[pa.Field]) -> pa.Field:
 def _batches(parts: Iterable[Opener], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
     for part in parts:
         with part() as f:
-            pf = pq.ParquetFile(f)
+            pf = pq.ParquetFile(f, pre_buffer=True)
             if not len(pf.schema_arrow):
                 continue
             for batch in pf.iter_batches(batch_size=STREAM_BATCH_ROWS):

@@ -187,8 +187,9 @@ def read_file_chunk(source: FileSource, chunk: dict, columns: list[str] | None, 
 
 
 def _read_parquet_rows(source: FileSource, start: int, stop: int, columns, batch_rows: int) -> Iterator[Batch]:
+    """pre_buffer: a row group's column chunks are read in a few coalesced requests, not one per column (S3)."""
     with source.open() as f:
-        yield from _parquet_rows(pq.ParquetFile(f), start, stop, columns, batch_rows)
+        yield from _parquet_rows(pq.ParquetFile(f, pre_buffer=True), start, stop, columns, batch_rows)
 
 
 def _parquet_rows(pf: pq.ParquetFile, start: int, stop: int, columns, batch_rows: int) -> Iterator[Batch]:

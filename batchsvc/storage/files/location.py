@@ -23,6 +23,7 @@ from batchsvc.storage.files.problems import storage_errors
 READ_BUFFER_BYTES = 256 << 10  # one range request per buffer refill on S3
 HASH_BLOCK_BYTES = 1 << 20
 COPY_BLOCK_BYTES = 8 << 20
+SMALL_OBJECT_BYTES = 64 << 20  # on S3, an object up to this size is held in memory and sent in one go
 
 
 @dataclass(frozen=True)
@@ -127,17 +128,79 @@ class Location:
 @contextlib.contextmanager
 def atomic_file(final: Location) -> Iterator[BinaryIO]:
     """A binary stream to write that appears as `final` only once the block succeeds."""
-    tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
+    if not final.local:
+        with _atomic_object(final) as spool:
+            yield spool  # type: ignore[misc]
+        return
+    tmp = _temporary(final)
     final.make_parent()
     try:
-        with storage_errors(final):
-            stream = final.fs.open_output_stream(tmp.path)
-        with stream as f:
+        with open(tmp.path, "wb") as f:
             yield f
-        with storage_errors(final):
-            final.fs.move(tmp.path, final.path)
+        os.replace(tmp.path, final.path)
     finally:
         tmp.unlink()
+
+
+@contextlib.contextmanager
+def _atomic_object(final: Location) -> Iterator["_Spool"]:
+    """On S3 an object appears only when its upload completes, so a small one is sent whole at the end; a big
+    one is streamed to a temporary key and copied to its final key (an upload cut short would still land)."""
+    spool = _Spool(final)
+    try:
+        yield spool
+        spool.commit()
+    finally:
+        spool.discard()
+
+
+class _Spool(io.RawIOBase):
+    """Bytes kept in memory up to SMALL_OBJECT_BYTES, then streamed to a temporary key."""
+
+    def __init__(self, final: Location):
+        super().__init__()
+        self.final, self.memory, self.size = final, io.BytesIO(), 0
+        self.tmp: Location | None = None
+        self.stream: Any = None
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        if self.stream is None and self.memory.tell() + len(data) > SMALL_OBJECT_BYTES:
+            self._spill()
+        (self.stream or self.memory).write(data)
+        self.size += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def _spill(self) -> None:
+        self.tmp = _temporary(self.final)
+        with storage_errors(self.final):
+            self.stream = self.final.fs.open_output_stream(self.tmp.path)
+            self.stream.write(self.memory.getvalue())
+        self.memory = io.BytesIO()
+
+    def commit(self) -> None:
+        with storage_errors(self.final):
+            if self.stream is None:
+                with self.final.fs.open_output_stream(self.final.path) as out:
+                    out.write(self.memory.getvalue())
+            else:
+                self.stream.close()
+                self.final.fs.move(self.tmp.path, self.final.path)  # type: ignore[union-attr]
+
+    def discard(self) -> None:
+        if self.stream is not None and not self.stream.closed:
+            self.stream.close()
+        if self.tmp is not None:
+            self.tmp.unlink()
+
+
+def _temporary(final: Location) -> Location:
+    return final.with_name(f".{final.name}.{uuid.uuid4().hex}.tmp")
 
 
 def put_file(source: Path, final: Location) -> None:

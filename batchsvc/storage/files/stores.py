@@ -48,7 +48,8 @@ def _local():
 def s3_filesystem(endpoint_url: str | None):
     """One S3FileSystem per endpoint and process; its connections are pooled inside the AWS SDK."""
     options: dict = {"region": os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-                     or DEFAULT_REGION, "connect_timeout": CONNECT_TIMEOUT_S, "request_timeout": REQUEST_TIMEOUT_S}
+                     or DEFAULT_REGION, "connect_timeout": CONNECT_TIMEOUT_S, "request_timeout": REQUEST_TIMEOUT_S,
+                     "allow_delayed_open": True}
     if endpoint_url:
         parsed = urlparse(endpoint_url)
         options.update(endpoint_override=parsed.netloc, scheme=parsed.scheme)
