@@ -86,11 +86,12 @@ class Process:
         self.log.close()
 
 
-def own_disk() -> list[str]:
+def own_disk(private: Path) -> list[str]:
     """A command prefix that starts a process as on a host of its own: its own mount namespace, with a private
-    empty tmpfs over /tmp, where every test folder lives (the code and the venv stay, as an installed package)."""
-    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", 'mount -t tmpfs tmpfs /tmp && exec "$@"',
-            "sh"]
+    empty tmpfs over `private` (the run's test folders: every data dir, input and log) as its TMPDIR too; the
+    code and the venv stay visible, as an installed package would be."""
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+            'mount -t tmpfs tmpfs "$0" && TMPDIR="$0" exec "$@"', str(private)]
 
 
 def start_api(env: dict, log: Path, tls: tuple[Path, Path] | None = None,

@@ -1,5 +1,5 @@
-"""Hosts that share no disk: the API and two workers, each in its own mount namespace with a private /tmp
-(where every test folder lives), sharing only Redis and the S3 endpoint; the data dir is an s3:// prefix."""
+"""Hosts that share no disk: the API and two workers, each in its own mount namespace with a private tmpfs over
+the run's test folders (and as its TMPDIR), sharing only Redis and the S3 endpoint; the data dir is on S3."""
 
 import hashlib
 import io
@@ -38,8 +38,9 @@ def stack(env, s3_server, tmp_path_factory):
     own = {**env, "BATCHSVC_NAMESPACE": namespace, "BATCHSVC_DATA_DIR": data_dir,
            "BATCHSVC_DATA_ROOTS": "s3://batchsvc-in/data:s3://batchsvc-out"}
     logs = tmp_path_factory.mktemp("nodisk")
-    workers = [start_workers(own, logs / f"worker{i}.log", processes=1, wrapper=own_disk()) for i in (1, 2)]
-    api, url = start_api(own, logs / "api.log", wrapper=own_disk())
+    private = tmp_path_factory.getbasetemp()
+    workers = [start_workers(own, logs / f"worker{i}.log", processes=1, wrapper=own_disk(private)) for i in (1, 2)]
+    api, url = start_api(own, logs / "api.log", wrapper=own_disk(private))
     try:
         with httpx.Client(base_url=url, timeout=JOB_WAIT_S) as client:
             wait_for(lambda: client.get("/healthz").status_code == 200, 30, 0.1, "the isolated API")
@@ -53,10 +54,13 @@ def mount_namespace(pid: int) -> str:
     return os.readlink(f"/proc/{pid}/ns/mnt")
 
 
-def test_each_process_of_the_stack_has_a_disk_of_its_own(stack):
+def test_each_process_of_the_stack_has_a_disk_of_its_own(stack, env):
     _, _, workers = stack
     spaces = {mount_namespace(w.pid) for w in workers}
     assert len(spaces) == 2 and mount_namespace(os.getpid()) not in spaces
+    # the session's own data dir, on this host's disk, is not there for them
+    assert os.path.isdir(env["BATCHSVC_DATA_DIR"])
+    assert not any(os.path.exists(f"/proc/{w.pid}/root{env['BATCHSVC_DATA_DIR']}") for w in workers)
 
 
 def test_the_data_dir_on_s3_serves_register_upload_score_and_download(stack, s3_server, credit_estimator):
