@@ -4,6 +4,7 @@ Run at registration (the API, in a thread) and by POST /v1/models/{name}/version
 never fails the registration: the version then scores with the exact engine, as before engines existed.
 """
 
+import hashlib
 import io
 
 import pandas as pd
@@ -14,7 +15,7 @@ from batchsvc.errors import InvalidRequest
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.scoring.engines.verify import trial
 from batchsvc.scoring.modelinfo import ModelInfo
-from batchsvc.storage.files import atomic_file, sha256_of
+from batchsvc.storage.files import atomic_file
 from batchsvc.storage.services import Services
 
 
@@ -30,7 +31,7 @@ def compile_version(svc: Services, meta: dict, sample: pd.DataFrame | None = Non
     else:
         with atomic_file(path) as f:
             f.write(artefact)
-        record["sha256"] = sha256_of(path)
+        record["sha256"] = hashlib.sha256(artefact).hexdigest()
     return svc.registry.set_engine(meta["name"], meta["version"], record)
 
 

@@ -2,7 +2,6 @@
 
 import hashlib
 import json
-import shutil
 from pathlib import Path
 from typing import cast
 
@@ -14,7 +13,7 @@ from batchsvc.errors import InvalidModel, InvalidRequest, ModelNotFound
 from batchsvc.names import check_name
 from batchsvc.scoring.modelinfo import ModelInfo, inspect_model
 from batchsvc.storage.code_models import inspect_code, is_zip
-from batchsvc.storage.files import DataDir, atomic_file, sha256_of
+from batchsvc.storage.files import DataDir, copy_file, locate
 from batchsvc.storage.redis_keys import Keys
 
 # KEYS: versions hash, aliases hash; ARGV: the selector ('' for the latest version). The version's JSON or nil.
@@ -54,16 +53,15 @@ class Registry:
         """Inspect an uploaded joblib file (or a code model's zip), then store it as the model's next version;
         returns (meta, created): the same file as the latest version answers that version unless force."""
         check_name(name)
-        latest = self._latest(name)
-        if latest is not None and not force and latest["sha256"] == _sha256(upload):
+        latest, digest = self._latest(name), _sha256(upload)
+        if latest is not None and not force and latest["sha256"] == digest:
             return latest, False
         code = is_zip(upload)
         info = inspect_code(upload) if code else inspect_model(_load(upload), features).to_dict()
         version = self.r.incr(self.keys.model_next_version(name))
         dest = (self.data.code_file if code else self.data.model_file)(name, version)
-        with open(upload, "rb") as src, atomic_file(dest) as out:
-            shutil.copyfileobj(src, out)
-        meta = {"name": name, "version": version, "sha256": sha256_of(dest), "size_bytes": dest.size(),
+        copy_file(locate(upload), dest)
+        meta = {"name": name, "version": version, "sha256": digest, "size_bytes": upload.stat().st_size,
                 "description": description, "tags": tags or [], "created_at": iso(), **info}
         with self.r.pipeline() as p:
             p.hset(self.keys.model_versions(name), str(version), json.dumps(meta))

@@ -1,7 +1,7 @@
 """The file store: the only code that touches files, on a local disk or in an S3-compatible object store.
 
   stores.py     a path or s3:// URL -> Location (pyarrow's LocalFileSystem or S3FileSystem)
-  location.py   Location: read (buffered, ranged), list, delete; atomic_file, put_file, sha256_of
+  location.py   Location: read (buffered, ranged), list, delete; atomic_file, put_file, copy_file
   problems.py   a store's failure as StorageError naming the bucket or path, never a secret
   inputs.py     job inputs: containment in the data roots, folder / prefix / glob expansion, FileSource
   datadir.py    DataDir: the names of the files the server writes (models, uploads, parts, results)
@@ -18,10 +18,10 @@ from batchsvc.storage.files.inputs import (
     resolve_input,
     source_url,
 )
-from batchsvc.storage.files.location import Location, atomic_file, copy_file, put_file, sha256_of
+from batchsvc.storage.files.location import Location, atomic_file, copy_file, put_file
 from batchsvc.storage.files.stores import is_url, locate
 
 __all__ = [
     "FORMAT_SUFFIXES", "DataDir", "Location", "atomic_file", "copy_file", "infer_format", "input_files",
-    "input_source", "is_pattern", "is_url", "locate", "put_file", "resolve_input", "sha256_of", "source_url",
+    "input_source", "is_pattern", "is_url", "locate", "put_file", "resolve_input", "source_url",
 ]

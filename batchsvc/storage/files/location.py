@@ -6,7 +6,6 @@ Writes are atomic on both: bytes go to a temporary name that is moved to the fin
 """
 
 import contextlib
-import hashlib
 import io
 import os
 import shutil
@@ -21,7 +20,6 @@ import pyarrow.fs as pafs
 from batchsvc.storage.files.problems import storage_errors
 
 READ_BUFFER_BYTES = 256 << 10  # one range request per buffer refill on S3
-HASH_BLOCK_BYTES = 1 << 20
 COPY_BLOCK_BYTES = 8 << 20
 SMALL_OBJECT_BYTES = 64 << 20  # on S3, an object up to this size is held in memory and sent in one go
 
@@ -212,9 +210,7 @@ def put_file(source: Path, final: Location) -> None:
             return
         except OSError:  # another disk: copy instead
             pass
-    with open(source, "rb") as src, atomic_file(final) as dest:
-        while block := src.read(COPY_BLOCK_BYTES):
-            dest.write(block)
+    copy_file(Location(pafs.LocalFileSystem(), str(Path(source).resolve())), final)
 
 
 def copy_file(source: Location, final: Location) -> None:
@@ -222,11 +218,3 @@ def copy_file(source: Location, final: Location) -> None:
     with source.open_native() as src, atomic_file(final) as dest:
         while block := src.read(COPY_BLOCK_BYTES):
             dest.write(block)
-
-
-def sha256_of(location: Location) -> str:
-    digest = hashlib.sha256()
-    with location.open_native() as f:
-        while block := f.read(HASH_BLOCK_BYTES):
-            digest.update(block)
-    return digest.hexdigest()
