@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     upload_ttl_s: int = Field(86_400, ge=0)  # unused uploads go this long after they were made; 0 keeps them
     gc_every_s: int = Field(60, gt=0)  # how often the scheduler leader applies retention
 
+    webhook_allow: str | None = None  # ','-separated hosts or CIDRs hooks may target; None: public addresses only
+    webhook_timeout_s: float = Field(5.0, gt=0, le=60)  # one delivery attempt's limit (connect to last byte)
+    webhook_attempts: int = Field(8, ge=1, le=20)  # attempts before a hook is given up, backoff doubling between
+    webhook_backoff_s: float = Field(1.0, gt=0, le=600)  # wait after the first failed attempt (then x2, <= 5 min)
+
     schedule_grace_s: int = Field(600, ge=0)
     scheduler_lease_ms: int = Field(5_000, ge=300)
 
@@ -63,6 +68,13 @@ class Settings(BaseSettings):
         if urlparse(url).scheme not in ("redis", "rediss", "unix"):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return url
+
+    @field_validator("webhook_allow")
+    @classmethod
+    def _webhook_allow(cls, value: str | None) -> str | None:
+        from batchsvc.webhooks.targets import parse_allow
+        parse_allow(value)
+        return value
 
     @field_validator("data_dir")
     @classmethod

@@ -45,6 +45,9 @@ def env(redis_server, s3_server, tmp_path_factory) -> dict:
         "BATCHSVC_HEARTBEAT_TIMEOUT_MS": "3000",
         "BATCHSVC_SWEEP_AFTER_S": "2",
         "BATCHSVC_STALL_AFTER_S": "6",
+        "BATCHSVC_WEBHOOK_ALLOW": "127.0.0.1/32",  # tests/test_webhooks.py's receiver; nothing else
+        "BATCHSVC_WEBHOOK_TIMEOUT_S": "1",
+        "BATCHSVC_WEBHOOK_BACKOFF_S": "0.2",
         "PYTHONPATH": str(ROOT / "tests"),  # workers unpickle tests/slowmodel.py
     }
     os.environ.update(values)

@@ -8,6 +8,7 @@ from typing import Literal
 
 from batchsvc.errors import Conflict, InvalidRequest, JobNotFound, SchemaError
 from batchsvc.jobs.limits import check_inline_size
+from batchsvc.jobs.notify import check_hook, notify_on
 from batchsvc.jobs.spec import FileSpec, InputSpec, JobSpec, OutputSpec, RecordsSpec, TableSpec
 from batchsvc.jobs.uploads import get_upload
 from batchsvc.schemas import AssetInput, JobRequest, JobTemplate, RecordsInput, TableInput, UploadInput
@@ -34,7 +35,8 @@ def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], None
                                "version": meta["version"]}, "model_ref": meta["ref"],
                                "deployment": request.deployment, "engine": choose(meta.get("engine"), spec.engine),
                                "spec": spec.model_dump(mode="json", exclude_none=True),
-                               "schedule_id": schedule_id, "created_by": created_by})
+                               "schedule_id": schedule_id, "created_by": created_by,
+                               "notify_on": notify_on(spec)})
     job_id = record["id"]
     try:  # the key is claimed after the record exists, so a claimed key always names a job
         key = request.idempotency_key
@@ -62,7 +64,8 @@ def request_of(job: dict) -> JobRequest:
     model = job["model"]
     return JobRequest.model_validate({
         "model": f"{model['name']}@{model['version']}", "input": given, "name": job.get("name"),
-        "output": spec.output.model_dump(), "chunk_size": spec.chunk_size, "max_bad_rows": spec.max_bad_rows})
+        "output": spec.output.model_dump(), "chunk_size": spec.chunk_size, "max_bad_rows": spec.max_bad_rows,
+        "notify": spec.notify and spec.notify.model_dump(exclude_none=True)})
 
 
 def _withdraw(svc: Services, job_id: str, request: JobRequest, owner: str | None) -> None:
@@ -82,7 +85,8 @@ def check_request(svc: Services, request: JobTemplate, *, must_exist: bool = Tru
     ref = model_ref(svc, request)
     meta = {**svc.registry.resolve(ref), "ref": ref}
     spec = JobSpec(input=_check_input(svc, request, meta, must_exist), output=_output(svc, request),
-                   chunk_size=request.chunk_size, max_bad_rows=request.max_bad_rows, engine=request.engine)
+                   chunk_size=request.chunk_size, max_bad_rows=request.max_bad_rows, engine=request.engine,
+                   notify=check_hook(svc.settings, request.notify))
     return meta, spec
 
 

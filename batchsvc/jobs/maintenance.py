@@ -1,4 +1,5 @@
-"""Maintenance that keeps every job moving: the sweeper (jobs never sent) and the reconciler (stalled jobs).
+"""Maintenance that keeps every job moving: the sweeper (jobs never sent), the reconciler (stalled jobs), and
+the senders of finished jobs' webhooks (jobs/notify.py).
 
 Worker processes run it (a service that scores anything has workers); a Redis lease makes one of them
 do it at a time, and another takes over within the lease's expiry when that one stops. Each task runs on
@@ -10,6 +11,7 @@ import time
 
 import redis
 
+from batchsvc.jobs.notify import HookSender
 from batchsvc.jobs.reconcile import Senders, reconcile
 from batchsvc.jobs.sweeper import resend_unsent
 from batchsvc.storage.lease import Lease
@@ -18,6 +20,7 @@ from batchsvc.storage.services import Services
 log = logging.getLogger(__name__)
 LEASE_MS = 10_000
 PERIOD_MIN_S, PERIOD_MAX_S = 0.5, 30.0
+HOOKS_EVERY_S = 0.25  # how soon a finished job's webhook leaves
 
 
 def period_for(after_s: float) -> float:
@@ -30,8 +33,9 @@ class Maintenance:
         self.svc, self.send = svc, send
         self.lease = Lease(svc.redis, svc.keys.maintenance_lease(), LEASE_MS)
         settings = svc.settings
+        self.hooks = HookSender(svc)
         self.tasks = [(period_for(settings.sweep_after_s), self._sweep),
-                      (period_for(settings.stall_after_s), self._reconcile)]
+                      (period_for(settings.stall_after_s), self._reconcile), (HOOKS_EVERY_S, self.hooks.tick)]
         self.due = [0.0] * len(self.tasks)
 
     @property
@@ -58,6 +62,7 @@ class Maintenance:
         reconcile(self.svc, self.send, self.svc.settings.stall_after_s)
 
     def stop(self) -> None:
+        self.hooks.stop()
         try:
             self.lease.release()
         except redis.RedisError:

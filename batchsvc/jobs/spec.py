@@ -60,9 +60,16 @@ class OutputSpec(BaseModel):
 InputSpec = Annotated[FileSpec | TableSpec | RecordsSpec, Field(discriminator="kind")]
 
 
+class HookSpec(BaseModel):
+    url: str
+    events: list[str]
+    secret: str | None = None
+
+
 class JobSpec(BaseModel):
     input: InputSpec
     output: OutputSpec
+    notify: HookSpec | None = None
     chunk_size: int | None = None
     max_bad_rows: int = 0
     engine: Literal["auto", "sklearn"] = "auto"  # sklearn: the exact path, whatever the version verified

@@ -81,6 +81,9 @@ class ScheduleRecord(BaseModel):
         """A stored schedule (its definition and run state) in the shape the API shows."""
         flat = {**record, **record["definition"]}
         fields: dict[str, Any] = {name: flat.get(name) for name in cls.model_fields}
+        hook = (fields["job"] or {}).get("notify")
+        if hook:  # a hook's secret is never shown again
+            fields["job"] = {**fields["job"], "notify": {k: v for k, v in hook.items() if k != "secret"}}
         return cls(**fields)
 
 

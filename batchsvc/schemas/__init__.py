@@ -34,6 +34,7 @@ from batchsvc.schemas.jobs import (
                                      JobRequest,
                                      JobTemplate,
                                      ModelRef,
+                                     NotifySpec,
                                      OutputSpec,
                                      Progress,
                                      RecordsInput,
@@ -44,7 +45,7 @@ from batchsvc.schemas.models import AliasRequest, Model, ModelList, ModelSummary
 
 __all__ = ["AliasRequest", "AssetInput", "DeploymentList", "DeploymentLogs", "DeploymentPatch", "DeploymentRecord",
            "DeploymentRequest", "ErrorBody", "ErrorResponse", "Events", "Health", "JobInput", "JobList", "JobRecord",
-           "JobRequest", "JobTemplate", "Model", "ModelList", "ModelRef", "ModelSummary", "ModelVersion",
+           "JobRequest", "JobTemplate", "Model", "ModelList", "ModelRef", "ModelSummary", "ModelVersion", "NotifySpec",
            "OutputSpec", "PredictionRequest", "PredictionResponse", "Progress", "Readiness", "RecordsInput",
            "Strict", "TableInput", "TokenRequest", "TokenResponse", "UploadInput", "UploadRecord", "field_path",
            "problems", "summary"]

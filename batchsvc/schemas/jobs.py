@@ -65,6 +65,21 @@ class OutputSpec(Strict):
         return [value] if isinstance(value, str) else value
 
 
+HookEvent = Literal["completed", "failed", "canceled"]
+
+
+def _default_events() -> list[HookEvent]:
+    return ["completed", "failed"]
+
+
+class NotifySpec(Strict):
+    """A webhook: a signed JSON POST of the job's record when it ends in one of `events` (see docs/notify.md)."""
+    url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://", examples=["https://hooks.example.com/jobs"])
+    events: list[HookEvent] = Field(default_factory=_default_events, min_length=1)
+    secret: str | None = Field(None, min_length=16, max_length=200, description="HMAC-SHA256 key of the "
+                               "batchsvc-signature header; never shown again")
+
+
 class JobTemplate(Strict):
     """A job request without an idempotency key: what a schedule submits at each fire time.
 
@@ -78,6 +93,7 @@ class JobTemplate(Strict):
     name: str | None = Field(None, max_length=200)
     engine: Literal["auto", "sklearn"] = Field(
         "auto", description="auto: the version's fastest verified engine; sklearn: the exact scikit-learn path")
+    notify: NotifySpec | None = None
 
 
 class JobRequest(JobTemplate):
@@ -112,6 +128,7 @@ class JobRecord(BaseModel):
     attempts: int
     engine: str | None = Field(None, description="the engine chosen at submit (each chunk's event names its own)")
     created_by: str | None = Field(None, description="the name of the API key that submitted it")
+    notify: dict | None = Field(None, description="the job's webhook: url and events (its secret is never shown)")
 
     @classmethod
     def from_stored(cls, job: dict) -> "JobRecord":
@@ -119,6 +136,8 @@ class JobRecord(BaseModel):
         progress = Progress(rows_done=job["rows_done"], rows_total=job.get("rows_total"),
                             chunks_done=job["chunks_done"], chunks_total=job.get("chunks_total"))
         fields: dict[str, Any] = {name: job.get(name) for name in cls.model_fields if name != "progress"}
+        hook = (job.get("spec") or {}).get("notify")
+        fields["notify"] = hook and {"url": hook["url"], "events": hook["events"]}
         return cls(progress=progress, **fields)
 
 

@@ -25,9 +25,10 @@ CODEC = HashCodec(json_fields=frozenset({"model", "spec", "error", "result", "ch
                                         "attempts", "score", "touched_at"}))
 EVENTS_KEPT = 10_000
 
-# KEYS: job, finished index, one status index per JobStatus (in enum order), done channel
+# KEYS: job, finished index, one status index per JobStatus (in enum order), done channel, hooks due
 # ARGV: allowed (comma list), new status, every status (comma list, enum order), "1" if the new one is final,
 #       now (Unix microseconds: the finished index's score), field, value, ...
+# A final status the job's notify_on names queues its webhook (storage/hooks.py) in the same call.
 _TRANSITION = """
 local cur = redis.call('HGET', KEYS[1], 'status')
 if not cur then return -1 end
@@ -45,7 +46,11 @@ for name in string.gmatch(ARGV[3], '[^,]+') do
 end
 if ARGV[4] == '1' then
   redis.call('ZADD', KEYS[2], ARGV[5], id)
-  redis.call('PUBLISH', KEYS[#KEYS], ARGV[2])
+  redis.call('PUBLISH', KEYS[#KEYS - 1], ARGV[2])
+  local on = redis.call('HGET', KEYS[1], 'notify_on')
+  if on and string.find(',' .. on .. ',', ',' .. ARGV[2] .. ',', 1, true) then
+    redis.call('ZADD', KEYS[#KEYS], math.floor(ARGV[5] / 1000), id .. '|' .. ARGV[2] .. '|1')
+  end
 end
 return 1
 """
@@ -99,7 +104,8 @@ class JobStore:
             fields.setdefault("finished_at", iso())
         fields.setdefault("touched_at", int(time.time()))
         keys = [self.keys.job(job_id), self.keys.jobs_finished(),
-                *(self.keys.jobs_by_status(s.value) for s in JobStatus), self.keys.job_done_channel(job_id)]
+                *(self.keys.jobs_by_status(s.value) for s in JobStatus), self.keys.job_done_channel(job_id),
+                self.keys.hooks_due()]
         args = [",".join(s.value for s in allowed), to.value, STATUS_LIST, "1" if to in FINISHED else "0",
                 time.time_ns() // 1000, *_flatten(CODEC.encode(fields))]
         changed = self._transition(keys=keys, args=args) == 1

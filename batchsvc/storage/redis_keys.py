@@ -130,6 +130,10 @@ class Keys:
         """Pub/sub: a schedule id, published after every create, change and delete."""
         return f"{self.prefix}:schedules-changed"
 
+    def hooks_due(self) -> str:
+        """Sorted set of webhook deliveries ("job id|event|attempt"), scored by when (Unix ms) each is due."""
+        return f"{self.prefix}:hooks:due"
+
     def maintenance_lease(self) -> str:
         """The lease of the one worker process that sweeps and reconciles at a time."""
         return f"{self.prefix}:maintenance:leader"

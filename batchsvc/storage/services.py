@@ -10,6 +10,7 @@ from batchsvc.storage.api_keys import KeyStore
 from batchsvc.storage.counters import Counters
 from batchsvc.storage.deployments import DeploymentStore
 from batchsvc.storage.files import DataDir
+from batchsvc.storage.hooks import HookOutbox
 from batchsvc.storage.idempotency import IdempotencyStore
 from batchsvc.storage.jobs import JobStore
 from batchsvc.storage.ledger import ChunkLedger
@@ -77,6 +78,10 @@ class Services:
     @cached_property
     def counters(self) -> Counters:
         return Counters(self.redis, self.keys)
+
+    @cached_property
+    def hooks(self) -> HookOutbox:
+        return HookOutbox(self.redis, self.keys)
 
     @cached_property
     def workers(self) -> WorkerRegistry:
