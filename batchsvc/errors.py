@@ -2,8 +2,8 @@
 
     BatchsvcError
     ├── ConfigError            a setting has a bad value (at start)
-    ├── NotFound               404: ModelNotFound, JobNotFound, UploadNotFound, ScheduleNotFound,
-    │                               DeploymentNotFound
+    ├── NotFound               404: ModelNotFound, JobNotFound, UploadNotFound (AssetNotFound),
+    │                               ScheduleNotFound, DeploymentNotFound
     ├── InvalidRequest         422: PathNotAllowed, InputNotFound, InvalidModel
     ├── Unauthorized           401
     ├── Forbidden              403
@@ -54,6 +54,10 @@ class JobNotFound(NotFound):
 
 class UploadNotFound(NotFound):
     pass
+
+
+class AssetNotFound(UploadNotFound):
+    """A Watson ML data asset (an upload with a name), or a model version by its Watson id."""
 
 
 class ScheduleNotFound(NotFound):

@@ -9,6 +9,7 @@ from harness import JOB_WAIT_S, ROOT, RedisServer, free_port, register, start_ap
 from s3 import MotoServer
 from secure import secure  # noqa: F401  (a second API with auth on, for the security tests)
 from watson import watson, watson_python  # noqa: F401  (Watson ML: HTTPS API, the client's own venv)
+from watson_lab import lab, wml_python  # noqa: F401  (the IBM lab: its data, deployments, the older client)
 
 from batchsvc.scoring.sample import make_credit_risk, train_credit_risk
 from batchsvc.storage.services import get_services, reset_services

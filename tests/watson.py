@@ -1,5 +1,6 @@
 """Watson ML fixtures: an HTTPS API over the secured namespace with a credit-risk deployment, and the official
-ibm-watsonx-ai client in a venv of its own (.venv-watson/: it pins pandas < 2.4, never the project's venv)."""
+ibm-watsonx-ai client in a venv of its own (.venv-watson/: it pins pandas < 2.4, never the project's venv), with
+this project's scikit-learn (store_model pickles the estimator in the client's venv)."""
 
 import subprocess
 import sys
@@ -9,10 +10,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sklearn
 from harness import ROOT, register, start_api
 from tls import self_signed
 
-CLIENT_SPEC = "ibm-watsonx-ai>=1.8,<1.9"
+SKLEARN = f"scikit-learn=={sklearn.__version__}"  # the same version as ours: models are pickled client-side
+CLIENT_SPEC = f"ibm-watsonx-ai>=1.8,<1.9 {SKLEARN}"
 CLIENT_VENV = ROOT / ".venv-watson"
 INSTALL_TIMEOUT_S = 900  # pip resolves and installs ~200 MB (pandas, numpy, ibm-cos-sdk); ~3 min measured here
 
@@ -46,10 +49,16 @@ def watson(secure, credit_estimator, tmp_path_factory):
 @pytest.fixture(scope="session")
 def watson_python() -> Path:
     """The python of .venv-watson/, with the client installed (reused when a previous run completed it)."""
-    python, done = CLIENT_VENV / "bin" / "python", CLIENT_VENV / ".complete"
-    if not (done.exists() and done.read_text() == CLIENT_SPEC and python.exists()):
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(CLIENT_VENV)], check=True, timeout=120)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", CLIENT_SPEC], check=True,
+    return vendor_venv(CLIENT_VENV, CLIENT_SPEC)
+
+
+def vendor_venv(folder: Path, spec: str) -> Path:
+    """The python of a venv under the repo holding exactly `spec` (space-separated requirements), built when
+    absent or incomplete; a finished build leaves `.complete` naming the spec, so the next run reuses it."""
+    python, done = folder / "bin" / "python", folder / ".complete"
+    if not (done.exists() and done.read_text() == spec and python.exists()):
+        subprocess.run([sys.executable, "-m", "venv", "--clear", str(folder)], check=True, timeout=120)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *spec.split()], check=True,
                        timeout=INSTALL_TIMEOUT_S)
-        done.write_text(CLIENT_SPEC)
+        done.write_text(spec)
     return python

@@ -38,7 +38,8 @@ async def create(request: Request) -> Response:
     await run_in_threadpool(svc.registry.resolve, body.model)  # 404 naming the model now, not at the first call
     now = iso()
     record = {"name": body.name, "id": new_deployment_id(), "model": body.model, "description": body.description,
-              "engine": body.engine, "created_at": now, "updated_at": now, "created_by": principal(request).name}
+              "engine": body.engine, "label_field": body.label_field, "created_at": now, "updated_at": now,
+              "created_by": principal(request).name}
     await run_in_threadpool(svc.deployments.create, record)
     return JSONResponse(present(request, await _checked(request, body.name)), status_code=201)
 

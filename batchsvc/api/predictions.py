@@ -19,6 +19,8 @@ from batchsvc.errors import BatchsvcError, ModelNotFound, ModelUnavailable
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.online import Scored, row_count, score_online, serving
 from batchsvc.schemas import PredictionRequest
+from batchsvc.scoring.output import relabeled
+from batchsvc.scoring.predict import PREDICTION
 from batchsvc.storage.services import Services
 
 ENGINE = "sklearn"  # the only engine online requests use on this branch
@@ -53,6 +55,7 @@ def predict_logged(svc: Services, cache: ModelCache, target: str | dict, body: P
         raise
     if isinstance(target, dict):
         _log(svc, target, body, started, None, scored.meta)
+        scored.body = relabeled(scored.body, target.get("label_field") or PREDICTION)
     return scored
 
 

@@ -23,13 +23,14 @@ async def create(request: Request) -> Response:
             upload = form.get("file")
             if not isinstance(upload, UploadFile):
                 raise InvalidRequest("send the data file as the multipart field 'file'", field="file")
-            record = await save_upload(svc, _blocks(upload), format_hint(upload.content_type, upload.filename),
+            record = await save_upload(svc, blocks(upload), format_hint(upload.content_type, upload.filename),
                                        principal(request).name)
     else:
         record = await save_upload(svc, request.stream(), format_hint(content_type, None), principal(request).name)
     return JSONResponse(record, status_code=201)
 
 
-async def _blocks(upload: UploadFile):
+async def blocks(upload: UploadFile):
+    """The uploaded file, block by block."""
     while block := await upload.read(BLOCK_BYTES):
         yield block

@@ -15,7 +15,7 @@ from batchsvc.schemas import AssetInput, JobRequest, JobTemplate, RecordsInput, 
 from batchsvc.scoring.csvparse import check_encoding
 from batchsvc.scoring.engines import choose
 from batchsvc.scoring.filesets import SOURCE_FILE_COLUMN
-from batchsvc.scoring.prepare import require_columns, require_unique
+from batchsvc.scoring.prepare import match_fields, require_columns, require_unique
 from batchsvc.scoring.sources import header_columns
 from batchsvc.storage.files import infer_format, input_files, is_pattern, resolve_input, source_url
 from batchsvc.storage.jobs import new_job_id
@@ -128,7 +128,8 @@ def _output(svc: Services, request: JobTemplate) -> OutputSpec:
     if path and is_pattern(path):
         raise InvalidRequest("output.path names a folder or prefix, not a pattern", field="output.path")
     where = path and resolve_input(path, svc.settings.roots, svc.data.managed(), field="output.path").url
-    return OutputSpec(format=fmt, passthrough=request.output.passthrough, path=where or None)
+    return OutputSpec(format=fmt, passthrough=request.output.passthrough, path=where or None,
+                      asset=request.output.asset)
 
 
 def _check_input(svc: Services, request: JobTemplate, meta: dict, must_exist: bool = True) -> InputSpec:
@@ -216,6 +217,8 @@ def check_inline(svc: Services, source: TableInput | RecordsInput, meta: dict, p
                                  field=f"{where}values.{i}")
     with _refused(f"{where}fields"):
         require_unique(fields)
+        fields = match_fields(fields, info.features)
+        require_unique(fields)  # AGE and age both read Age
     _require(fields, info, passthrough, _whole(where))
     return TableSpec(fields=fields, values=source.values)
 

@@ -1,10 +1,12 @@
-"""Delivering a completed result to the job's output.path (a folder or s3:// prefix), as well as keeping it.
+"""Delivering a completed result to the job's output.path (a folder or s3:// prefix) and output.asset (a data
+asset), as well as keeping it.
 
 Written before the job is marked completed, each file atomically, so a completed job's delivery is whole;
 if the job stops instead (canceled or failed meanwhile), what was delivered is taken back: a failed job
 leaves nothing there. A finalizer that runs twice writes the same bytes under the same names.
 """
 
+from batchsvc.jobs.data_assets import publish_results, withdraw_results
 from batchsvc.jobs.running import RunningJob
 from batchsvc.storage.files import FORMAT_SUFFIXES, Location, copy_file, locate
 from batchsvc.storage.services import Services
@@ -35,12 +37,14 @@ def deliver(svc: Services, job: RunningJob) -> str | None:
 
 
 def delivery(svc: Services, job: RunningJob) -> dict:
-    """The result record's `output_url` once delivered; nothing without an output.path."""
+    """The result record's `output_url` once delivered (nothing without an output.path), and `output_asset` once
+    published as a data asset (nothing without an output.asset)."""
     url = deliver(svc, job)
-    return {"output_url": url} if url else {}
+    return {**({"output_url": url} if url else {}), **publish_results(svc, job)}
 
 
-def withdraw(job: RunningJob) -> None:
-    """Remove a delivery whose job did not complete."""
+def withdraw(svc: Services, job: RunningJob) -> None:
+    """Remove a delivery (and a published asset) whose job did not complete."""
     for target in delivered(job):
         target.unlink()
+    withdraw_results(svc, job)

@@ -34,7 +34,7 @@ def finalize(svc: Services, job_id: str) -> None:
     if svc.store.transition(job_id, JobStatus.COMPLETED, RUNNING, result=result, event=timing):
         svc.data.parts_dir(job_id).remove_tree()
     elif svc.store.status(job_id) != JobStatus.COMPLETED:  # canceled or failed meanwhile
-        withdraw(job)
+        withdraw(svc, job)
         svc.data.job_dir(job_id).remove_tree()
 
 

@@ -63,5 +63,5 @@ def _commit(svc: Services, job_id: str, entry: dict) -> bool:
 def _complete(svc: Services, job: RunningJob, result: dict) -> None:
     if not svc.store.transition(job.id, JobStatus.COMPLETED, RUNNING, result=result):
         if svc.store.status(job.id) != JobStatus.COMPLETED:
-            withdraw(job)
+            withdraw(svc, job)
             svc.data.job_dir(job.id).remove_tree()

@@ -55,6 +55,7 @@ class OutputSpec(BaseModel):
     format: Literal["parquet", "csv", "jsonl"]
     passthrough: list[str] = Field(default_factory=list)
     path: str | None = None  # where the completed result is delivered as well: a folder or s3:// prefix URL
+    asset: str | None = None  # the name of the data asset (an upload) the completed result becomes as well
 
 
 InputSpec = Annotated[FileSpec | TableSpec | RecordsSpec, Field(discriminator="kind")]

@@ -2,7 +2,7 @@
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from batchsvc.clock import iso
@@ -12,25 +12,32 @@ from batchsvc.storage.services import Services
 
 PARQUET_MAGIC = b"PAR1"
 GZIP_MAGIC = b"\x1f\x8b"
+HEAD_BYTES = 4096  # the start of a file kept to tell its format (and a data asset's text)
 CONTENT_TYPES = {"text/csv": "csv", "application/vnd.apache.parquet": "parquet", "application/x-parquet": "parquet"}
 
 
 async def save_upload(svc: Services, chunks: AsyncIterator[bytes], fmt_hint: str | None,
                       created_by: str | None = None) -> dict:
     """Write the stream to uploads/<id>.<ext> (its route's body cap bounds the size); returns the record."""
-    upload_id = uuid.uuid4().hex
+    record = {"upload": uuid.uuid4().hex, "created_at": iso(), "created_by": created_by or ""}
+    record.update(await store_file(svc, record["upload"], chunks, fmt_hint))
+    svc.uploads.save(record)
+    return {k: record[k] for k in ("upload", "bytes", "format")}
+
+
+async def store_file(svc: Services, upload_id: str, chunks: AsyncIterator[bytes], fmt_hint: str | None,
+                     check: Callable[[bytes], None] = lambda head: None) -> dict:
+    """Stream a file into place as the upload's: its bytes, format and path; `check` sees its first bytes."""
     staging = svc.data.staging() / f"{upload_id}.part"
     try:
         size, head = await _stream_to(staging, chunks)
+        check(head)
         fmt, gz = _detect(head, fmt_hint)
         final = svc.data.upload_file(upload_id, fmt, gz)
         await asyncio.to_thread(put_file, staging, final)
     finally:
         staging.unlink(missing_ok=True)
-    record = {"upload": upload_id, "bytes": size, "format": fmt, "path": final.url, "created_at": iso(),
-              "created_by": created_by or ""}
-    svc.uploads.save(record)
-    return {k: record[k] for k in ("upload", "bytes", "format")}
+    return {"bytes": size, "format": fmt, "path": final.url}
 
 
 async def _stream_to(path: Path, chunks: AsyncIterator[bytes]) -> tuple[int, bytes]:
@@ -38,8 +45,8 @@ async def _stream_to(path: Path, chunks: AsyncIterator[bytes]) -> tuple[int, byt
     with open(path, "wb") as f:
         async for chunk in chunks:
             size += len(chunk)
-            if len(head) < 8:
-                head += chunk[:8]
+            if len(head) < HEAD_BYTES:
+                head += chunk[:HEAD_BYTES - len(head)]
             f.write(chunk)
     if size == 0:
         raise InvalidRequest("the upload is empty", field="file")

@@ -10,6 +10,7 @@ from batchsvc.schemas.jobs import ModelRef, TableInput
 
 MODEL_REF = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(@[A-Za-z0-9][A-Za-z0-9_.-]{0,63})?$"  # name, name@3, name@alias
 Engine = Literal["auto", "sklearn"]
+LABEL_FIELD = r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"  # a column name: predictedLabel, prediction
 
 
 class DeploymentRequest(Strict):
@@ -19,6 +20,8 @@ class DeploymentRequest(Strict):
     description: str = Field("", max_length=2000)
     engine: Engine | None = Field(None, description="sklearn forces the exact path; auto (default) lets a "
                                                     "verified compiled engine serve")
+    label_field: str = Field("prediction", pattern=LABEL_FIELD, description="the label column's name in its "
+                             "answers: predictedLabel, as Watson ML answers for Spark pipelines (the lab's app)")
 
 
 class DeploymentPatch(Strict):
@@ -26,6 +29,7 @@ class DeploymentPatch(Strict):
     model: str | None = Field(None, pattern=MODEL_REF)
     description: str | None = Field(None, max_length=2000)
     engine: Engine | None = None
+    label_field: str | None = Field(None, pattern=LABEL_FIELD)
 
 
 class Counters(BaseModel):
@@ -40,6 +44,7 @@ class DeploymentRecord(BaseModel):
     model: str = Field(description="the model reference it serves, resolved on every request")
     description: str
     engine: str | None
+    label_field: str = Field("prediction", description="the label column's name in its answers")
     state: Literal["ready", "failed"] = Field(description="ready once its model loads and passes its checksum")
     reason: str | None = Field(None, description="why the state is failed")
     serving: ModelRef | None = Field(description="the model version the reference names now")

@@ -57,6 +57,9 @@ class OutputSpec(Strict):
     passthrough: list[str] = Field(default_factory=list, description='input columns to copy; "*" for all')
     path: str | None = Field(None, description="a folder or s3:// prefix under a data root that receives the "
                                                "completed result as predictions.<format> (and errors.jsonl)")
+    asset: str | None = Field(None, min_length=1, max_length=200,
+                              description="a data asset (a named upload) that receives the completed result as CSV: "
+                                          "the passed-through columns, prediction, probability (Watson ML's rows)")
 
     @field_validator("passthrough", mode="before")
     @classmethod

@@ -3,6 +3,7 @@
 Every function writes to or reads from binary file objects that the file store opens: no paths here.
 """
 
+import csv
 import io
 import itertools
 import json
@@ -15,7 +16,7 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
-from batchsvc.scoring.predict import PROBABILITY_PREFIX
+from batchsvc.scoring.predict import PREDICTION, PROBABILITY_PREFIX
 
 STREAM_BATCH_ROWS = 65_536
 PASSTHROUGH_CLASH_PREFIX = "input_"
@@ -199,6 +200,22 @@ def watson_shape(frame: pd.DataFrame, limit: int) -> dict:
     return _watson_shape(list(head.columns), json.loads(head.to_json(orient="values")))
 
 
+def write_watson_csv(source: BinaryIO, fmt: str, dest: BinaryIO) -> None:
+    """A result as Watson ML writes a batch job's CSV: the passed-through columns, prediction, and probability as
+    one list per row ("[0.91, 0.09]"), batch by batch."""
+    _, batches = read_result(source, fmt)
+    text = io.TextIOWrapper(dest, encoding="utf-8", newline="", write_through=True)
+    writer, header = csv.writer(text), None
+    for batch in batches:
+        shaped = _watson_shape(batch.schema.names, json.loads(batch.to_pandas().to_json(orient="values")))
+        if header is None:
+            header = shaped["fields"]
+            writer.writerow(header)
+        writer.writerows([json.dumps(v) if isinstance(v, list) else v for v in row] for row in shaped["values"])
+    text.flush()
+    text.detach()
+
+
 def write_frame(frame: pd.DataFrame, fmt: str, dest: BinaryIO) -> int:
     """Write one in-memory output frame in the job's format (the small-job path: no parts)."""
     if fmt == "jsonl":
@@ -225,3 +242,12 @@ def _watson_shape(columns: list[str], rows: list[list]) -> dict:
     return {"fields": [columns[i] for i in plain] + (["probability"] if proba else []), "values": values}
 
 
+
+
+def relabeled(body: dict, label_field: str) -> dict:
+    """A {"predictions": [...]} answer whose label column is named `label_field` (a deployment's choice)."""
+    if label_field == PREDICTION:
+        return body
+    tables = body["predictions"]
+    return {**body, "predictions": [{**t, "fields": [label_field if f == PREDICTION else f for f in t["fields"]]}
+                                    for t in tables]}

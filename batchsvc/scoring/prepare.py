@@ -46,6 +46,22 @@ def require_unique(names) -> None:
         raise SchemaError(f"input has duplicate columns: {', '.join(twice)}", columns=twice)
 
 
+def match_fields(fields: list[str], features: list[str]) -> list[str]:
+    """The fields with each name that is no feature renamed to the one feature it equals ignoring case, as Watson
+    ML resolves a Spark pipeline's columns (LOANAMOUNT reads LoanAmount); SchemaError names an ambiguous one."""
+    exact, folded = set(fields), dict[str, list[str]]()
+    for feature in features:
+        folded.setdefault(feature.casefold(), []).append(feature)
+    matched = []
+    for name in fields:
+        candidates = [] if name in features else folded.get(name.casefold(), [])
+        if len(candidates) > 1:
+            raise SchemaError(f"field {name!r} matches several features ignoring case: {', '.join(candidates)}; "
+                              "name it exactly", columns=[name])
+        matched.append(candidates[0] if candidates and candidates[0] not in exact else name)
+    return matched
+
+
 def prepare(frame: pd.DataFrame, info: ModelInfo, csv: bool, accepts_missing: Callable[[str], bool]) -> Prepared:
     """Check text features; coerce numeric ones, setting aside rows whose value is unreadable, infinite, or missing
     where accepts_missing(column) says the model cannot score it (one bad row per row, its first problem)."""

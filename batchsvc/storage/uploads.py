@@ -25,6 +25,19 @@ class UploadStore:
         """The record, or None for an unknown id."""
         return self.r.hgetall(self.keys.upload(upload_id)) or None
 
+    def update(self, upload_id: str, fields: dict) -> None:
+        """Set fields of an upload's record (a data asset's file once its attachment arrives)."""
+        self.r.hset(self.keys.upload(upload_id), mapping=fields)
+
+    def named(self) -> list[dict]:
+        """Every upload with a name (a Watson ML data asset), newest first."""
+        ids = cast(list[str], self.r.zrevrange(self.keys.uploads_index(), 0, -1))
+        with self.r.pipeline(transaction=False) as p:
+            for upload_id in ids:
+                p.hgetall(self.keys.upload(upload_id))
+            found = p.execute()
+        return [record for record in found if record.get("name")]
+
     def created_before(self, cutoff_s: float, limit: int) -> list[str]:
         """Up to `limit` uploads indexed before cutoff_s (Unix seconds), oldest first."""
         return cast(list[str],  # decode_responses=True: members are str

@@ -6,10 +6,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from batchsvc.errors import InvalidRequest
-from batchsvc.schemas import AssetInput, TableInput, UploadInput
+from batchsvc.schemas import AssetInput, OutputSpec, TableInput, UploadInput
 from batchsvc.schemas.common import Strict
 
 UPLOAD_HREF = re.compile(r"^(?:.*/)?v2/assets/([0-9a-fA-F-]{32,36})(?:\?.*)?$")  # /v2/assets/<upload id>?space_id=
+ASSET_ID = re.compile(r"^([0-9a-fA-F-]{32,36})$")
 
 
 class Lenient(BaseModel):
@@ -26,6 +27,8 @@ class InputTable(Strict):
 class Location(Lenient):
     href: str | None = Field(None, max_length=4096)
     path: str | None = Field(None, min_length=1, max_length=4096)
+    id: str | None = Field(None, max_length=100)  # a data asset's id
+    name: str | None = Field(None, min_length=1, max_length=200)  # an output data asset's name
 
 
 class DataReference(Lenient):
@@ -36,6 +39,7 @@ class DataReference(Lenient):
 class Scoring(Lenient):
     input_data: list[InputTable] | None = Field(None, min_length=1)
     input_data_references: list[DataReference] | None = Field(None, min_length=1, max_length=1)
+    output_data_reference: DataReference | None = None
 
 
 class DeploymentRef(Lenient):
@@ -46,6 +50,17 @@ class DeploymentJobRequest(Lenient):
     deployment: DeploymentRef
     scoring: Scoring
     name: str | None = Field(None, max_length=200)
+
+
+class AssetMetadata(Lenient):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=2000)
+    asset_type: str = Field("data_asset", max_length=100)
+
+
+class AssetRequest(Lenient):
+    """POST /v2/assets: {"metadata": {"name", "description", "asset_type"}, "entity": {...}}."""
+    metadata: AssetMetadata
 
 
 class AuthorizeRequest(Lenient):
@@ -73,13 +88,25 @@ def _one_table(tables: list[InputTable]) -> TableInput:
     return TableInput(fields=fields, values=[row for t in tables for row in t.values])
 
 
+def job_output(scoring: Scoring) -> OutputSpec:
+    """A data asset output reference: the results become the asset of that name, CSV, every input field kept."""
+    reference = scoring.output_data_reference
+    if reference is None:
+        return OutputSpec()
+    if reference.type != "data_asset" or not reference.location.name:
+        raise InvalidRequest("output_data_reference must be of type data_asset with location.name (the results "
+                             "file's name)", field="scoring.output_data_reference")
+    return OutputSpec(format="csv", passthrough=["*"], asset=reference.location.name)
+
+
 def _reference(location: Location) -> AssetInput | UploadInput:
-    """location.path: a file under the data roots; location.href /v2/assets/<id>: a POST /v1/uploads upload."""
+    """location.path: a file under the data roots; location.href /v2/assets/<id> or location.id: a data asset, or
+    any upload from POST /v1/uploads."""
     if location.path:
         return AssetInput(path=location.path)
-    found = UPLOAD_HREF.match(location.href or "")
+    found = UPLOAD_HREF.match(location.href or "") or ASSET_ID.match(location.id or "")
     if not found:
-        raise InvalidRequest("input_data_references[0].location needs path (a file under the data roots) or "
-                             "href /v2/assets/<upload id from POST /v1/uploads>",
+        raise InvalidRequest("input_data_references[0].location needs path (a file under the data roots), "
+                             "href /v2/assets/<data asset id or upload id>, or id (a data asset's)",
                              field="scoring.input_data_references.0.location")
     return UploadInput(upload=found.group(1).replace("-", "").lower())

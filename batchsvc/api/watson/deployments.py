@@ -7,14 +7,11 @@ from starlette.responses import JSONResponse, Response
 from batchsvc.api.params import read_json
 from batchsvc.api.state import services
 from batchsvc.api.watson import native, shapes
-from batchsvc.api.watson.ids import asset_id
-from batchsvc.errors import BatchsvcError, NotFound
+from batchsvc.api.watson.ids import asset_id, native_upload_id
+from batchsvc.errors import AssetNotFound, BatchsvcError
+from batchsvc.jobs.data_assets import get_asset as get_asset_record
 from batchsvc.schemas import PredictionRequest
 from batchsvc.storage.services import Services
-
-
-class AssetNotFound(NotFound):
-    pass
 
 
 async def list_deployments(request: Request) -> Response:
@@ -36,12 +33,22 @@ async def predictions(request: Request) -> Response:
 
 
 async def get_asset(request: Request) -> Response:
-    """The model version a deployment serves, as a data asset (found by its asset id)."""
-    wanted = request.path_params["asset_id"]
-    version = await run_in_threadpool(_version_with_asset, services(request), wanted)
+    """A data asset (a named upload), or the model version a deployment serves (found by its asset id)."""
+    svc, wanted = services(request), request.path_params["asset_id"]
+    upload = await run_in_threadpool(_data_asset, svc, wanted)
+    if upload is not None:
+        return JSONResponse(shapes.data_asset(upload))
+    version = await run_in_threadpool(_version_with_asset, svc, wanted)
     if version is None:
-        raise AssetNotFound(f"no asset {wanted!r}; assets here are the models that deployments serve")
+        raise AssetNotFound(f"no asset {wanted!r}: neither a data asset nor a deployed model", field="asset_id")
     return JSONResponse(shapes.asset(version))
+
+
+def _data_asset(svc: Services, wanted: str) -> dict | None:
+    try:
+        return get_asset_record(svc, native_upload_id(wanted))
+    except AssetNotFound:
+        return None
 
 
 def _all(svc: Services, base_url: str) -> list[dict]:

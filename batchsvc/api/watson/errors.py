@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-PREFIXES = ("/ml/", "/v2/", "/icp4d-api/", "/identity/")  # the paths Watson ML clients call
+PREFIXES = ("/ml/", "/v2/", "/v4/", "/icp4d-api/", "/identity/", "/v1/preauth/")  # the paths Watson ML clients call
 Handler = Callable[..., Awaitable[Response]]
 
 

@@ -2,7 +2,7 @@
 
 import uuid
 
-from batchsvc.errors import JobNotFound
+from batchsvc.errors import AssetNotFound, JobNotFound
 
 SPACE_ID = "5ba7c0de-0000-4000-8000-000000000001"  # the one deployment space everything lives in
 SPACE_NAME = "batchsvc"
@@ -11,6 +11,11 @@ SPACE_NAME = "batchsvc"
 def job_uuid(native_id: str) -> str:
     """The 36-character UUID form (8-4-4-4-12) of a native 32-hex job id."""
     return str(uuid.UUID(hex=native_id))
+
+
+def upload_uuid(native_id: str) -> str:
+    """A data asset id: its upload's 32-hex id as a UUID."""
+    return job_uuid(native_id)
 
 
 def native_job_id(watson_id: str) -> str:
@@ -24,3 +29,11 @@ def native_job_id(watson_id: str) -> str:
 def asset_id(sha256: str) -> str:
     """A model version's asset id: the first 128 bits of its file's sha256, as a UUID."""
     return str(uuid.UUID(hex=sha256[:32]))
+
+
+def native_upload_id(watson_id: str) -> str:
+    """The upload behind a data asset id (either form); 404 for anything that is no UUID."""
+    try:
+        return uuid.UUID(watson_id).hex
+    except ValueError:
+        raise AssetNotFound(f"no data asset {watson_id!r}", field="asset_id") from None

@@ -9,7 +9,7 @@ from batchsvc.api.jobs import LIST_MAX, present, visible_job
 from batchsvc.api.params import int_param, read_json
 from batchsvc.api.state import services
 from batchsvc.api.watson import native, shapes
-from batchsvc.api.watson.bodies import DeploymentJobRequest, job_input
+from batchsvc.api.watson.bodies import DeploymentJobRequest, job_input, job_output
 from batchsvc.api.watson.ids import native_job_id
 from batchsvc.errors import InvalidRequest
 from batchsvc.jobs.accept import submit_job
@@ -22,7 +22,7 @@ async def create(request: Request) -> Response:
     """Submit the native job: the deployment by its id, the inline tables or the one data reference."""
     svc, body = services(request), await read_json(request, DeploymentJobRequest)
     record = await run_in_threadpool(native.deployment, svc, body.deployment.id)
-    native_body = native.job_request(record, job_input(body.scoring), body.name)
+    native_body = native.job_request(record, job_input(body.scoring), job_output(body.scoring), body.name)
     job, _ = await run_in_threadpool(submit_job, svc, native_body, request.app.state.enqueue,
                                      created_by=principal(request).name)
     return JSONResponse(shapes.job(present(job), record["id"]), status_code=202)

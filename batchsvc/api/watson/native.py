@@ -6,7 +6,7 @@ from starlette.requests import Request
 from batchsvc.api.predictions import predict_logged
 from batchsvc.api.state import services
 from batchsvc.roles import Principal
-from batchsvc.schemas import JobInput, JobRequest, PredictionRequest
+from batchsvc.schemas import JobInput, JobRequest, OutputSpec, PredictionRequest
 from batchsvc.storage.services import Services
 
 
@@ -36,6 +36,6 @@ def issue_token(svc: Services, principal: Principal) -> tuple[str, int]:
     return issued["token"], issued["expires_in"]
 
 
-def job_request(record: dict, source: JobInput, name: str | None) -> JobRequest:
+def job_request(record: dict, source: JobInput, output: OutputSpec, name: str | None) -> JobRequest:
     """The native job for a deployment job: it names the deployment, which resolves to the version it serves."""
-    return JobRequest(deployment=record["name"], input=source, name=name)
+    return JobRequest(deployment=record["name"], input=source, output=output, name=name)

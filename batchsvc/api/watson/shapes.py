@@ -1,8 +1,7 @@
 """Native records in Watson ML's v4 shapes: a deployment, its model as a data asset, a deployment job."""
 
-from batchsvc.api.watson.ids import SPACE_ID, asset_id, job_uuid
-
-MODEL_TYPE = "scikit-learn_1.9"  # what Watson ML calls the model's framework (the client only checks for "do")
+from batchsvc.api.watson.ids import SPACE_ID, asset_id, job_uuid, upload_uuid
+from batchsvc.api.watson.specs import MODEL_TYPE, SPEC_ID, SPEC_NAME
 
 
 def deployment(record: dict, sha256: str | None, base_url: str) -> dict:
@@ -27,16 +26,62 @@ def asset(version: dict) -> dict:
     return {"href": f"/v2/assets/{asset_id(version['sha256'])}?space_id={SPACE_ID}",
             "metadata": {"asset_id": asset_id(version["sha256"]), "asset_type": "wml_model", "name": name,
                          "space_id": SPACE_ID, "created_at": created, "usage": {"last_updated_at": created}},
-            "entity": {"wml_model": {"type": MODEL_TYPE, "software_spec": {"name": "runtime-24.1-py3.11"},
+            "entity": {"wml_model": {"type": MODEL_TYPE, "software_spec": {"id": SPEC_ID, "name": SPEC_NAME},
                                      "schemas": {"input": [{"fields": [{"name": f} for f in version.get(
                                          "features") or []]}]}}}}
+
+
+def model(version: dict) -> dict:
+    """A native model version as Watson ML's v4 model (its name: name@version, the native reference)."""
+    uid, created = asset_id(version["sha256"]), version.get("created_at")
+    return {"metadata": {"id": uid, "name": f"{version['name']}@{version['version']}", "created_at": created,
+                         "modified_at": created, "space_id": SPACE_ID, "description": version.get("description", ""),
+                         "tags": version.get("tags") or [], "href": f"/ml/v4/models/{uid}?space_id={SPACE_ID}"},
+            "entity": {"type": MODEL_TYPE, "software_spec": {"id": SPEC_ID, "name": SPEC_NAME},
+                       "content_import_state": "completed", "label_column": "prediction",
+                       "schemas": {"input": [{"id": "input", "fields": [{"name": f} for f in version.get(
+                           "features") or []]}], "output": []},
+                       "custom": {"batchsvc_model": f"{version['name']}@{version['version']}",
+                                  "sha256": version["sha256"]}}}
+
+
+def data_asset(record: dict) -> dict:
+    """A named upload as Watson ML's data asset, with its one attachment once its file is there."""
+    uid = upload_uuid(record["upload"])
+    shown: dict = {"href": f"/v2/assets/{uid}?space_id={SPACE_ID}",
+                   "metadata": {"asset_id": uid, "name": record["name"], "description": record.get("description", ""),
+                                "asset_type": "data_asset", "space_id": SPACE_ID, "created_at": record["created_at"],
+                                "size": int(record.get("bytes") or 0), "asset_state": "available",
+                                "usage": {"last_updated_at": record["created_at"]}},
+                   "entity": {"data_asset": {"mime_type": "text/csv"}}, "attachments": []}
+    if record.get("path"):
+        shown["attachments"] = [attachment(record)]
+    return shown
+
+
+def attachment(record: dict) -> dict:
+    """A data asset's one attachment: its file (the attachment id is the asset's)."""
+    uid = upload_uuid(record["upload"])
+    return {"id": uid, "attachment_id": uid, "name": record["name"], "asset_type": "data_asset", "mime": "text/csv",
+            "size": int(record.get("bytes") or 0), "is_remote": False, "is_managed": True}
+
+
+def file_url(record: dict, download: bool = False) -> str:
+    """The signed path of an asset's file: PUT to it (url1), or GET it (an attachment's url)."""
+    tail = "/content" if download else ""
+    return f"/v2/asset_files/{upload_uuid(record['upload'])}{tail}?signature={record['signature']}"
 
 
 def job(record: dict, deployment_id: str | None) -> dict:
     """A native job as Watson ML's deployment job; an inline job's predictions ride in entity.scoring."""
     scoring: dict = {"status": _status(record)}
     result = record.get("result") or {}
-    if result.get("predictions"):
+    if result.get("output_asset"):
+        uid = upload_uuid(result["output_asset"])
+        scoring["output_data_reference"] = {"type": "data_asset", "connection": {}, "location": {
+            "name": ((record.get("spec") or {}).get("output") or {}).get("asset"),
+            "href": f"/v2/assets/{uid}?space_id={SPACE_ID}", "id": uid}}
+    elif result.get("predictions"):
         scoring["predictions"] = [result["predictions"]]
     elif result.get("url"):
         scoring["output_data_reference"] = {"type": "url", "location": {"href": result["url"]}}

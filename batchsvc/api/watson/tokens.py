@@ -1,6 +1,8 @@
-"""Watson ML's two token exchanges, both issuing the native token for a batchsvc API key:
-Cloud Pak for Data's POST /icp4d-api/v1/authorize and IBM Cloud IAM's POST /identity/token."""
+"""Watson ML's token exchanges, each issuing the native token for a batchsvc API key: Cloud Pak for Data's
+POST /icp4d-api/v1/authorize and GET /v1/preauth/validateAuth (HTTP Basic: the lab's Flask app), and IBM
+Cloud IAM's POST /identity/token."""
 
+import base64
 import time
 from urllib.parse import parse_qs
 
@@ -13,7 +15,7 @@ from batchsvc.api.params import read_json
 from batchsvc.api.state import services
 from batchsvc.api.watson import native
 from batchsvc.api.watson.bodies import AuthorizeRequest
-from batchsvc.errors import InvalidRequest
+from batchsvc.errors import InvalidRequest, Unauthorized
 
 APIKEY_GRANT = "urn:ibm:params:oauth:grant-type:apikey"
 MAX_FORM_BYTES = 4096  # an IAM token request is one grant type and one key
@@ -24,6 +26,19 @@ async def authorize(request: Request) -> Response:
     body = await read_json(request, AuthorizeRequest)
     token, _ = await _exchange(request, body.api_key or body.password)
     return JSONResponse({"_messageCode_": "200", "message": "Success", "token": token})
+
+
+async def validate_auth(request: Request) -> Response:
+    """HTTP Basic auth (username: anything, e.g. the key's name; password: the API key) -> {"accessToken"}."""
+    scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
+    try:
+        user, _, key = base64.b64decode(encoded.strip(), validate=True).decode("utf-8").partition(":")
+    except (ValueError, UnicodeDecodeError):
+        user, key = "", ""
+    if scheme.lower() != "basic" or not key:
+        raise Unauthorized("send HTTP Basic auth: any username, the batchsvc API key as the password")
+    token, _ = await _exchange(request, key)
+    return JSONResponse({"username": user, "accessToken": token, "_messageCode_": "success", "message": "success"})
 
 
 async def identity_token(request: Request) -> Response:
