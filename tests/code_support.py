@@ -27,7 +27,7 @@ def post_zip(client, name: str, data: bytes):
     return client.post(f"/v1/models/{name}/versions", files={"file": ("model.zip", data)})
 
 
-def register_code(client, name: str, files: dict, manifest: dict) -> dict:
+def register_code(client, name: str, files: dict, manifest: dict | None) -> dict:
     response = post_zip(client, name, make_zip(files, manifest))
     assert response.status_code == 201, response.text
     return response.json()

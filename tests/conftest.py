@@ -5,6 +5,7 @@ import uuid
 
 import httpx
 import pytest
+from azmlinfsrv import azure_python, regression_model  # noqa: F401  (Azure's inference server in its own venv)
 from harness import JOB_WAIT_S, ROOT, RedisServer, free_port, register, start_api, start_workers, wait_for
 from s3 import MotoServer
 from secure import secure  # noqa: F401  (a second API with auth on, for the security tests)

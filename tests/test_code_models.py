@@ -173,10 +173,39 @@ def test_missing_or_wrong_requirement_refuses_registration(client, requirement, 
     assert response.status_code == 422 and named in response.text
 
 
-def test_zip_without_run_or_manifest_is_refused(client):
+def test_zip_without_run_is_refused(client):
     no_run = {"score.py": "def init(model_dir):\n    pass\n"}
     assert post_zip(client, unique("norun"), make_zip(no_run, SMALL_MANIFEST)).status_code == 422
-    assert post_zip(client, unique("nomani"), make_zip(simple("return batch['x']"))).status_code == 422
+
+
+def test_zip_without_manifest_registers_and_run_gets_every_column(client):
+    # Given an Azure ML folder as it is: score.py with init() and run(), no batchsvc.yaml
+    script = {"score.py": "import os\n\ndef init():\n    global DIR\n    DIR = os.environ['AZUREML_MODEL_DIR']\n\n\n"
+                          "def run(batch):\n    return [f'{len(batch.columns)}:{os.path.isdir(DIR)}'] * len(batch)\n"}
+    meta = register_code(client, unique("nomani"), script, None)
+    assert meta["features"] == [] and meta["outputs"] == [] and meta["requirements"] == []
+    # When a job of three columns runs it
+    job = run_job(client, {"model": meta["name"], "input": {"records": [{"a": 1, "b": "x", "c": 2.5}]}})
+    # Then run got every column, and init found AZUREML_MODEL_DIR naming the unpacked folder
+    assert job["status"] == "completed", job["error"]
+    assert inline_frame(job)["prediction"].tolist() == ["3:True"]
+
+
+@pytest.mark.parametrize("files, named", [
+    ({"requirements.txt": "# pinned\nno-such-package-xyz==1.0\n"}, "no-such-package-xyz"),
+    ({"conda.yml": "dependencies:\n  - python=3.11\n  - pandas=0.25\n  - pip:\n    - azureml-defaults\n"},
+     "pandas==0.25.*"),
+    ({"env.yaml": "dependencies:\n  - pip:\n    - no-such-package-xyz\n"}, "no-such-package-xyz")])
+def test_requirements_txt_and_conda_files_are_checked(client, files, named):
+    response = post_zip(client, unique("reqfile"), make_zip({**simple("return batch['x']"), **files}))
+    assert response.status_code == 422 and named in response.json()["error"]["message"]
+
+
+def test_installed_requirements_in_a_conda_file_register(client):
+    conda = "channels: [conda-forge]\ndependencies:\n  - python=3.11\n  - pip\n  - pandas\n  - pip:\n" \
+            "    - azureml-inference-server-http==1.5.1\n    - scikit-learn>=1.0\n"
+    meta = register_code(client, unique("condaok"), {**simple("return batch['x']"), "conda.yml": conda}, None)
+    assert meta["requirements"] == ["pandas", "scikit-learn>=1.0"]
 
 
 def test_tampered_zip_is_refused_before_loading(client, env):

@@ -9,6 +9,8 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from batchsvc.api import console, deployments, jobs, models, ops, predictions, schedules, tokens, uploads
+from batchsvc.api.azure import errors as azure_errors
+from batchsvc.api.azure.routes import ENDPOINTS as AZURE_ENDPOINTS
 from batchsvc.api.errors import HANDLERS, NamedBodyLimit
 from batchsvc.api.openapi import document
 from batchsvc.api.routing import Endpoint, starlette_routes
@@ -147,7 +149,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
     allow_no_keys (or BATCHSVC_ALLOW_NO_KEYS) serves keyless requests on any Host, behind a trusted proxy."""
     svc = svc or get_services()
     endpoints = [dataclasses.replace(e, role=effective_role(e.role, svc.settings)) for e in ENDPOINTS]
-    served = endpoints + WATSON_ENDPOINTS  # Watson ML's routes are served, not documented in /openapi.json
+    served = endpoints + WATSON_ENDPOINTS + AZURE_ENDPOINTS  # the dialects are served, not documented in /openapi.json
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -165,7 +167,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
 
     routes = [*starlette_routes(served, svc.settings), console.assets()]
     app = Starlette(routes=routes, middleware=[Middleware(NamedBodyLimit)],
-                    exception_handlers=watson_errors.reshape_all(HANDLERS), lifespan=lifespan)
+                    exception_handlers=azure_errors.reshape_all(watson_errors.reshape_all(HANDLERS)), lifespan=lifespan)
     app.state.services = svc
     app.state.model_cache = ModelCache(svc.data, API_CACHED_MODELS)  # online predictions, verified by sha256
     app.state.require_keys = require_keys or svc.settings.auth_required

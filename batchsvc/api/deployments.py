@@ -5,6 +5,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from batchsvc.api.auth import principal
+from batchsvc.api.azure.paths import scoring_uri
 from batchsvc.api.params import int_param, read_json
 from batchsvc.api.state import services
 from batchsvc.clock import iso
@@ -23,7 +24,8 @@ def scoring_path(name: str) -> str:
 def present(request: Request, record: dict) -> dict:
     """A stored deployment as the API shows it (DeploymentRecord), with its absolute scoring URL."""
     url = str(request.base_url).rstrip("/") + scoring_path(record["name"])
-    return DeploymentRecord.model_validate({**record, "scoring_url": url}).model_dump(mode="json")
+    azure = scoring_uri(str(request.base_url), record["name"])
+    return DeploymentRecord.model_validate({**record, "scoring_url": url, "scoring_uri": azure}).model_dump(mode="json")
 
 
 def _checked(request: Request, name: str):

@@ -16,6 +16,7 @@ from batchsvc.cli import view
 from batchsvc.cli.api_keys import keys
 from batchsvc.cli.commands import commands as client_commands
 from batchsvc.cli.schedule_commands import schedules
+from batchsvc.cli.serve import serve
 from batchsvc.errors import BatchsvcError
 
 
@@ -38,6 +39,7 @@ def main() -> None:
 
 main.add_command(keys)
 main.add_command(schedules)
+main.add_command(serve)
 main.commands.update(client_commands.commands)  # models, submit, status, jobs, cancel, results, events
 
 ALLOW_NO_KEYS_HELP = "serve on a non-loopback address with no API keys (auth off): only behind an authenticating proxy"

@@ -2,10 +2,14 @@
 
 Each version's module is `batchsvc_code_<sha[:16]>`, imported with its own folder first on sys.path only while
 it is imported and initialised; modules it brought from that folder are dropped from sys.modules afterwards, so
-two versions (or two models both with a helpers.py) never see each other's modules or globals.
+two versions (or two models both with a helpers.py) never see each other's modules or globals. Azure's `init()`
+(no parameter) runs with AZUREML_MODEL_DIR (and AML_APP_ROOT, AZUREML_ENTRY_SCRIPT) naming that folder, as azmlinfsrv
+sets them; `init(model_dir)` gets the folder. What init prints is kept on the engine (the deployment's logs show it).
 """
 
+import contextlib
 import importlib.util
+import inspect
 import io
 import os
 import sys
@@ -28,8 +32,8 @@ def code_engine(data: bytes, meta: dict) -> CodeEngine:
     """The version's engine: unpacked, imported and initialised (init(model_dir) once per process and version)."""
     label = f"code model {meta['name']}@{meta['version']}"
     folder = _unpacked(data, meta["sha256"])
-    module = _import(folder, f"batchsvc_code_{meta['sha256'][:16]}", label)
-    return CodeEngine(module.run, list(meta.get("outputs") or []), label)
+    module, printed = import_entry(folder, f"batchsvc_code_{meta['sha256'][:16]}", label)
+    return CodeEngine(module.run, list(meta.get("outputs") or []), label, init_output=printed)
 
 
 def _root() -> Path:
@@ -49,23 +53,52 @@ def _unpacked(data: bytes, sha256: str) -> Path:
     return folder
 
 
-def _import(folder: Path, name: str, label: str) -> ModuleType:
-    """score.py imported as `name` and its init(folder) called; a failure is a UserCodeError with its traceback."""
+def import_entry(folder: Path, name: str, label: str, model_dir: Path | None = None) -> tuple[ModuleType, str]:
+    """score.py imported as `name` and its init called (Azure's way or ours) with model_dir (default: the folder);
+    returns the module and what import and init printed. A failure is a UserCodeError with its traceback and that
+    output."""
+    model_dir = model_dir or folder
     spec = importlib.util.spec_from_file_location(name, folder / ENTRY)
     if spec is None or spec.loader is None:
         raise ModelError(f"{label}: {ENTRY} cannot be imported")
     module = importlib.util.module_from_spec(spec)
-    with _own_path(folder):
+    printed = io.StringIO()
+    with _own_path(folder), azure_environment(folder, model_dir), contextlib.redirect_stdout(printed):
         try:
             sys.modules[name] = module
             spec.loader.exec_module(module)
-            module.init(folder)
+            _call_init(module.init, model_dir)
         except Exception as exc:
             sys.modules.pop(name, None)
             raise UserCodeError(f"{label}: {'init()' if hasattr(module, 'init') else ENTRY} raised "
                                 f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(),
-                                phase="init") from None
-    return module
+                                phase="init", output=printed.getvalue() or None) from None
+    return module, printed.getvalue()
+
+
+def _call_init(init, model_dir: Path) -> None:
+    """init() as Azure calls it (no parameter: AZUREML_MODEL_DIR names the folder), or init(model_dir)."""
+    if inspect.signature(init).parameters:
+        init(model_dir)
+    else:
+        init()
+
+
+@contextmanager
+def azure_environment(folder: Path, model_dir: Path) -> Iterator[None]:
+    """AZUREML_MODEL_DIR, AML_APP_ROOT and AZUREML_ENTRY_SCRIPT as azmlinfsrv sets them, for import and init only
+    (the variables before are put back: two versions in one process each see their own folder)."""
+    values = {"AZUREML_MODEL_DIR": str(model_dir), "AML_APP_ROOT": str(folder), "AZUREML_ENTRY_SCRIPT": ENTRY}
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @contextmanager

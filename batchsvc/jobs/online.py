@@ -3,6 +3,7 @@
 `score_online` serves both the native routes and the Watson ML ones: give it a model reference or a
 deployment's record (`svc.deployments.spec(name)` or `.by_id(id)`); the reference is resolved on every call
 (one round trip), so an alias moved under a deployment is followed at once. The caller logs the request.
+`run_entry_script` serves the Azure ML route of a code model: its run() gets the raw body (scoring/azure_run.py).
 """
 
 from dataclasses import dataclass
@@ -20,7 +21,9 @@ from batchsvc.jobs.accept import check_inline
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.schemas import PredictionRequest, RecordsInput, TableInput
 from batchsvc.scoring import sources
+from batchsvc.scoring.azure_run import Answer, call_run
 from batchsvc.scoring.engines import AUTO
+from batchsvc.scoring.engines.code import CodeEngine
 from batchsvc.scoring.modelinfo import ModelInfo
 from batchsvc.scoring.output import watson_shape
 from batchsvc.scoring.score import score_batch
@@ -45,6 +48,16 @@ def score_online(svc: Services, cache: ModelCache, target: str | dict, body: Pre
     info = cache.info(meta)
     tables = [_score_entry(svc, model, info, meta, source, where) for source, where in entries]
     return Scored({"predictions": tables}, meta)
+
+
+def run_entry_script(cache: ModelCache, meta: dict, raw: bytes, headers: dict[str, str],
+                     content_type: str) -> tuple[Answer, CodeEngine]:
+    """A code version's run() over one raw request, answered as Azure's inference server answers; the engine
+    comes back too (what its init printed goes to the deployment's logs)."""
+    engine = load_model(cache, meta)
+    if not isinstance(engine, CodeEngine):
+        raise InvalidRequest(f"model {meta['name']}@{meta['version']} is no code model", field="model")
+    return call_run(engine.run, raw, headers, content_type), engine
 
 
 def resolve(svc: Services, target: str | dict) -> dict:
@@ -86,8 +99,8 @@ def load_model(cache: ModelCache, meta: dict, engine: str = AUTO):
     label = f"model {meta['name']}@{meta['version']}"
     try:
         return cache.engine(meta, engine)
-    except ModelError as exc:
-        raise ModelUnavailable(f"{label} cannot be served: {exc.message}", model=meta["name"]) from None
+    except ModelError as exc:  # chained: a code model's init traceback stays reachable for the deployment's logs
+        raise ModelUnavailable(f"{label} cannot be served: {exc.message}", model=meta["name"]) from exc
     except Exception as exc:  # unpickling runs the file's code: anything may come out of it
         raise ModelUnavailable(f"{label} cannot be loaded: {type(exc).__name__}: {exc}", model=meta["name"]) from None
 

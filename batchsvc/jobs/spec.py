@@ -95,6 +95,7 @@ class JobSpec(BaseModel):
         return SOURCE_FILE_COLUMN in passthrough or (passthrough == ["*"] and folder)
 
     def columns_to_read(self, features: list[str]) -> list[str] | None:
-        """The input columns a chunk needs (None: all, for a '*' passthrough)."""
+        """The input columns a chunk needs (None: all, for a '*' passthrough or a code model that declares no
+        features: its run() gets every column)."""
         passthrough = self.output.passthrough
-        return None if passthrough == ["*"] else list(dict.fromkeys(features + passthrough))
+        return None if passthrough == ["*"] or not features else list(dict.fromkeys(features + passthrough))

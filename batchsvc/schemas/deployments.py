@@ -49,6 +49,7 @@ class DeploymentRecord(BaseModel):
     reason: str | None = Field(None, description="why the state is failed")
     serving: ModelRef | None = Field(description="the model version the reference names now")
     scoring_url: str
+    scoring_uri: str | None = Field(None, description="Azure ML's scoring URI: POST /api/v1/service/{name}/score")
     created_at: str
     updated_at: str
     created_by: str | None = None
@@ -67,6 +68,9 @@ class LogEntry(BaseModel):
     version: int | None = None
     engine: str | None = None
     error: str | None = None
+    traceback: str | None = Field(None, description="a code model's error: its traceback (the last 8,000 characters)")
+    output: str | None = Field(None, description="what a code model's init printed, with the first request a process "
+                                                 "answers with it")
 
 
 class DeploymentLogs(BaseModel):

@@ -1,6 +1,8 @@
-"""Code models at registration: a zip with score.py and batchsvc.yaml, its manifest and requirements checked.
+"""Code models at registration: a zip with score.py, an optional batchsvc.yaml, its requirements checked.
 
 Nothing in the zip runs here: score.py is parsed for init and run, requirements are looked up, never installed.
+Without a manifest (an Azure ML folder as it is) run() gets every input column and returns what it returns;
+a requirements.txt or conda .yml in the zip declares requirements as the manifest's `requirements` does.
 """
 
 import ast
@@ -12,6 +14,7 @@ import yaml
 from packaging.requirements import InvalidRequirement, Requirement
 
 from batchsvc.errors import InvalidModel
+from batchsvc.storage.declared_requirements import declared_requirements
 
 ZIP_MAGIC = b"PK\x03\x04"
 ENTRY, MANIFEST = "score.py", "batchsvc.yaml"
@@ -34,12 +37,16 @@ def inspect_code(path: Path) -> dict:
             names = set(z.namelist())
             source = z.read(ENTRY) if ENTRY in names else None
             manifest = z.read(MANIFEST) if MANIFEST in names else None
+            declared = declared_requirements({n: z.read(n) for n in names if "/" not in n})
     except zipfile.BadZipFile as exc:
         raise InvalidModel(f"the zip cannot be read: {exc}", field="file") from None
     if source is None:
         raise InvalidModel(f"the zip has no {ENTRY} at its top level", field="file")
     _check_entry(source)
-    return _metadata(_manifest(manifest))
+    if manifest is None:
+        return _metadata({"requirements": declared}, declared=False)
+    found = _manifest(manifest)
+    return _metadata({**found, "requirements": [*(found.get("requirements") or []), *declared]})
 
 
 def _check_entry(source: bytes) -> None:
@@ -54,9 +61,7 @@ def _check_entry(source: bytes) -> None:
         raise InvalidModel(f"{ENTRY} must define {' and '.join(missing)}() at module level", field="file")
 
 
-def _manifest(raw: bytes | None) -> dict:
-    if raw is None:
-        raise InvalidModel(f"the zip has no {MANIFEST} (features, outputs, requirements)", field="file")
+def _manifest(raw: bytes) -> dict:
     try:
         manifest = yaml.safe_load(raw)
     except yaml.YAMLError as exc:
@@ -66,10 +71,11 @@ def _manifest(raw: bytes | None) -> dict:
     return manifest
 
 
-def _metadata(manifest: dict) -> dict:
-    """What the version's record holds for a code model (ModelInfo's fields plus kind, outputs, requirements)."""
-    features = _features(manifest.get("features"))
-    outputs = _names(manifest.get("outputs"), "outputs")
+def _metadata(manifest: dict, declared: bool = True) -> dict:
+    """What the version's record holds for a code model (ModelInfo's fields plus kind, outputs, requirements);
+    undeclared (no manifest): no features (run() gets every column) and no outputs (it returns what it returns)."""
+    features = _features(manifest.get("features")) if declared else {}
+    outputs = _names(manifest.get("outputs"), "outputs") if declared else []
     task = manifest.get("task") or "custom"
     if task not in TASKS:
         raise InvalidModel(f"{MANIFEST}: task must be one of {', '.join(TASKS)}, not {task!r}", field="file")

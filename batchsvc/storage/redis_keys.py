@@ -75,6 +75,10 @@ class Keys:
         """Capped list of the deployment's recent requests (JSON), newest first."""
         return f"{self.prefix}:deployment:{name}:logs"
 
+    def deployment_keys(self, name: str) -> str:
+        """Hash: slot (primary, secondary) -> JSON {id (the deployment's), nonce, sha256}; never the key itself."""
+        return f"{self.prefix}:deployment:{name}:keys"
+
     def deployments_index(self) -> str:
         """Sorted set: deployment name by creation time."""
         return f"{self.prefix}:deployments"

@@ -8,6 +8,7 @@ import redis
 from batchsvc.settings import Settings, get_settings
 from batchsvc.storage.api_keys import KeyStore
 from batchsvc.storage.counters import Counters
+from batchsvc.storage.deployment_keys import DeploymentKeys
 from batchsvc.storage.deployments import DeploymentStore
 from batchsvc.storage.files import DataDir
 from batchsvc.storage.hooks import HookOutbox
@@ -62,6 +63,10 @@ class Services:
     @cached_property
     def deployments(self) -> DeploymentStore:
         return DeploymentStore(self.redis, self.keys)
+
+    @cached_property
+    def deployment_keys(self) -> DeploymentKeys:
+        return DeploymentKeys(self.redis, self.keys, self.tokens)
 
     @cached_property
     def tokens(self) -> TokenIssuer:

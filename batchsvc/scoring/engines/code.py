@@ -1,5 +1,7 @@
 """The code engine: a code model's own run(batch), its result checked and shaped into output columns.
 
+An Azure batch script's run(mini_batch) fits as it is: a DataFrame back, or a list with one element per row.
+
 Pure: it gets the loaded run function (jobs/code_loader.py imports score.py and calls init).
 """
 
@@ -21,8 +23,9 @@ class CodeEngine(Engine):
     name = CODE
     takes_missing = True
 
-    def __init__(self, run: Callable, outputs: list[str], label: str):
+    def __init__(self, run: Callable, outputs: list[str], label: str, init_output: str = ""):
         self.run, self.outputs, self.label = run, outputs, label
+        self.init_output = init_output  # what importing score.py and init printed (the deployment's logs show it)
 
     def predict(self, features: Features) -> Scores:
         """run() over a copy of the batch; its result as columns, one row per input row."""

@@ -1,0 +1,91 @@
+"""POST /api/v1/service/{deployment}/score: a code model's run() gets the raw body and answers as azmlinfsrv does;
+a scikit-learn model's deployment takes Azure's {"data": [[...]]} (or records) through the native online core and
+answers the list of predictions, as Azure's generated scikit-learn script does.
+
+Every request is logged on the deployment (newest first, bounded): run()'s error with its traceback, and what the
+version's init printed, with the first request this process answers with it.
+"""
+
+import json
+import time
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from batchsvc.api.azure.access import check_scorer
+from batchsvc.api.errors import status_for
+from batchsvc.api.predictions import predict_logged
+from batchsvc.api.state import services
+from batchsvc.clock import iso
+from batchsvc.errors import InvalidRequest, ModelNotFound, ModelUnavailable
+from batchsvc.jobs.model_cache import ModelCache
+from batchsvc.jobs.online import resolve, run_entry_script, serving
+from batchsvc.schemas import PredictionRequest
+from batchsvc.scoring.azure_run import FAILED_HEADER, Answer
+from batchsvc.scoring.engines import CODE
+from batchsvc.storage.services import Services
+
+TRACEBACK_MAX_CHARS = 8_000  # a log entry keeps the last this many characters of a traceback or of init's output
+_INIT_LOGGED: set[str] = set()  # versions (sha256) whose init output this process has logged
+
+
+async def score(request: Request) -> Response:
+    svc, name = services(request), request.path_params["deployment"]
+    deployment = await run_in_threadpool(svc.deployments.spec, name)
+    await run_in_threadpool(check_scorer, svc, request, deployment)
+    raw = await request.body()
+    answer = await run_in_threadpool(respond, svc, request.app.state.model_cache, deployment, raw,
+                                     dict(request.headers))
+    return Response(answer.body, answer.status, headers=answer.headers, media_type="application/json")
+
+
+def respond(svc: Services, cache: ModelCache, deployment: dict, raw: bytes, headers: dict[str, str]) -> Answer:
+    """The answer to one request on the Azure route, logged on the deployment."""
+    meta = resolve(svc, deployment)
+    if meta.get("kind") != CODE:
+        scored = predict_logged(svc, cache, deployment, translate(raw))
+        return Answer(200, json.dumps([row[0] for row in scored.body["predictions"][0]["values"]]).encode(),
+                      {FAILED_HEADER: "False"})
+    started = time.perf_counter()
+    try:
+        answer, engine = run_entry_script(cache, meta, raw, headers, headers.get("content-type", ""))
+    except (ModelUnavailable, ModelNotFound) as exc:
+        cause = getattr(exc.__cause__, "traceback", None)
+        _log(svc, deployment, started, status_for(exc), f"{exc.type}: {exc.message}", cause, None,
+             {"state": "failed", "reason": exc.message})
+        raise
+    output = None
+    if meta["sha256"] not in _INIT_LOGGED:
+        _INIT_LOGGED.add(meta["sha256"])
+        output = engine.init_output or None
+    state = {"state": "ready", "reason": None, "serving": serving(meta)}
+    _log(svc, deployment, started, answer.status, answer.error, answer.traceback, output, state, meta["version"])
+    return answer
+
+
+def translate(raw: bytes) -> PredictionRequest:
+    """Azure's scikit-learn bodies as the native request: {"data": [[...]]} (values in the model's feature order),
+    {"data": [{...}]} or [{...}] (records)."""
+    try:
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise InvalidRequest(f"the body is not valid JSON: {exc}", field="data") from None
+    rows = body.get("data") if isinstance(body, dict) else body
+    if not isinstance(rows, list) or not rows:
+        raise InvalidRequest('the body needs "data": a list of rows ([[...]]) or of records ([{...}])', field="data")
+    if all(isinstance(row, dict) for row in rows):
+        return PredictionRequest.model_validate({"records": rows})
+    return PredictionRequest.model_validate({"input_data": [{"values": rows}]})
+
+
+def _log(svc: Services, deployment: dict, started: float, status: int, error: str | None, trace: str | None,
+         output: str | None, state: dict, version: int | None = None) -> None:
+    """One entry on the deployment's log, with the state the request showed."""
+    entry = {"time": iso(), "rows": 0, "ms": round((time.perf_counter() - started) * 1000, 3), "status": status,
+             "version": version, "engine": CODE, "error": error, "traceback": _tail(trace), "output": _tail(output)}
+    svc.deployments.record_request(deployment["name"], entry, state)
+
+
+def _tail(text: str | None) -> str | None:
+    return text[-TRACEBACK_MAX_CHARS:] if text else None

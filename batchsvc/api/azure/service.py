@@ -1,0 +1,37 @@
+"""The Azure view of a deployment (state Healthy or Failed, its URIs) and its swagger.json."""
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from batchsvc.api.azure.access import check_scorer
+from batchsvc.api.azure.paths import SERVICE, scoring_uri, swagger_uri
+from batchsvc.api.state import services
+from batchsvc.errors import NotFound
+from batchsvc.jobs.online import check_deployment, load_model, resolve
+from batchsvc.scoring.azure_swagger import swagger
+from batchsvc.scoring.engines.code import CodeEngine
+
+AZURE_STATES = {"ready": "Healthy", "failed": "Failed"}
+
+
+async def view(request: Request) -> Response:
+    """{name, state (Healthy, Failed), error, scoringUri, swaggerUri, model, serving}."""
+    name, base = request.path_params["deployment"], str(request.base_url)
+    record = await run_in_threadpool(check_deployment, services(request), request.app.state.model_cache, name)
+    return JSONResponse({"name": name, "id": record["id"], "state": AZURE_STATES[record["state"]],
+                         "error": record.get("reason"), "scoringUri": scoring_uri(base, name),
+                         "swaggerUri": swagger_uri(base, name), "model": record["model"],
+                         "serving": record.get("serving")})
+
+
+async def swagger_json(request: Request) -> Response:
+    """The entry script's Swagger 2.0 document (from inference-schema's decorators); 404 for a scikit-learn model."""
+    svc, name = services(request), request.path_params["deployment"]
+    deployment = await run_in_threadpool(svc.deployments.spec, name)
+    await run_in_threadpool(check_scorer, svc, request, deployment)
+    meta = await run_in_threadpool(resolve, svc, deployment)
+    engine = await run_in_threadpool(load_model, request.app.state.model_cache, meta)
+    if not isinstance(engine, CodeEngine):
+        raise NotFound(f"deployment {name!r} serves a scikit-learn model: no entry script, no swagger.json")
+    return JSONResponse(swagger(engine.run, name, SERVICE.format(name=name)))

@@ -1,0 +1,115 @@
+"""One Azure ML entry script served as azmlinfsrv serves it (GET / Healthy, POST /score, GET /swagger.json), no
+Redis, reloaded when score.py or a file beside it changes: the next request re-imports it and calls init again.
+
+A script that fails to import or init is not fatal: the traceback goes to the terminal, requests answer 503 with
+the error's type and message until the folder changes again.
+"""
+
+import contextlib
+import itertools
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from batchsvc.errors import UserCodeError
+from batchsvc.jobs.code_loader import import_entry
+from batchsvc.scoring.azure_run import Answer, call_run, message
+from batchsvc.scoring.azure_swagger import swagger
+
+SERVICE_NAME = "ML service"  # azmlinfsrv's default SERVICE_NAME, the swagger's title
+SKIPPED_PARTS = {"__pycache__", ".git", ".ipynb_checkpoints"}
+
+
+@dataclass
+class Loaded:
+    fingerprint: tuple
+    run: Callable | None = None
+    error: str | None = None  # why the current code does not load: type and message
+
+
+class EntryScript:
+    """The folder's score.py, imported again whenever a file in the folder changes (mtime or size)."""
+
+    def __init__(self, folder: Path, model_dir: Path | None = None):
+        self.folder, self.model_dir = folder.resolve(), model_dir
+        self._lock = threading.Lock()
+        self._names = itertools.count(1)
+        self.loaded: Loaded | None = None
+
+    def current(self) -> Loaded:
+        """The loaded script, reloaded first when the folder changed since it was loaded."""
+        with self._lock:
+            stamp = self.fingerprint()
+            if self.loaded is None or self.loaded.fingerprint != stamp:
+                self.loaded = self._load(stamp)
+            return self.loaded
+
+    def fingerprint(self) -> tuple:
+        """Each file's path, mtime and size (sub-folders too, caches left out)."""
+        files = (p for p in self.folder.rglob("*") if p.is_file() and not SKIPPED_PARTS & set(p.parts))
+        return tuple(sorted((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files))
+
+    def _load(self, stamp: tuple) -> Loaded:
+        label = f"{self.folder / 'score.py'}"
+        try:
+            module, printed = import_entry(self.folder, f"batchsvc_serve_{next(self._names)}", label, self.model_dir)
+        except UserCodeError as exc:
+            _say(f"{exc.message}\n{exc.traceback}")
+            return Loaded(stamp, error=exc.message)
+        _say(f"{printed}loaded {label}")
+        return Loaded(stamp, run=module.run)
+
+
+def create_app(folder: Path, model_dir: Path | None = None) -> Starlette:
+    """The local server's app over one folder."""
+    script = EntryScript(folder, model_dir)
+
+    async def health(request: Request) -> Response:
+        return PlainTextResponse("Healthy")
+
+    async def score(request: Request) -> Response:
+        raw = await request.body()
+        answer = await run_in_threadpool(_score, script, raw, dict(request.headers))
+        if answer.traceback:
+            _say(answer.traceback)
+        return Response(answer.body, answer.status, headers=answer.headers, media_type="application/json")
+
+    async def swagger_json(request: Request) -> Response:
+        loaded = await run_in_threadpool(script.current)
+        if loaded.run is None:
+            return JSONResponse({"message": _not_loaded(loaded)}, 503)
+        return JSONResponse(swagger(loaded.run, SERVICE_NAME))
+
+    routes = [Route("/", health, methods=["GET"]), Route("/score", score, methods=["POST"]),
+              Route("/swagger.json", swagger_json, methods=["GET"])]
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        await run_in_threadpool(script.current)  # import and init at start, as azmlinfsrv does
+        yield
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.script = script
+    return app
+
+
+def _score(script: EntryScript, raw: bytes, headers: dict[str, str]) -> Answer:
+    loaded = script.current()
+    if loaded.run is None:
+        return message(503, _not_loaded(loaded))
+    return call_run(loaded.run, raw, headers, headers.get("content-type", ""))
+
+
+def _not_loaded(loaded: Loaded) -> str:
+    return f"score.py does not load: {loaded.error} (the traceback is in the server's terminal; save a fix)"
+
+
+def _say(text: str) -> None:
+    print(text.rstrip(), file=sys.stderr, flush=True)

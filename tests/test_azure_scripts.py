@@ -1,0 +1,130 @@
+"""Azure ML entry scripts, unchanged, answer on batchsvc's Azure route exactly as on Azure's own inference server
+(azmlinfsrv, in its own venv): the same status, the same JSON and the same x-ms-run-function-failed header, for
+good and bad bodies alike."""
+
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import httpx
+import pytest
+from azmlinfsrv import Azmlinfsrv, sample_folder
+from harness import unique
+
+GOOD = {"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]]}
+RECORDS = {"data": [{f"x{i}": float(i) for i in range(10)}, {f"x{i}": 2.0 * i for i in range(10)}]}
+JSON = "application/json"
+CASES: dict[str, list[tuple[str, bytes, dict]]] = {  # script -> (what, body, extra headers)
+    "model1": [("good rows", json.dumps(GOOD).encode(), {}),
+               ("no data key: run raises", b'{"rows": []}', {}),
+               ("not JSON: run raises", b"not json", {}),
+               ("too few features: run raises", b'{"data": [[1, 2]]}', {})],
+    "aks_str_error": [("good rows", json.dumps(GOOD).encode(), {}),
+                      ("too few features: the error as a string", b'{"data": [[1, 2, 3]]}', {}),
+                      ("empty body: the error as a string", b"", {})],
+    "json_dumps": [("good rows, double-encoded", json.dumps(GOOD).encode(), {})],
+    "pandas_schema": [("records as a DataFrame", json.dumps(RECORDS).encode(), {}),
+                      ("no data key", b"{}", {}),
+                      ("a list, not an object", b"[1, 2]", {}),
+                      ("not JSON", b"{oops", {}),
+                      ("empty body", b"", {}),
+                      ("not application/json", json.dumps(RECORDS).encode(), {"Content-Type": "text/plain"}),
+                      ("a column missing: run raises", b'{"data": [{"x0": 1}]}', {})],
+    "numpy_schema": [("rows as an array", json.dumps(GOOD).encode(), {}),
+                     ("a second parameter", json.dumps({**GOOD, "method": "explain"}).encode(), {}),
+                     ("no data key", b'{"method": "predict"}', {})],
+    "raises": [("good", b'{"data": [1, 2, 3]}', {}), ("run raises", b"{}", {}), ("not JSON", b"[", {})],
+    "numpy_return": [("an array JSON cannot encode", json.dumps(GOOD).encode(), {}),
+                     ("None becomes {}", b'{"nothing": true}', {})],
+    "headers": [("request_headers", b'{"a": 1}', {"X-Tenant": "contoso"}),
+                ("no such header", b"plain text", {"Content-Type": "text/plain"})],
+}
+
+
+def zipped(folder: Path) -> bytes:
+    """The folder as a code model's zip, its files at the top level (no manifest: Azure's folder as it is)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                z.write(path, path.relative_to(folder).as_posix())
+    return buffer.getvalue()
+
+
+def deploy_folder(client: httpx.Client, folder: Path) -> str:
+    """Register the folder as a code model and deploy it; returns the deployment's name."""
+    name = unique(folder.name.replace("_", "-"))
+    registered = client.post(f"/v1/models/{name}/versions", files={"file": ("model.zip", zipped(folder))})
+    assert registered.status_code == 201, registered.text
+    created = client.post("/v1/deployments", json={"name": f"{name}-svc", "model": name})
+    assert created.status_code == 201, created.text
+    assert created.json()["state"] == "ready", created.json()
+    return created.json()["name"]
+
+
+def comparable(response: httpx.Response) -> tuple[int, object, str | None]:
+    return response.status_code, response.json(), response.headers.get("x-ms-run-function-failed")
+
+
+@pytest.mark.parametrize("script", sorted(CASES))
+def test_entry_script_answers_as_azmlinfsrv_does(script, client, azure_python, regression_model, tmp_path):
+    # Given the script served by azmlinfsrv and deployed on batchsvc from the very same folder
+    folder = sample_folder(script, regression_model, tmp_path)
+    reference = Azmlinfsrv(azure_python, folder, tmp_path / "azmlinfsrv.log")
+    try:
+        deployment = deploy_folder(client, folder)
+        for what, body, extra in CASES[script]:
+            headers = {"Content-Type": JSON, **extra}
+            # When the same request goes to both
+            theirs = httpx.post(reference.url + "/score", content=body, headers=headers, timeout=30)
+            ours = client.post(f"/api/v1/service/{deployment}/score", content=body, headers=headers)
+            # Then the status, the JSON and the run-failed header are the same
+            assert comparable(ours) == comparable(theirs), f"{script}: {what}: {ours.text} != {theirs.text}"
+    finally:
+        reference.stop()
+
+
+def test_run_errors_and_init_output_are_in_the_deployment_logs(client, regression_model, tmp_path):
+    # Given a deployed script whose init prints and whose run raises on a body without data
+    deployment = deploy_folder(client, sample_folder("raises", regression_model, tmp_path))
+    # When it answers a good request, then a bad one
+    assert client.post(f"/api/v1/service/{deployment}/score", content=b'{"data": [1]}').status_code == 200
+    failed = client.post(f"/api/v1/service/{deployment}/score", content=b"{}")
+    # Then the answer holds no traceback, the log has it (newest first) and init's output
+    assert failed.status_code == 500 and "Traceback" not in failed.text
+    logs = client.get(f"/v1/deployments/{deployment}/logs").json()["logs"]
+    assert logs[0]["status"] == 500 and "KeyError: 'data'" in logs[0]["traceback"]
+    assert logs[0]["error"].startswith("KeyError")
+    printed = [entry["output"] for entry in logs if entry.get("output")]
+    assert printed and "raises: ready" in printed[0]
+
+
+def test_the_azure_view_shows_healthy_and_the_record_its_scoring_uri(client, regression_model, tmp_path):
+    deployment = deploy_folder(client, sample_folder("model1", regression_model, tmp_path))
+    view = client.get(f"/api/v1/service/{deployment}").json()
+    assert view["state"] == "Healthy" and view["scoringUri"].endswith(f"/api/v1/service/{deployment}/score")
+    record = client.get(f"/v1/deployments/{deployment}").json()
+    assert record["scoring_uri"] == view["scoringUri"]
+
+
+def test_an_unknown_deployment_answers_404_in_azure_shape(client):
+    answer = client.post("/api/v1/service/no-such-deployment/score", content=b"{}")
+    assert answer.status_code == 404 and set(answer.json()) == {"message"}
+
+
+def test_a_scikit_learn_deployment_answers_data_rows_and_records(client, credit_model, credit_estimator):
+    # Given a deployment of a scikit-learn pipeline (not a code model)
+    from batchsvc.scoring.sample import FIELDS, make_credit_risk
+    created = client.post("/v1/deployments", json={"name": unique("sk-azure"), "model": credit_model})
+    name = created.json()["name"]
+    rows = make_credit_risk(3, seed=5)[FIELDS]
+    # When Azure's {"data": [[...]]} body and records are posted to the Azure route
+    as_rows = client.post(f"/api/v1/service/{name}/score", json={"data": rows.values.tolist()})
+    as_records = client.post(f"/api/v1/service/{name}/score", json={"data": rows.to_dict(orient="records")})
+    # Then both answer the labels, as the native route and the pipeline itself do
+    expected = credit_estimator.predict(rows).tolist()
+    assert as_rows.status_code == 200 and as_rows.json() == expected
+    assert as_records.json() == expected
+    bad = client.post(f"/api/v1/service/{name}/score", json={"rows": []})
+    assert bad.status_code == 422 and "data" in bad.json()["message"]
