@@ -77,10 +77,9 @@ def job(record: dict, deployment_id: str | None) -> dict:
     scoring: dict = {"status": _status(record)}
     result = record.get("result") or {}
     if result.get("output_asset"):
-        uid = upload_uuid(result["output_asset"])
+        uid = upload_uuid(result["output_asset"]["id"])
         scoring["output_data_reference"] = {"type": "data_asset", "connection": {}, "location": {
-            "name": ((record.get("spec") or {}).get("output") or {}).get("asset"),
-            "href": f"/v2/assets/{uid}?space_id={SPACE_ID}", "id": uid}}
+            "name": result["output_asset"]["name"], "href": f"/v2/assets/{uid}?space_id={SPACE_ID}", "id": uid}}
     elif result.get("predictions"):
         scoring["predictions"] = [result["predictions"]]
     elif result.get("url"):
