@@ -2,6 +2,7 @@
 (a batch job reading one and writing its results to another), and the lab's notebook cell by cell with both
 ibm-watson-machine-learning (what it installs) and ibm-watsonx-ai, against the lab's real German credit data."""
 
+import io
 import json
 import subprocess
 import uuid
@@ -84,3 +85,38 @@ def test_the_labs_notebook_runs_cell_by_cell_with_both_clients(client, watson_py
     labels, probabilities = lab_predictions(lab.pipeline, batch_set)
     assert list(results["prediction"]) == labels
     assert np.allclose([json.loads(p) for p in results["probability"]], probabilities, rtol=0, atol=ENGINE_TOLERANCE)
+
+
+def test_store_model_deploy_score_and_a_job_over_a_data_asset_from_the_client(watson_python, watson, secure,
+                                                                              tmp_path):
+    # Given the lab's data, and rows of it as a CSV file
+    rows = pd.read_csv(GERMAN_CREDIT).head(ASSET_ROWS).drop(columns=["Risk"])
+    rows.to_csv(tmp_path / "rows.csv", index=False)
+    suffix = uuid.uuid4().hex[:6]
+    config = {"url": watson.url, "username": "admin", "password": secure.keys["admin"], "space_id": SPACE_ID,
+              "csv": str(GERMAN_CREDIT), "rows": str(tmp_path / "rows.csv"), "suffix": suffix}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    # When the client stores a pipeline, deploys it online and batch, scores, and runs a job over a data asset
+    done = subprocess.run([str(watson_python), str(ROOT / "tests" / "watson_store.py"), str(tmp_path / "config.json")],
+                          capture_output=True, text=True, timeout=CLIENT_TIMEOUT_S, cwd=tmp_path)
+    assert done.returncode == 0, (done.stdout[-3000:], done.stderr[-3000:])
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    # Then the model became a native version, deployed and ready
+    assert seen["model"]["metadata"]["id"] == seen["model_id"]
+    assert seen["model"]["metadata"]["name"] == f"lab-{suffix}@1"
+    assert seen["online"]["entity"]["status"]["state"] == "ready"
+    assert seen["scoring_href"].endswith(f"/ml/v4/deployments/{seen['online_id']}/predictions")
+    # And the job over the data asset completed: its native results are the rows' scores, the first five
+    # equal to what online scoring answered for them
+    job = seen["job"]
+    assert job["entity"]["scoring"]["status"]["state"] == "completed", job
+    with secure.client("admin") as admin:
+        results = admin.get(job["entity"]["custom"]["batchsvc_job"] + "/results?format=csv")
+    frame = pd.read_csv(io.StringIO(results.text))
+    assert len(frame) == ASSET_ROWS
+    (scored,) = seen["scored"]["predictions"]
+    assert [label for label, _ in scored["values"]] == list(frame["prediction"][:5])
+    assert np.allclose([p for _, p in scored["values"]], frame.filter(like="probability_")[:5].to_numpy(),
+                       rtol=0, atol=ENGINE_TOLERANCE)
+    # And the deployments and the model were deleted
+    assert seen["deleted"] == ["SUCCESS"] * 3 and seen["model_id"] not in seen["models_after"]
