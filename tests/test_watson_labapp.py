@@ -2,6 +2,7 @@
 HTTPS with its .env in both forms: A (AUTH_URL + username/password: GET /v1/preauth/validateAuth with HTTP Basic
 auth) and B (AUTH_TOKEN); and the lab's routes' answers to bad input."""
 
+import io
 import re
 import shutil
 import subprocess
@@ -134,3 +135,13 @@ def test_the_labs_routes_refuse_bad_input_in_watson_mls_shape(watson, lab):
                          json={"input_data": [{"fields": ["LOAN_AMOUNT", *FIELDS[1:]], "values": [WATSON_ROW]}]})
         message = unknown.json()["errors"][0]["message"]
         assert unknown.status_code == 422 and "CheckingStatus" in message and "LOAN_AMOUNT" in message
+        # A data asset whose file is not CSV (Parquet here): 422 naming the asset
+        asset = c.post("/v2/assets", json={"metadata": {"name": "not-csv.parquet", "asset_type": "data_asset"}})
+        asset_id = asset.json()["metadata"]["asset_id"]
+        url1 = c.post(f"/v2/assets/{asset_id}/attachments", json={"asset_type": "data_asset"}).json()["url1"]
+        parquet = io.BytesIO()
+        pd.DataFrame({"a": [1]}).to_parquet(parquet)
+        refused = c.put(url1, files={"file": ("not-csv.parquet", parquet.getvalue(), "file")})
+        assert refused.status_code == 422 and "not-csv.parquet" in refused.json()["errors"][0]["message"]
+        # A file URL with a wrong signature: 404, nothing stored
+        assert c.put(url1.split("?")[0] + "?signature=0", files={"file": ("x.csv", b"a\n1\n")}).status_code == 404
