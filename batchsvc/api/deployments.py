@@ -34,8 +34,13 @@ def _checked(request: Request, name: str):
 
 
 async def create(request: Request) -> Response:
-    svc = services(request)
     body = await read_json(request, DeploymentRequest)
+    return JSONResponse(present(request, await deploy(request, body)), status_code=201)
+
+
+async def deploy(request: Request, body: DeploymentRequest) -> dict:
+    """Store a new deployment and check its model: the record, ready or failed (Watson ML's create calls it too)."""
+    svc = services(request)
     check_name(body.name, "deployment name")
     await run_in_threadpool(svc.registry.resolve, body.model)  # 404 naming the model now, not at the first call
     now = iso()
@@ -43,7 +48,7 @@ async def create(request: Request) -> Response:
               "engine": body.engine, "label_field": body.label_field, "created_at": now, "updated_at": now,
               "created_by": principal(request).name}
     await run_in_threadpool(svc.deployments.create, record)
-    return JSONResponse(present(request, await _checked(request, body.name)), status_code=201)
+    return await _checked(request, body.name)
 
 
 async def list_deployments(request: Request) -> Response:

@@ -23,6 +23,7 @@ from batchsvc.storage.models import model_info
 from batchsvc.storage.services import Services
 
 CLAIM_ATTEMPTS = 3
+UNKNOWN_NAMED = 10  # fields matching no feature named in a lacking-features error, at most
 
 
 def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], None], *,
@@ -219,7 +220,8 @@ def check_inline(svc: Services, source: TableInput | RecordsInput, meta: dict, p
         require_unique(fields)
         fields = match_fields(fields, info.features)
         require_unique(fields)  # AGE and age both read Age
-    _require(fields, info, passthrough, _whole(where))
+    unknown = [f for f in fields if f not in info.features and f not in passthrough]
+    _require(fields, info, passthrough, _whole(where), unknown)
     return TableSpec(fields=fields, values=source.values)
 
 
@@ -228,9 +230,16 @@ def _whole(where: str) -> str:
     return where.rstrip(".") or "records"
 
 
-def _require(columns, info, passthrough, field: str) -> None:
+def _require(columns, info, passthrough, field: str, unknown: list[str] | None = None) -> None:
+    """The features and passthrough columns present, else a 422 naming the lacking ones (and the given fields
+    that match no feature, as likely misspellings of them)."""
     with _refused(field):
-        require_columns(columns, info, passthrough)
+        try:
+            require_columns(columns, info, passthrough)
+        except SchemaError as exc:
+            if unknown and exc.details.get("field") is None:
+                exc.message += f" (fields matching no feature: {', '.join(unknown[:UNKNOWN_NAMED])})"
+            raise
 
 
 @contextlib.contextmanager

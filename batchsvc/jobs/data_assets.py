@@ -49,7 +49,8 @@ def delete_asset(svc: Services, asset_id: str) -> None:
 
 
 def publish_results(svc: Services, job: RunningJob) -> dict:
-    """The completed result as the data asset the job names (its id is the job's): the result's `output_asset`."""
+    """The completed result as the data asset the job names (its id is the job's): the result's `output_asset`
+    {id, name}."""
     name = job.spec.output.asset
     if not name:
         return {}
@@ -60,7 +61,7 @@ def publish_results(svc: Services, job: RunningJob) -> dict:
                       "bytes": dest.size(), "format": "csv", "path": dest.url, "signature": secrets.token_hex(16),
                       "created_at": iso(),
                       "created_by": job.record.get("created_by") or ""})
-    return {"output_asset": job.id}
+    return {"output_asset": {"id": job.id, "name": name}}
 
 
 def withdraw_results(svc: Services, job: RunningJob) -> None:

@@ -94,6 +94,11 @@ class Keys:
     def upload(self, upload_id: str) -> str:
         return f"{self.prefix}:upload:{upload_id}"
 
+    def watson_models(self) -> str:
+        """Hash of Watson ML model ids: pending:<uuid> -> JSON of a model created before its content,
+        <uuid> -> name@version it became, ref:name@version -> <uuid>."""
+        return f"{self.prefix}:watson:models"
+
     def uploads_index(self) -> str:
         """Sorted set (by creation, Unix seconds) of uploads: what retention expires."""
         return f"{self.prefix}:uploads"

@@ -6,7 +6,7 @@ from sklearn.linear_model import LinearRegression
 
 from batchsvc.errors import InvalidModel, SchemaError
 from batchsvc.scoring.modelinfo import inspect_model
-from batchsvc.scoring.prepare import describe_bad_row, prepare, require_columns
+from batchsvc.scoring.prepare import describe_bad_row, match_fields, prepare, require_columns
 from batchsvc.scoring.sample import CATEGORIES, FIELDS, NUMERIC
 
 
@@ -114,3 +114,16 @@ def test_a_missing_passthrough_column_names_the_output_field(two_numbers):
     assert refused.value.message == "input lacks passthrough columns: CustomerID"
     assert refused.value.details["field"] == "output.passthrough"
     require_columns(["a", "b"], two_numbers, ["*"])  # all columns: nothing can be missing
+
+
+def test_field_names_match_features_exactly_else_ignoring_case_when_unambiguous():
+    # Exact names stay; LOANAMOUNT reads LoanAmount; a name matching nothing is left for the caller to refuse
+    assert match_fields(["Age", "LOANAMOUNT", "note"], ["Age", "LoanAmount"]) == ["Age", "LoanAmount", "note"]
+    # A feature already named exactly is not taken a second time by a case variant
+    assert match_fields(["Age", "AGE"], ["Age"]) == ["Age", "AGE"]
+
+
+def test_a_field_matching_two_features_ignoring_case_is_refused_naming_it():
+    with pytest.raises(SchemaError) as refused:
+        match_fields(["age"], ["Age", "AGE"])
+    assert refused.value.message == "field 'age' matches several features ignoring case: Age, AGE; name it exactly"

@@ -15,11 +15,12 @@ from batchsvc.api.auth import principal
 from batchsvc.api.params import read_json
 from batchsvc.api.state import services
 from batchsvc.api.uploads import blocks
-from batchsvc.api.watson import shapes
+from batchsvc.api.watson import models, shapes
 from batchsvc.api.watson.bodies import AssetRequest
 from batchsvc.api.watson.ids import native_upload_id
-from batchsvc.errors import AssetNotFound, InvalidRequest
+from batchsvc.errors import AssetNotFound, Forbidden, InvalidRequest
 from batchsvc.jobs import data_assets
+from batchsvc.roles import Role
 from batchsvc.storage.files import locate
 
 READ_BLOCK_BYTES = 1 << 20
@@ -43,7 +44,14 @@ async def search(request: Request) -> Response:
 
 
 async def delete(request: Request) -> Response:
-    await run_in_threadpool(data_assets.delete_asset, services(request), _asset_id(request))
+    """A data asset, or (as repository.delete asks, admins only) a model version by its Watson id."""
+    svc, wanted = services(request), request.path_params["asset_id"]
+    if await run_in_threadpool(svc.uploads.get, _asset_id(request)) is None:
+        if not principal(request).role.allows(Role.ADMIN):
+            raise Forbidden(f"deleting model {wanted!r} needs an admin key")
+        await run_in_threadpool(models.remove_version, svc, wanted)
+    else:
+        await run_in_threadpool(data_assets.delete_asset, svc, _asset_id(request))
     return Response(status_code=204)
 
 

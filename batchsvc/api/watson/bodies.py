@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from batchsvc.errors import InvalidRequest
+from batchsvc.names import NAME_MAX_CHARS
 from batchsvc.schemas import AssetInput, OutputSpec, TableInput, UploadInput
 from batchsvc.schemas.common import Strict
 
@@ -61,6 +62,28 @@ class AssetMetadata(Lenient):
 class AssetRequest(Lenient):
     """POST /v2/assets: {"metadata": {"name", "description", "asset_type"}, "entity": {...}}."""
     metadata: AssetMetadata
+
+
+class ModelRequest(Lenient):
+    """POST /ml/v4/models (store_model): the name; type and software_spec are not read (scikit-learn either way)."""
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=2000)
+
+
+class AssetRef(Lenient):
+    id: str = Field(min_length=1, max_length=100)
+
+
+class DeploymentCreate(Lenient):
+    """POST /ml/v4/deployments: a native deployment of the model version `asset.id` names (online or batch alike)."""
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=2000)
+    asset: AssetRef
+
+
+def native_name(name: str) -> str:
+    """A Watson name as a native one: characters a native name cannot hold become '-' ("Credit Risk" -> Credit-Risk)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-._")[:NAME_MAX_CHARS] or "watson"
 
 
 class AuthorizeRequest(Lenient):

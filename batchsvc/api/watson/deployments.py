@@ -1,4 +1,5 @@
-"""/ml/v4/deployments[/{id}[/predictions]] and /v2/assets/{id}: native deployments as Watson ML shows them."""
+"""/ml/v4/deployments[/{id}[/predictions]] and /v2/assets/{id}: native deployments as Watson ML shows them, created
+(online or batch alike: a native deployment serves both) and deleted."""
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -7,22 +8,44 @@ from starlette.responses import JSONResponse, Response
 from batchsvc.api.params import read_json
 from batchsvc.api.state import services
 from batchsvc.api.watson import native, shapes
-from batchsvc.api.watson.ids import asset_id, native_upload_id
+from batchsvc.api.watson.bodies import DeploymentCreate, native_name
+from batchsvc.api.watson.ids import native_upload_id
+from batchsvc.api.watson.models import find_version, model_ids
 from batchsvc.errors import AssetNotFound, BatchsvcError
 from batchsvc.jobs.data_assets import get_asset as get_asset_record
-from batchsvc.schemas import PredictionRequest
+from batchsvc.schemas import DeploymentRequest, PredictionRequest
 from batchsvc.storage.services import Services
 
 
+async def create(request: Request) -> Response:
+    """A native deployment of the model version asset.id names (its exact version: name@version)."""
+    svc, body = services(request), await read_json(request, DeploymentCreate)
+    version = await run_in_threadpool(find_version, svc, body.asset.id)
+    native_body = DeploymentRequest(name=native_name(body.name), model=f"{version['name']}@{version['version']}",
+                                    description=body.description or "")
+    record = await native.create_deployment(request, native_body)
+    return JSONResponse(shapes.deployment(record, body.asset.id, _base(request)), status_code=202)
+
+
+async def delete(request: Request) -> Response:
+    svc = services(request)
+    record = await run_in_threadpool(native.deployment, svc, request.path_params["deployment_id"])
+    await run_in_threadpool(svc.deployments.delete, record["name"])
+    return Response(status_code=204)
+
+
 async def list_deployments(request: Request) -> Response:
+    """Every deployment, or those of the model ?asset_id= names (the client asks before it deletes a model)."""
     resources = await run_in_threadpool(_all, services(request), _base(request))
+    wanted = request.query_params.get("asset_id")
+    resources = [r for r in resources if wanted in (None, r["entity"]["asset"]["id"])]
     return JSONResponse({"total_count": len(resources), "resources": resources})
 
 
 async def get_deployment(request: Request) -> Response:
     svc = services(request)
     record = await run_in_threadpool(native.deployment, svc, request.path_params["deployment_id"])
-    return JSONResponse(shapes.deployment(record, await run_in_threadpool(_sha256, svc, record), _base(request)))
+    return JSONResponse(shapes.deployment(record, await run_in_threadpool(_model_id, svc, record), _base(request)))
 
 
 async def predictions(request: Request) -> Response:
@@ -38,10 +61,11 @@ async def get_asset(request: Request) -> Response:
     upload = await run_in_threadpool(_data_asset, svc, wanted)
     if upload is not None:
         return JSONResponse(shapes.data_asset(upload))
-    version = await run_in_threadpool(_version_with_asset, svc, wanted)
-    if version is None:
-        raise AssetNotFound(f"no asset {wanted!r}: neither a data asset nor a deployed model", field="asset_id")
-    return JSONResponse(shapes.asset(version))
+    try:
+        version = await run_in_threadpool(find_version, svc, wanted)
+    except AssetNotFound:
+        raise AssetNotFound(f"no asset {wanted!r}: neither a data asset nor a model", field="asset_id") from None
+    return JSONResponse(shapes.asset(version, wanted))
 
 
 def _data_asset(svc: Services, wanted: str) -> dict | None:
@@ -52,28 +76,17 @@ def _data_asset(svc: Services, wanted: str) -> dict | None:
 
 
 def _all(svc: Services, base_url: str) -> list[dict]:
-    return [shapes.deployment(r, _sha256(svc, r), base_url) for r in native.deployments(svc)]
+    records = native.deployments(svc)
+    return [shapes.deployment(r, _model_id(svc, r), base_url) for r in records]
 
 
-def _served(svc: Services, record: dict) -> dict | None:
-    """The model version the deployment's reference names now, or None when it names none."""
+def _model_id(svc: Services, record: dict) -> str | None:
+    """The Watson id of the model version the deployment's reference names now (None when it names none)."""
     try:
-        return svc.registry.resolve(record["model"])
+        version = svc.registry.resolve(record["model"])
     except BatchsvcError:
         return None
-
-
-def _sha256(svc: Services, record: dict) -> str | None:
-    version = _served(svc, record)
-    return version["sha256"] if version else None
-
-
-def _version_with_asset(svc: Services, wanted: str) -> dict | None:
-    for record in native.deployments(svc):
-        version = _served(svc, record)
-        if version and asset_id(version["sha256"]) == wanted:
-            return version
-    return None
+    return model_ids(svc, [version])[0]
 
 
 def _base(request: Request) -> str:

@@ -18,8 +18,8 @@ async def version(request: Request) -> Response:
     return JSONResponse({"version": WML_VERSION, "service": "batchsvc"})
 
 
-async def foundation_model_specs(request: Request) -> Response:
-    """No foundation models here: an empty page (the client asks at start)."""
+async def empty_page(request: Request) -> Response:
+    """None of these here (foundation models, deployable functions): an empty page (the clients ask)."""
     return JSONResponse({"total_count": 0, "limit": _limit(request), "resources": []})
 
 

@@ -8,6 +8,11 @@ SPACE_ID = "5ba7c0de-0000-4000-8000-000000000001"  # the one deployment space ev
 SPACE_NAME = "batchsvc"
 
 
+def new_id() -> str:
+    """A fresh Watson id (a model created by a Watson client)."""
+    return str(uuid.uuid4())
+
+
 def job_uuid(native_id: str) -> str:
     """The 36-character UUID form (8-4-4-4-12) of a native 32-hex job id."""
     return str(uuid.UUID(hex=native_id))

@@ -3,11 +3,17 @@ the compatibility layer makes into it is here, so a change there is a change in 
 
 from starlette.requests import Request
 
+from batchsvc.api.deployments import deploy
 from batchsvc.api.predictions import predict_logged
 from batchsvc.api.state import services
 from batchsvc.roles import Principal
-from batchsvc.schemas import JobInput, JobRequest, OutputSpec, PredictionRequest
+from batchsvc.schemas import DeploymentRequest, JobInput, JobRequest, OutputSpec, PredictionRequest
 from batchsvc.storage.services import Services
+
+
+async def create_deployment(request: Request, body: DeploymentRequest) -> dict:
+    """A new native deployment's record, its model checked (ready or failed), as POST /v1/deployments makes it."""
+    return await deploy(request, body)
 
 
 def deployments(svc: Services) -> list[dict]:

@@ -1,10 +1,10 @@
 """Native records in Watson ML's v4 shapes: a deployment, its model as a data asset, a deployment job."""
 
-from batchsvc.api.watson.ids import SPACE_ID, asset_id, job_uuid, upload_uuid
+from batchsvc.api.watson.ids import SPACE_ID, job_uuid, upload_uuid
 from batchsvc.api.watson.specs import MODEL_TYPE, SPEC_ID, SPEC_NAME
 
 
-def deployment(record: dict, sha256: str | None, base_url: str) -> dict:
+def deployment(record: dict, model_id: str | None, base_url: str) -> dict:
     """A native deployment as Watson ML's deployment resource (its id is the deployment's UUID)."""
     dep_id = record["id"]
     status: dict = {"state": record["state"],
@@ -16,27 +16,34 @@ def deployment(record: dict, sha256: str | None, base_url: str) -> dict:
                          "created_at": record["created_at"], "modified_at": record.get("updated_at"),
                          "space_id": SPACE_ID},
             "entity": {"name": record["name"], "space_id": SPACE_ID, "deployed_asset_type": "model",
-                       "asset": {"id": asset_id(sha256) if sha256 else None}, "online": {}, "batch": {},
+                       "asset": {"id": model_id}, "online": {}, "batch": {},
                        "custom": {"batchsvc_model": record["model"]}, "status": status}}
 
 
-def asset(version: dict) -> dict:
-    """A model version as the data asset the client reads before it creates a job."""
+def asset(version: dict, uid: str) -> dict:
+    """A model version as the asset the client reads before it creates a job."""
     name, created = f"{version['name']}@{version['version']}", version.get("created_at")
-    return {"href": f"/v2/assets/{asset_id(version['sha256'])}?space_id={SPACE_ID}",
-            "metadata": {"asset_id": asset_id(version["sha256"]), "asset_type": "wml_model", "name": name,
+    return {"href": f"/v2/assets/{uid}?space_id={SPACE_ID}",
+            "metadata": {"asset_id": uid, "asset_type": "wml_model", "name": name,
                          "space_id": SPACE_ID, "created_at": created, "usage": {"last_updated_at": created}},
             "entity": {"wml_model": {"type": MODEL_TYPE, "software_spec": {"id": SPEC_ID, "name": SPEC_NAME},
                                      "schemas": {"input": [{"fields": [{"name": f} for f in version.get(
                                          "features") or []]}]}}}}
 
 
-def model(version: dict) -> dict:
+def pending_model(model_id: str, name: str, description: str) -> dict:
+    """A model created by a Watson client whose content has not arrived yet."""
+    return {"metadata": {"id": model_id, "name": name, "description": description, "space_id": SPACE_ID},
+            "entity": {"type": MODEL_TYPE, "software_spec": {"id": SPEC_ID, "name": SPEC_NAME},
+                       "content_import_state": "running"}}
+
+
+def model(version: dict, uid: str) -> dict:
     """A native model version as Watson ML's v4 model (its name: name@version, the native reference)."""
-    uid, created = asset_id(version["sha256"]), version.get("created_at")
+    created = version.get("created_at")
     return {"metadata": {"id": uid, "name": f"{version['name']}@{version['version']}", "created_at": created,
                          "modified_at": created, "space_id": SPACE_ID, "description": version.get("description", ""),
-                         "tags": version.get("tags") or [], "href": f"/ml/v4/models/{uid}?space_id={SPACE_ID}"},
+                         "tags": version.get("tags") or []},
             "entity": {"type": MODEL_TYPE, "software_spec": {"id": SPEC_ID, "name": SPEC_NAME},
                        "content_import_state": "completed", "label_column": "prediction",
                        "schemas": {"input": [{"id": "input", "fields": [{"name": f} for f in version.get(
@@ -77,10 +84,9 @@ def job(record: dict, deployment_id: str | None) -> dict:
     scoring: dict = {"status": _status(record)}
     result = record.get("result") or {}
     if result.get("output_asset"):
-        uid = upload_uuid(result["output_asset"])
+        uid = upload_uuid(result["output_asset"]["id"])
         scoring["output_data_reference"] = {"type": "data_asset", "connection": {}, "location": {
-            "name": ((record.get("spec") or {}).get("output") or {}).get("asset"),
-            "href": f"/v2/assets/{uid}?space_id={SPACE_ID}", "id": uid}}
+            "name": result["output_asset"]["name"], "href": f"/v2/assets/{uid}?space_id={SPACE_ID}", "id": uid}}
     elif result.get("predictions"):
         scoring["predictions"] = [result["predictions"]]
     elif result.get("url"):

@@ -32,8 +32,9 @@ async def get_spec(request: Request) -> Response:
 
 
 async def list_v4(request: Request) -> Response:
-    """The older client's list: {"resources": [...]} as /ml/v4/list/software_specifications answers."""
-    return JSONResponse({"total_results": 1, "resources": [spec()]})
+    """The older client's list of runtimes with their support state."""
+    return JSONResponse({"total_results": 1, "results": [{"id": SPEC_ID, "name": SPEC_NAME, "state": "supported",
+                                                           "replacement": ""}]})
 
 
 def spec() -> dict:
