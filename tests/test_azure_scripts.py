@@ -128,3 +128,20 @@ def test_a_scikit_learn_deployment_answers_data_rows_and_records(client, credit_
     assert as_records.json() == expected
     bad = client.post(f"/api/v1/service/{name}/score", json={"rows": []})
     assert bad.status_code == 422 and "data" in bad.json()["message"]
+
+
+@pytest.mark.parametrize("script", ["numpy_schema", "pandas_schema", "raises"])
+def test_swagger_json_has_the_schemas_azmlinfsrv_generates(script, client, azure_python, regression_model, tmp_path):
+    # Given a decorated (or undecorated) script on both servers
+    folder = sample_folder(script, regression_model, tmp_path)
+    reference = Azmlinfsrv(azure_python, folder, tmp_path / "azmlinfsrv.log")
+    try:
+        deployment = deploy_folder(client, folder)
+        theirs = httpx.get(reference.url + "/swagger.json", timeout=30).json()
+    finally:
+        reference.stop()
+    ours = client.get(f"/api/v1/service/{deployment}/swagger.json").json()
+    # Then the input and output schemas are theirs, and the paths are the service's
+    assert ours["swagger"] == theirs["swagger"] == "2.0"
+    assert ours["definitions"] == theirs["definitions"]
+    assert sorted(ours["paths"]) == sorted(f"/api/v1/service/{deployment}{p}" for p in theirs["paths"])
