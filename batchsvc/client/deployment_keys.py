@@ -3,7 +3,6 @@
 from batchsvc.client.client import Client
 
 
-
 class DeploymentKeysClient(Client):
     """A Client that also speaks to /v1/deployments/{name}/listkeys, /regenerateKeys and /token."""
 
