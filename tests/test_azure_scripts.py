@@ -145,3 +145,23 @@ def test_swagger_json_has_the_schemas_azmlinfsrv_generates(script, client, azure
     assert ours["swagger"] == theirs["swagger"] == "2.0"
     assert ours["definitions"] == theirs["definitions"]
     assert sorted(ours["paths"]) == sorted(f"/api/v1/service/{deployment}{p}" for p in theirs["paths"])
+
+
+def test_an_init_that_fails_shows_failed_and_its_traceback_in_the_logs(client, tmp_path):
+    # Given an entry script whose init() raises, deployed
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "score.py").write_text("def init():\n    print('loading')\n    raise RuntimeError('no model file')\n\n\n"
+                                     "def run(raw_data):\n    return raw_data\n")
+    name = unique("broken")
+    assert client.post(f"/v1/models/{name}/versions", files={"file": ("m.zip", zipped(folder))}).status_code == 201
+    created = client.post("/v1/deployments", json={"name": f"{name}-svc", "model": name}).json()
+    # Then the record is failed with the reason, Azure's view says Failed, and a request gets 503 without a trace
+    assert created["state"] == "failed" and "no model file" in created["reason"]
+    assert client.get(f"/api/v1/service/{name}-svc").json()["state"] == "Failed"
+    answer = client.post(f"/api/v1/service/{name}-svc/score", content=b"{}")
+    assert answer.status_code == 503 and "no model file" in answer.json()["message"]
+    assert "Traceback" not in answer.text
+    # And the log has init's traceback
+    entry = client.get(f"/v1/deployments/{name}-svc/logs").json()["logs"][0]
+    assert entry["status"] == 503 and "RuntimeError: no model file" in entry["traceback"]
