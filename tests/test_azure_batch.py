@@ -11,7 +11,8 @@ import pandas as pd
 from azmlinfsrv import sample_folder
 from code_support import run_killing_a_worker
 from harness import result_frame, run_job, unique
-from test_azure_scripts import zipped
+
+from batchsvc.client.bundle import zip_folder
 
 SLOW = '''import os
 import time
@@ -53,7 +54,7 @@ def by_hand(folder, frame: pd.DataFrame) -> list:
 
 def register_folder(client, folder) -> str:
     name = unique("azbatch")
-    assert client.post(f"/v1/models/{name}/versions", files={"file": ("m.zip", zipped(folder))}).status_code == 201
+    assert client.post(f"/v1/models/{name}/versions", files={"file": ("m.zip", zip_folder(folder))}).status_code == 201
     return name
 
 
