@@ -2,6 +2,8 @@
 
 import importlib.util
 import io
+import os
+import signal
 import sys
 import textwrap
 import uuid
@@ -56,6 +58,25 @@ def by_hand(data: bytes, frame: pd.DataFrame, tmp: Path) -> pd.DataFrame:
     finally:
         sys.path.remove(str(tmp))
         sys.modules.pop("helpers", None)
+
+
+def run_killing_a_worker(client, model: str, frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """A job of six 100-row chunks over `frame` (written to `path` as Parquet, passing `id` through) whose worker
+    is killed with SIGKILL while it holds the second chunk; the job's output once it completed."""
+    from harness import result_frame, submit, wait_for, wait_job
+
+    frame.to_parquet(path, row_group_size=100)
+    job = submit(client, {"model": model, "input": {"path": str(path)}, "chunk_size": 100,
+                          "output": {"passthrough": ["id"]}})
+
+    def in_flight():
+        log = client.get(f"/v1/jobs/{job['id']}/events").json()["events"]
+        return [e for e in log if e["event"] == "chunk_started"][1:2]
+    started = wait_for(in_flight, 30, 0.01, "a chunk in flight")[0]
+    os.kill(int(started["worker"].rsplit(":", 1)[1]), signal.SIGKILL)
+    done = wait_job(client, job["id"], timeout_s=90)
+    assert done["status"] == "completed", done["error"]
+    return result_frame(client, job["id"])
 
 
 def inline_frame(job: dict) -> pd.DataFrame:

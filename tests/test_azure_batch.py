@@ -4,14 +4,15 @@ worker killed mid-job costs only its chunk."""
 
 import importlib.util
 import os
-import signal
 import uuid
 
 import numpy as np
 import pandas as pd
 from azmlinfsrv import sample_folder
-from harness import result_frame, run_job, submit, unique, wait_for, wait_job
-from test_azure_scripts import zipped
+from code_support import run_killing_a_worker
+from harness import result_frame, run_job, unique
+
+from batchsvc.client.bundle import zip_folder
 
 SLOW = '''import os
 import time
@@ -53,7 +54,7 @@ def by_hand(folder, frame: pd.DataFrame) -> list:
 
 def register_folder(client, folder) -> str:
     name = unique("azbatch")
-    assert client.post(f"/v1/models/{name}/versions", files={"file": ("m.zip", zipped(folder))}).status_code == 201
+    assert client.post(f"/v1/models/{name}/versions", files={"file": ("m.zip", zip_folder(folder))}).status_code == 201
     return name
 
 
@@ -78,25 +79,13 @@ def test_batch_script_over_a_csv_job_of_several_chunks_equals_running_it_by_hand
 
 def test_killed_worker_mid_job_with_a_batch_script_loses_only_its_chunk(client, inputs_dir, regression_model,
                                                                         tmp_path):
-    # Given a slow Azure batch script (init() without parameters) and a job of six chunks
+    # Given a slow Azure batch script (init() without parameters) and 600 rows
     folder = sample_folder("batch_csv", regression_model, tmp_path)
     (folder / "score.py").write_text(SLOW)
     name = register_folder(client, folder)
     frame = table(600)
-    path = inputs_dir / f"{name}.parquet"
-    frame.to_parquet(path, row_group_size=100)
-    job = submit(client, {"model": name, "input": {"path": str(path)}, "chunk_size": 100,
-                          "output": {"passthrough": ["id"]}})
-
-    def in_flight():
-        log = client.get(f"/v1/jobs/{job['id']}/events").json()["events"]
-        return [e for e in log if e["event"] == "chunk_started"][1:2]
     # When the worker holding its second chunk is killed with SIGKILL
-    started = wait_for(in_flight, 30, 0.01, "a chunk in flight")[0]
-    os.kill(int(started["worker"].rsplit(":", 1)[1]), signal.SIGKILL)
-    # Then the job completes, row for row what the script gives by hand
-    done = wait_job(client, job["id"], timeout_s=90)
-    assert done["status"] == "completed", done["error"]
-    out = result_frame(client, job["id"])
+    out = run_killing_a_worker(client, name, frame, inputs_dir / f"{name}.parquet")
+    # Then the job completed, row for row what the script gives by hand
     assert out["id"].tolist() == frame["id"].tolist()
     assert np.allclose(out["prediction"], by_hand(folder, frame))

@@ -96,3 +96,27 @@ def test_api_keys_keep_working_and_roles_hold(secure, two_deployments):
     with secure.client("admin") as admin:
         bad = admin.post(f"/v1/deployments/{a}/regenerateKeys", json={"keyType": "Tertiary"})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "keyType"
+
+
+def test_cli_shows_and_regenerates_a_deployments_keys(secure, two_deployments):
+    import json
+
+    from click.testing import CliRunner
+
+    from batchsvc.cli.main import main
+    b = two_deployments[1]
+    env = {"BATCHSVC_API_URL": secure.url, "BATCHSVC_API_KEY": secure.keys["admin"]}
+    # When an admin lists the keys, then regenerates the secondary one
+    shown = CliRunner().invoke(main, ["deployments", "keys", b, "--json"], env=env)
+    assert shown.exit_code == 0, shown.output
+    before = json.loads(shown.output)
+    renewed = CliRunner().invoke(main, ["deployments", "regenerate-key", b, "--key-type", "secondary"], env=env)
+    # Then the table shows the same primary and a new secondary, which scores while the old one is refused
+    assert renewed.exit_code == 0, renewed.output
+    lines = dict(line.split() for line in renewed.output.strip().splitlines())
+    assert lines["primary"] == before["primaryKey"] and lines["secondary"] != before["secondaryKey"]
+    assert score(secure, b, lines["secondary"]).status_code == 200
+    assert score(secure, b, before["secondaryKey"]).status_code == 401
+    # And a key of no admin gets the API's refusal as one line
+    refused = CliRunner().invoke(main, ["deployments", "keys", b], env={**env, "BATCHSVC_API_KEY": secure.keys["bob"]})
+    assert refused.exit_code != 0 and "admin" in refused.output

@@ -2,15 +2,15 @@
 (azmlinfsrv, in its own venv): the same status, the same JSON and the same x-ms-run-function-failed header, for
 good and bad bodies alike."""
 
-import io
 import json
-import zipfile
 from pathlib import Path
 
 import httpx
 import pytest
 from azmlinfsrv import Azmlinfsrv, sample_folder
 from harness import unique
+
+from batchsvc.client.bundle import zip_folder
 
 GOOD = {"data": [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [10, 9, 8, 7, 6, 5, 4, 3, 2, 1]]}
 RECORDS = {"data": [{f"x{i}": float(i) for i in range(10)}, {f"x{i}": 2.0 * i for i in range(10)}]}
@@ -42,20 +42,11 @@ CASES: dict[str, list[tuple[str, bytes, dict]]] = {  # script -> (what, body, ex
 }
 
 
-def zipped(folder: Path) -> bytes:
-    """The folder as a code model's zip, its files at the top level (no manifest: Azure's folder as it is)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as z:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                z.write(path, path.relative_to(folder).as_posix())
-    return buffer.getvalue()
-
-
 def deploy_folder(client: httpx.Client, folder: Path) -> str:
-    """Register the folder as a code model and deploy it; returns the deployment's name."""
+    """Register the folder (zipped as the CLI zips one; no manifest: Azure's folder as it is) and deploy it;
+    returns the deployment's name."""
     name = unique(folder.name.replace("_", "-"))
-    registered = client.post(f"/v1/models/{name}/versions", files={"file": ("model.zip", zipped(folder))})
+    registered = client.post(f"/v1/models/{name}/versions", files={"file": ("model.zip", zip_folder(folder))})
     assert registered.status_code == 201, registered.text
     created = client.post("/v1/deployments", json={"name": f"{name}-svc", "model": name})
     assert created.status_code == 201, created.text
@@ -128,3 +119,40 @@ def test_a_scikit_learn_deployment_answers_data_rows_and_records(client, credit_
     assert as_records.json() == expected
     bad = client.post(f"/api/v1/service/{name}/score", json={"rows": []})
     assert bad.status_code == 422 and "data" in bad.json()["message"]
+
+
+@pytest.mark.parametrize("script", ["numpy_schema", "pandas_schema", "raises"])
+def test_swagger_json_has_the_schemas_azmlinfsrv_generates(script, client, azure_python, regression_model, tmp_path):
+    # Given a decorated (or undecorated) script on both servers
+    folder = sample_folder(script, regression_model, tmp_path)
+    reference = Azmlinfsrv(azure_python, folder, tmp_path / "azmlinfsrv.log")
+    try:
+        deployment = deploy_folder(client, folder)
+        theirs = httpx.get(reference.url + "/swagger.json", timeout=30).json()
+    finally:
+        reference.stop()
+    ours = client.get(f"/api/v1/service/{deployment}/swagger.json").json()
+    # Then the input and output schemas are theirs, and the paths are the service's
+    assert ours["swagger"] == theirs["swagger"] == "2.0"
+    assert ours["definitions"] == theirs["definitions"]
+    assert sorted(ours["paths"]) == sorted(f"/api/v1/service/{deployment}{p}" for p in theirs["paths"])
+
+
+def test_an_init_that_fails_shows_failed_and_its_traceback_in_the_logs(client, tmp_path):
+    # Given an entry script whose init() raises, deployed
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "score.py").write_text("def init():\n    print('loading')\n    raise RuntimeError('no model file')\n\n\n"
+                                     "def run(raw_data):\n    return raw_data\n")
+    name = unique("broken")
+    assert client.post(f"/v1/models/{name}/versions", files={"file": ("m.zip", zip_folder(folder))}).status_code == 201
+    created = client.post("/v1/deployments", json={"name": f"{name}-svc", "model": name}).json()
+    # Then the record is failed with the reason, Azure's view says Failed, and a request gets 503 without a trace
+    assert created["state"] == "failed" and "no model file" in created["reason"]
+    assert client.get(f"/api/v1/service/{name}-svc").json()["state"] == "Failed"
+    answer = client.post(f"/api/v1/service/{name}-svc/score", content=b"{}")
+    assert answer.status_code == 503 and "no model file" in answer.json()["message"]
+    assert "Traceback" not in answer.text
+    # And the log has init's traceback
+    entry = client.get(f"/v1/deployments/{name}-svc/logs").json()["logs"][0]
+    assert entry["status"] == 503 and "RuntimeError: no model file" in entry["traceback"]

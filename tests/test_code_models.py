@@ -15,6 +15,7 @@ from code_support import (
     make_zip,
     post_zip,
     register_code,
+    run_killing_a_worker,
     simple,
 )
 from harness import result_frame, run_job, unique
@@ -288,25 +289,9 @@ def test_code_model_wrapping_a_pipeline_predicts_like_the_pipeline(client, credi
 
 
 def test_killed_worker_mid_job_with_a_code_model_loses_only_its_chunk(client, inputs_dir):
-    import os
-    import signal
-
-    from harness import submit, wait_for, wait_job
     name = unique("slowcode")
     register_code(client, name, simple("time.sleep(0.4)\n    return batch['x'] * 3", head="import time\n"),
                   SMALL_MANIFEST)
     frame = pd.DataFrame({"id": np.arange(600), "x": np.arange(600) * 1.0})
-    path = inputs_dir / f"{name}.parquet"
-    frame.to_parquet(path, row_group_size=100)
-    job = submit(client, {"model": name, "input": {"path": str(path)}, "chunk_size": 100,
-                          "output": {"passthrough": ["id"]}})
-
-    def in_flight():
-        log = client.get(f"/v1/jobs/{job['id']}/events").json()["events"]
-        return [e for e in log if e["event"] == "chunk_started"][1:2]
-    started = wait_for(in_flight, 30, 0.01, "a chunk in flight")[0]
-    os.kill(int(started["worker"].rsplit(":", 1)[1]), signal.SIGKILL)
-    done = wait_job(client, job["id"], timeout_s=90)
-    assert done["status"] == "completed", done["error"]
-    out = result_frame(client, job["id"])
+    out = run_killing_a_worker(client, name, frame, inputs_dir / f"{name}.parquet")
     assert out["id"].tolist() == frame["id"].tolist() and np.allclose(out["prediction"], frame["x"] * 3)

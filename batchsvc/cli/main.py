@@ -15,6 +15,7 @@ from batchsvc import __version__
 from batchsvc.cli import view
 from batchsvc.cli.api_keys import keys
 from batchsvc.cli.commands import commands as client_commands
+from batchsvc.cli.deployment_keys import deployment_keys, regenerate_key
 from batchsvc.cli.schedule_commands import schedules
 from batchsvc.cli.serve import serve
 from batchsvc.errors import BatchsvcError
@@ -40,6 +41,15 @@ def main() -> None:
 main.add_command(keys)
 main.add_command(schedules)
 main.add_command(serve)
+
+
+@main.group()
+def deployments() -> None:
+    """Online deployments: Azure ML's primary and secondary keys of each."""
+
+
+deployments.add_command(deployment_keys)
+deployments.add_command(regenerate_key)
 main.commands.update(client_commands.commands)  # models, submit, status, jobs, cancel, results, events
 
 ALLOW_NO_KEYS_HELP = "serve on a non-loopback address with no API keys (auth off): only behind an authenticating proxy"

@@ -2,8 +2,9 @@
 a scikit-learn model's deployment takes Azure's {"data": [[...]]} (or records) through the native online core and
 answers the list of predictions, as Azure's generated scikit-learn script does.
 
-Every request is logged on the deployment (newest first, bounded): run()'s error with its traceback, and what the
-version's init printed, with the first request this process answers with it.
+Every request whose deployment names a model version is logged on the deployment (newest first, bounded): run()'s
+error with its traceback, init's traceback when it fails, and what the version's init printed, with the first
+request this process answers with it.
 """
 
 import json
