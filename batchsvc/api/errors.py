@@ -26,6 +26,8 @@ STATUS_BY_ERROR = [
     (e.DataError, 422),
     (e.ModelError, 422),
     (e.ModelUnavailable, 503),
+    (e.OverCapacity, 429),
+    (e.ScoringTimeout, 504),
     (e.StorageError, 503),
 ]
 
@@ -49,6 +51,8 @@ def status_for(exc: Exception) -> int:
 async def batchsvc_error(request: Request, exc: e.BatchsvcError) -> JSONResponse:
     status = status_for(exc)
     headers = {"WWW-Authenticate": WWW_AUTHENTICATE} if status == 401 else None
+    if status == 429:
+        headers = {"Retry-After": str(exc.details.get("retry_after_s", 1))}
     return JSONResponse({"error": exc.to_dict()}, status_code=status, headers=headers)
 
 

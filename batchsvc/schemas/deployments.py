@@ -12,6 +12,15 @@ MODEL_REF = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}(@[A-Za-z0-9][A-Za-z0-9_.-]{0,63})
 Engine = Literal["auto", "sklearn"]
 
 
+class Limits(Strict):
+    """Online limits per API process; each one left out is the server's BATCHSVC_ONLINE_* setting."""
+    max_concurrency: int | None = Field(None, ge=1, le=10_000, description="requests scoring at once")
+    max_queue: int | None = Field(None, ge=0, le=100_000, description="requests waiting for a slot; past it "
+                                                                       "429 with Retry-After, at once")
+    timeout_ms: int | None = Field(None, ge=1, le=3_600_000, description="milliseconds for waiting and scoring "
+                                                                          "together; past it 504")
+
+
 class DeploymentRequest(Strict):
     """A stable name and scoring URL over a model reference (an alias under it is followed per request)."""
     name: str = Field(pattern=name_pattern(), examples=["credit-risk-online"])
@@ -19,6 +28,7 @@ class DeploymentRequest(Strict):
     description: str = Field("", max_length=2000)
     engine: Engine | None = Field(None, description="sklearn forces the exact path; auto (default) lets a "
                                                     "verified compiled engine serve")
+    limits: Limits | None = None
 
 
 class DeploymentPatch(Strict):
@@ -26,6 +36,7 @@ class DeploymentPatch(Strict):
     model: str | None = Field(None, pattern=MODEL_REF)
     description: str | None = Field(None, max_length=2000)
     engine: Engine | None = None
+    limits: Limits | None = Field(None, description="replaces the limits whole; null: the server's defaults")
 
 
 class Counters(BaseModel):
@@ -40,6 +51,7 @@ class DeploymentRecord(BaseModel):
     model: str = Field(description="the model reference it serves, resolved on every request")
     description: str
     engine: str | None
+    limits: Limits | None = Field(None, description="its own limits; those left out are the server's")
     state: Literal["ready", "failed"] = Field(description="ready once its model loads and passes its checksum")
     reason: str | None = Field(None, description="why the state is failed")
     serving: ModelRef | None = Field(description="the model version the reference names now")
