@@ -10,6 +10,8 @@ from starlette.middleware import Middleware
 
 from batchsvc.api import console, deployments, jobs, models, ops, predictions, schedules, tokens, uploads
 from batchsvc.api.errors import HANDLERS, NamedBodyLimit
+from batchsvc.api.oip import errors as oip_errors
+from batchsvc.api.oip.routes import ENDPOINTS as OIP_ENDPOINTS
 from batchsvc.api.openapi import document
 from batchsvc.api.routing import Endpoint, starlette_routes
 from batchsvc.api.watson import errors as watson_errors
@@ -147,7 +149,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
     allow_no_keys (or BATCHSVC_ALLOW_NO_KEYS) serves keyless requests on any Host, behind a trusted proxy."""
     svc = svc or get_services()
     endpoints = [dataclasses.replace(e, role=effective_role(e.role, svc.settings)) for e in ENDPOINTS]
-    served = endpoints + WATSON_ENDPOINTS  # Watson ML's routes are served, not documented in /openapi.json
+    served = endpoints + WATSON_ENDPOINTS + OIP_ENDPOINTS  # the dialects are served, not documented in /openapi.json
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -165,7 +167,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
 
     routes = [*starlette_routes(served, svc.settings), console.assets()]
     app = Starlette(routes=routes, middleware=[Middleware(NamedBodyLimit)],
-                    exception_handlers=watson_errors.reshape_all(HANDLERS), lifespan=lifespan)
+                    exception_handlers=oip_errors.reshape_all(watson_errors.reshape_all(HANDLERS)), lifespan=lifespan)
     app.state.services = svc
     app.state.model_cache = ModelCache(svc.data, API_CACHED_MODELS)  # online predictions, verified by sha256
     app.state.gates = {}  # online limits: each deployment's slots in this process (api/limits.py)

@@ -9,12 +9,15 @@ from collections.abc import Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from batchsvc.api.oip.errors import is_oip_path
+
 PREFIXES = ("/ml/", "/v2/", "/icp4d-api/", "/identity/")  # the paths Watson ML clients call
 Handler = Callable[..., Awaitable[Response]]
 
 
 def is_watson_path(path: str) -> bool:
-    return path.startswith(PREFIXES)
+    """Watson ML's paths; /v2/health/ and /v2/models/ are the Open Inference Protocol's (api/oip/)."""
+    return path.startswith(PREFIXES) and not is_oip_path(path)
 
 
 def watson_body(status: int, error: dict) -> dict:
