@@ -1,5 +1,6 @@
 """Limits that shed load, on the session API: over max_concurrency + max_queue a request is refused at once with
-429 and Retry-After; past timeout_ms it gets 504 naming the limit; other deployments go on; /metrics counts both."""
+429 and Retry-After (native, Watson ML and Open Inference Protocol routes alike); past timeout_ms it gets 504
+naming the limit; other deployments go on; /metrics counts both."""
 
 import re
 import threading
@@ -13,6 +14,7 @@ from slowmodel import SlowSum
 
 SLOW_S = 3.0  # how long the slow model takes per call: far longer than any answer the tests expect meanwhile
 ROW = {"input_data": [{"fields": ["a", "b"], "values": [[1.0, 2.0]]}]}
+OIP_ROW = {"inputs": [{"name": "input-0", "datatype": "FP64", "shape": [1, 2], "data": [1.0, 2.0]}]}
 
 
 def slow_deployment(client: httpx.Client, marker: Path, limits: dict) -> str:
@@ -68,13 +70,21 @@ def test_over_the_limit_a_request_is_refused_at_once_with_429_and_others_are_una
     assert second.headers["Retry-After"] == "1"
     error = second.json()["error"]
     assert error["type"] == "OverCapacity" and "max_concurrency" in error["message"] and name in error["message"]
+    # And so are the same deployment's Watson ML and Open Inference Protocol routes, each in its own error shape
+    deployment_id = client.get(f"/v1/deployments/{name}").json()["id"]
+    watson = client.post(f"/ml/v4/deployments/{deployment_id}/predictions", json=ROW)
+    assert watson.status_code == 429 and watson.headers["Retry-After"] == "1"
+    assert watson.json()["errors"][0]["code"] == "over_capacity"
+    oip = client.post(f"/v2/models/{name}/infer", json=OIP_ROW)
+    assert oip.status_code == 429 and oip.headers["Retry-After"] == "1" and "max_concurrency" in oip.json()["error"]
+    assert not Path(f"{marker}.done").exists()
     # And another deployment's model, and the model by reference, answer meanwhile
     assert client.post(f"/v1/models/{credit_model}/predictions", json={"records": [{}]}).status_code == 422
     assert client.post(f"/v1/models/{name}/predictions", json=ROW).status_code == 200
     # And the first request gets its answer; the 429 is counted in /metrics
     thread.join()
     assert first["response"].status_code == 200 and first["response"].json()["predictions"][0]["values"] == [[3.0]]
-    assert shed_count(client, "429") == refused_before + 1
+    assert shed_count(client, "429") == refused_before + 3
 
 
 def test_a_request_waits_in_the_bounded_queue_and_is_served_when_a_slot_frees(client, api_url, tmp_path):
