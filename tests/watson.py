@@ -1,15 +1,13 @@
 """Watson ML fixtures: an HTTPS API over the secured namespace with a credit-risk deployment, and the official
 ibm-watsonx-ai client in a venv of its own (.venv-watson/: it pins pandas < 2.4, never the project's venv)."""
 
-import subprocess
-import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-from harness import ROOT, register, start_api
+from harness import ROOT, client_venv, register, start_api
 from tls import self_signed
 
 CLIENT_SPEC = "ibm-watsonx-ai>=1.8,<1.9"
@@ -46,10 +44,4 @@ def watson(secure, credit_estimator, tmp_path_factory):
 @pytest.fixture(scope="session")
 def watson_python() -> Path:
     """The python of .venv-watson/, with the client installed (reused when a previous run completed it)."""
-    python, done = CLIENT_VENV / "bin" / "python", CLIENT_VENV / ".complete"
-    if not (done.exists() and done.read_text() == CLIENT_SPEC and python.exists()):
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(CLIENT_VENV)], check=True, timeout=120)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", CLIENT_SPEC], check=True,
-                       timeout=INSTALL_TIMEOUT_S)
-        done.write_text(CLIENT_SPEC)
-    return python
+    return client_venv(CLIENT_VENV, CLIENT_SPEC, INSTALL_TIMEOUT_S)
