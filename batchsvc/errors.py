@@ -139,7 +139,7 @@ class ModelUnavailable(BatchsvcError):
 
 
 class LimitExceeded(BatchsvcError):
-    """An online request shed by its deployment's limits (api/limits.py) rather than queued without bound."""
+    """An online request shed by its deployment's limits (api/online_limits.py), not queued without bound."""
 
 
 class OverCapacity(LimitExceeded):

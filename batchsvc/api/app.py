@@ -170,7 +170,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
                     exception_handlers=oip_errors.reshape_all(watson_errors.reshape_all(HANDLERS)), lifespan=lifespan)
     app.state.services = svc
     app.state.model_cache = ModelCache(svc.data, API_CACHED_MODELS)  # online predictions, verified by sha256
-    app.state.gates = {}  # online limits: each deployment's slots in this process (api/limits.py)
+    app.state.gates = {}  # online limits: each deployment's slots in this process (api/online_limits.py)
     app.state.require_keys = require_keys or svc.settings.auth_required
     app.state.allow_no_keys = allow_no_keys or svc.settings.allow_no_keys
     app.state.openapi = document(endpoints)

@@ -1,8 +1,8 @@
 """Online predictions: POST /v1/deployments/{name}/predictions and /v1/models/{ref}/predictions.
 
 Scoring runs in the thread pool, never on the event loop's thread, so other requests keep flowing while one
-scores, within the deployment's limits (api/limits.py). A deployment's request is logged and counted (with the
-state it showed) in one Redis round trip; `predict_logged` is what the Watson ML routes call too.
+scores, within the deployment's limits (api/online_limits.py). A deployment's request is logged and counted
+(with the state it showed) in one Redis round trip; `predict_logged` is what the Watson ML routes call too.
 """
 
 import time
@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from batchsvc.api.errors import status_for
-from batchsvc.api.limits import run_limited
+from batchsvc.api.online_limits import run_limited
 from batchsvc.api.params import read_json
 from batchsvc.api.state import services
 from batchsvc.clock import iso

@@ -14,7 +14,7 @@ from batchsvc.storage.redis_keys import QUEUES, Keys
 CHUNK_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 ROWS_SCORED = "rows_scored"
 CHUNK_SECONDS = "chunk_seconds"
-ONLINE_SHED = "online_shed"  # hash: HTTP status (429, 504) -> online requests the limits shed (api/limits.py)
+ONLINE_SHED = "online_shed"  # hash: HTTP status (429, 504) -> online requests shed (api/online_limits.py)
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from batchsvc import __version__
-from batchsvc.api.limits import run_limited
 from batchsvc.api.oip import targets, tensors
+from batchsvc.api.online_limits import run_limited
 from batchsvc.api.predictions import predict_logged
 from batchsvc.api.state import services
 from batchsvc.schemas import PredictionRequest

@@ -4,7 +4,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from batchsvc.api.limits import run_limited
+from batchsvc.api.online_limits import run_limited
 from batchsvc.api.params import read_json
 from batchsvc.api.state import services
 from batchsvc.api.watson import native, shapes
