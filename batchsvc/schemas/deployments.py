@@ -14,11 +14,12 @@ Engine = Literal["auto", "sklearn"]
 
 class Limits(Strict):
     """Online limits per API process; each one left out is the server's BATCHSVC_ONLINE_* setting."""
-    max_concurrency: int | None = Field(None, ge=1, le=10_000, description="requests scoring at once")
-    max_queue: int | None = Field(None, ge=0, le=100_000, description="requests waiting for a slot; past it "
-                                                                       "429 with Retry-After, at once")
-    timeout_ms: int | None = Field(None, ge=1, le=3_600_000, description="milliseconds for waiting and scoring "
-                                                                          "together; past it 504")
+    max_concurrency: int | None = Field(None, strict=True, ge=1, le=10_000,
+                                        description="requests scoring at once")
+    max_queue: int | None = Field(None, strict=True, ge=0, le=100_000,
+                                  description="requests waiting for a slot; past it 429 with Retry-After, at once")
+    timeout_ms: int | None = Field(None, strict=True, ge=1, le=3_600_000,
+                                   description="milliseconds for waiting and scoring together; past it 504")
 
 
 class DeploymentRequest(Strict):
