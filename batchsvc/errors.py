@@ -12,6 +12,8 @@
     ├── DataError              the input cannot be scored: SchemaError, UnreadableInput, TooManyBadRows
     ├── ModelError             a model a worker cannot use: ChecksumMismatch, ScoringError, UserCodeError
     ├── ModelUnavailable       503: the model an online request needs does not load (the reason says why)
+    ├── LimitExceeded          an online request past its deployment's limits: OverCapacity (429, with
+    │                               Retry-After), ScoringTimeout (504, naming timeout_ms)
     └── StorageError           503: the disk or S3 store refused or failed (names the bucket or path, and
                                     what to check: credentials, endpoint); a job that meets it fails
 
@@ -138,6 +140,18 @@ class UserCodeError(ModelError):
 
 class ModelUnavailable(BatchsvcError):
     """An online request's model cannot be loaded (missing file, checksum, unpickling): HTTP 503, API alive."""
+
+
+class LimitExceeded(BatchsvcError):
+    """An online request shed by its deployment's limits (api/online_limits.py), not queued without bound."""
+
+
+class OverCapacity(LimitExceeded):
+    """Every slot and queue place is taken: refused at once (HTTP 429); details carry retry_after_s."""
+
+
+class ScoringTimeout(LimitExceeded):
+    """The request ran past its timeout_ms (HTTP 504); the scoring thread's result is dropped."""
 
 
 class StorageError(BatchsvcError):

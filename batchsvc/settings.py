@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     max_inline_columns: int = Field(1_000, gt=0)
     max_inline_string_chars: int = Field(10_000, gt=0)
     max_online_rows: int = Field(1_000, gt=0)  # rows in one online predictions request; more: submit a job
+    # a deployment's (or model reference's) online limits, per API process, where its `limits` leave them out
+    online_max_concurrency: int = Field(16, gt=0)  # requests scoring at once; more wait in the queue
+    online_max_queue: int = Field(64, ge=0)  # requests waiting for a slot; past it: 429 at once
+    online_timeout_ms: int = Field(60_000, gt=0)  # waiting and scoring together; past it: 504
 
     auth_required: bool = False  # every request needs a key even before any key exists
     allow_no_keys: bool = False  # start on a non-loopback address with no keys (auth off): only behind a proxy

@@ -7,6 +7,7 @@ import httpx
 import pytest
 from azmlinfsrv import azure_python, regression_model  # noqa: F401  (Azure's inference server in its own venv)
 from harness import JOB_WAIT_S, ROOT, RedisServer, free_port, register, start_api, start_workers, wait_for
+from oip import triton_python  # noqa: F401  (the Open Inference Protocol: tritonclient's own venv)
 from s3 import MotoServer
 from secure import secure  # noqa: F401  (a second API with auth on, for the security tests)
 from watson import watson, watson_python  # noqa: F401  (Watson ML: HTTPS API, the client's own venv)

@@ -2,8 +2,6 @@
 ibm-watsonx-ai client in a venv of its own (.venv-watson/: it pins pandas < 2.4, never the project's venv), with
 this project's scikit-learn (store_model pickles the estimator in the client's venv)."""
 
-import subprocess
-import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 import sklearn
-from harness import ROOT, register, start_api
+from harness import ROOT, client_venv, register, start_api
 from tls import self_signed
 
 SKLEARN = f"scikit-learn=={sklearn.__version__}"  # the same version as ours: models are pickled client-side
@@ -49,16 +47,4 @@ def watson(secure, credit_estimator, tmp_path_factory):
 @pytest.fixture(scope="session")
 def watson_python() -> Path:
     """The python of .venv-watson/, with the client installed (reused when a previous run completed it)."""
-    return vendor_venv(CLIENT_VENV, CLIENT_SPEC)
-
-
-def vendor_venv(folder: Path, spec: str) -> Path:
-    """The python of a venv under the repo holding exactly `spec` (space-separated requirements), built when
-    absent or incomplete; a finished build leaves `.complete` naming the spec, so the next run reuses it."""
-    python, done = folder / "bin" / "python", folder / ".complete"
-    if not (done.exists() and done.read_text() == spec and python.exists()):
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(folder)], check=True, timeout=120)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", *spec.split()], check=True,
-                       timeout=INSTALL_TIMEOUT_S)
-        done.write_text(spec)
-    return python
+    return client_venv(CLIENT_VENV, CLIENT_SPEC, INSTALL_TIMEOUT_S)

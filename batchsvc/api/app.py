@@ -12,6 +12,8 @@ from batchsvc.api import console, deployments, jobs, models, ops, predictions, s
 from batchsvc.api.azure import errors as azure_errors
 from batchsvc.api.azure.routes import ENDPOINTS as AZURE_ENDPOINTS
 from batchsvc.api.errors import HANDLERS, NamedBodyLimit
+from batchsvc.api.oip import errors as oip_errors
+from batchsvc.api.oip.routes import ENDPOINTS as OIP_ENDPOINTS
 from batchsvc.api.openapi import document
 from batchsvc.api.routing import Endpoint, starlette_routes
 from batchsvc.api.watson import errors as watson_errors
@@ -144,12 +146,17 @@ ENDPOINTS = [
 ]
 
 
+def _dialect_errors(handlers: dict) -> dict:
+    """The native handlers, reshaped on each dialect's paths (Watson ML, Azure ML, Open Inference Protocol)."""
+    return oip_errors.reshape_all(azure_errors.reshape_all(watson_errors.reshape_all(handlers)))
+
+
 def create_app(svc: Services | None = None, *, require_keys: bool = False, allow_no_keys: bool = False) -> Starlette:
     """The app; require_keys (or BATCHSVC_AUTH_REQUIRED) turns auth on even before any key exists;
     allow_no_keys (or BATCHSVC_ALLOW_NO_KEYS) serves keyless requests on any Host, behind a trusted proxy."""
     svc = svc or get_services()
     endpoints = [dataclasses.replace(e, role=effective_role(e.role, svc.settings)) for e in ENDPOINTS]
-    served = endpoints + WATSON_ENDPOINTS + AZURE_ENDPOINTS  # the dialects are served, not documented in /openapi.json
+    served = endpoints + WATSON_ENDPOINTS + AZURE_ENDPOINTS + OIP_ENDPOINTS  # the dialects: served, not in /openapi.json
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -167,9 +174,10 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
 
     routes = [*starlette_routes(served, svc.settings), console.assets()]
     app = Starlette(routes=routes, middleware=[Middleware(NamedBodyLimit)],
-                    exception_handlers=azure_errors.reshape_all(watson_errors.reshape_all(HANDLERS)), lifespan=lifespan)
+                    exception_handlers=_dialect_errors(HANDLERS), lifespan=lifespan)
     app.state.services = svc
     app.state.model_cache = ModelCache(svc.data, API_CACHED_MODELS)  # online predictions, verified by sha256
+    app.state.gates = {}  # online limits: each deployment's slots in this process (api/online_limits.py)
     app.state.require_keys = require_keys or svc.settings.auth_required
     app.state.allow_no_keys = allow_no_keys or svc.settings.allow_no_keys
     app.state.openapi = document(endpoints)

@@ -45,7 +45,8 @@ async def deploy(request: Request, body: DeploymentRequest) -> dict:
     await run_in_threadpool(svc.registry.resolve, body.model)  # 404 naming the model now, not at the first call
     now = iso()
     record = {"name": body.name, "id": new_deployment_id(), "model": body.model, "description": body.description,
-              "engine": body.engine, "label_field": body.label_field, "created_at": now, "updated_at": now,
+              "engine": body.engine, "label_field": body.label_field,
+              "limits": body.limits and body.limits.model_dump(exclude_none=True), "created_at": now, "updated_at": now,
               "created_by": principal(request).name}
     await run_in_threadpool(svc.deployments.create, record)
     return await _checked(request, body.name)
@@ -66,7 +67,9 @@ async def change(request: Request) -> Response:
     svc, name = services(request), request.path_params["name"]
     body = await read_json(request, DeploymentPatch)
     given = body.model_dump(include=body.model_fields_set)
-    fields = {k: v for k, v in given.items() if v is not None or k == "engine"}  # engine null: back to auto
+    fields = {k: v for k, v in given.items() if v is not None or k in ("engine", "limits")}  # null: the default
+    if fields.get("limits"):
+        fields["limits"] = {k: v for k, v in fields["limits"].items() if v is not None}
     if "model" in fields:
         await run_in_threadpool(svc.registry.resolve, fields["model"])
     await run_in_threadpool(lambda: svc.deployments.change(name, **fields))

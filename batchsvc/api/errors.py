@@ -1,5 +1,6 @@
 """Every error mapped to an HTTP answer in one place; no stack trace ever leaves the server."""
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -26,6 +27,8 @@ STATUS_BY_ERROR = [
     (e.DataError, 422),
     (e.ModelError, 422),
     (e.ModelUnavailable, 503),
+    (e.OverCapacity, 429),
+    (e.ScoringTimeout, 504),
     (e.StorageError, 503),
 ]
 
@@ -49,6 +52,8 @@ def status_for(exc: Exception) -> int:
 async def batchsvc_error(request: Request, exc: e.BatchsvcError) -> JSONResponse:
     status = status_for(exc)
     headers = {"WWW-Authenticate": WWW_AUTHENTICATE} if status == 401 else None
+    if status == 429:
+        headers = {"Retry-After": str(exc.details.get("retry_after_s", 1))}
     return JSONResponse({"error": exc.to_dict()}, status_code=status, headers=headers)
 
 
@@ -119,6 +124,28 @@ class NamedBodyLimit:
 
 def _is_json(start: Message) -> bool:
     return dict(start.get("headers", [])).get(b"content-type", b"").startswith(b"application/json")
+
+
+KEPT_HEADERS = ("www-authenticate", "retry-after")  # what a dialect's reshaped error keeps of the native answer
+Shaper = Callable[[int, dict], tuple[int, dict]]  # (status, native error) -> the dialect's status and body
+
+
+def reshape_all(handlers: dict, applies: Callable[[str], bool], shape: Shaper) -> dict:
+    """The handlers, each answering in a protocol dialect's shape on the paths `applies` to (the native handler
+    still decides the status and message; WWW-Authenticate and Retry-After are kept)."""
+    def reshaped(handler: Callable[..., Awaitable[JSONResponse]]) -> Callable[..., Awaitable[JSONResponse]]:
+        async def handle(request: Request, exc: Exception) -> JSONResponse:
+            response = await handler(request, exc)
+            if not applies(request.url.path) or not isinstance(response, JSONResponse):
+                return response
+            error = json.loads(bytes(response.body)).get("error")
+            status, body = shape(response.status_code, error if isinstance(error, dict) else {})
+            headers = {k: v for k, v in response.headers.items() if k.lower() in KEPT_HEADERS}
+            return JSONResponse(body, status, headers)
+
+        return handle
+
+    return {kind: reshaped(handler) for kind, handler in handlers.items()}
 
 
 # each handler takes the exception class it is registered for, so it is no (Request, Exception) callable

@@ -9,6 +9,7 @@ from batchsvc.storage.counters import CHUNK_BUCKETS_S, Counters, Snapshot
 from batchsvc.storage.workers import WORKER_ALIVE_S
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+SHED_STATUSES = ("429", "504")
 
 
 class RedisCollector:
@@ -26,6 +27,9 @@ class RedisCollector:
         yield _labelled(GaugeMetricFamily("batchsvc_queue_depth", "Messages waiting in the Dramatiq queue",
                                           labels=["queue"]), snap.queue_depths.items())
         yield from _workers(snap.heartbeats)
+        yield _labelled(CounterMetricFamily("batchsvc_online_shed", "Online requests shed by their deployment's "
+                                            "limits: refused (429) or timed out (504)", labels=["status"]),
+                        ((status, int(snap.online_shed.get(status, 0))) for status in SHED_STATUSES))
 
 
 def _labelled(family, pairs):

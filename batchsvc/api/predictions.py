@@ -1,8 +1,8 @@
 """Online predictions: POST /v1/deployments/{name}/predictions and /v1/models/{ref}/predictions.
 
 Scoring runs in the thread pool, never on the event loop's thread, so other requests keep flowing while one
-scores. A deployment's request is logged and counted (with the state it showed) in one Redis round trip;
-`predict_logged` is what the Watson ML routes call too.
+scores, within the deployment's limits (api/online_limits.py). A deployment's request is logged and counted
+(with the state it showed) in one Redis round trip; `predict_logged` is what the Watson ML routes call too.
 """
 
 import time
@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from batchsvc.api.errors import status_for
+from batchsvc.api.online_limits import run_limited
 from batchsvc.api.params import read_json
 from batchsvc.api.state import services
 from batchsvc.clock import iso
@@ -29,14 +30,15 @@ ENGINE = "sklearn"  # the only engine online requests use on this branch
 async def predict_deployment(request: Request) -> Response:
     svc, name = services(request), request.path_params["name"]
     body = await read_json(request, PredictionRequest)
-    scored = await run_in_threadpool(lambda: predict_logged(svc, _cache(request), svc.deployments.spec(name), body))
-    return JSONResponse(scored.body)  # one thread-pool hop: the deployment read, scoring and logging together
+    record = await run_in_threadpool(svc.deployments.spec, name)  # its limits apply before it scores
+    scored = await run_limited(request, record, lambda: predict_logged(svc, _cache(request), record, body))
+    return JSONResponse(scored.body)
 
 
 async def predict_model(request: Request) -> Response:
+    svc, ref = services(request), request.path_params["ref"]
     body = await read_json(request, PredictionRequest)
-    scored = await run_in_threadpool(predict_logged, services(request), _cache(request), request.path_params["ref"],
-                                     body)
+    scored = await run_limited(request, ref, lambda: predict_logged(svc, _cache(request), ref, body))
     return JSONResponse(scored.body)
 
 

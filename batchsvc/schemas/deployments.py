@@ -13,6 +13,16 @@ Engine = Literal["auto", "sklearn"]
 LABEL_FIELD = r"^[A-Za-z_][A-Za-z0-9_.-]{0,63}$"  # a column name: predictedLabel, prediction
 
 
+class Limits(Strict):
+    """Online limits per API process; each one left out is the server's BATCHSVC_ONLINE_* setting."""
+    max_concurrency: int | None = Field(None, strict=True, ge=1, le=10_000,
+                                        description="requests scoring at once")
+    max_queue: int | None = Field(None, strict=True, ge=0, le=100_000,
+                                  description="requests waiting for a slot; past it 429 with Retry-After, at once")
+    timeout_ms: int | None = Field(None, strict=True, ge=1, le=3_600_000,
+                                   description="milliseconds for waiting and scoring together; past it 504")
+
+
 class DeploymentRequest(Strict):
     """A stable name and scoring URL over a model reference (an alias under it is followed per request)."""
     name: str = Field(pattern=name_pattern(), examples=["credit-risk-online"])
@@ -22,6 +32,7 @@ class DeploymentRequest(Strict):
                                                     "verified compiled engine serve")
     label_field: str = Field("prediction", pattern=LABEL_FIELD, description="the label column's name in its "
                              "answers: predictedLabel, as Watson ML answers for Spark pipelines (the lab's app)")
+    limits: Limits | None = None
 
 
 class DeploymentPatch(Strict):
@@ -30,6 +41,7 @@ class DeploymentPatch(Strict):
     description: str | None = Field(None, max_length=2000)
     engine: Engine | None = None
     label_field: str | None = Field(None, pattern=LABEL_FIELD)
+    limits: Limits | None = Field(None, description="replaces the limits whole; null: the server's defaults")
 
 
 class Counters(BaseModel):
@@ -45,6 +57,7 @@ class DeploymentRecord(BaseModel):
     description: str
     engine: str | None
     label_field: str = Field("prediction", description="the label column's name in its answers")
+    limits: Limits | None = Field(None, description="its own limits; those left out are the server's")
     state: Literal["ready", "failed"] = Field(description="ready once its model loads and passes its checksum")
     reason: str | None = Field(None, description="why the state is failed")
     serving: ModelRef | None = Field(description="the model version the reference names now")

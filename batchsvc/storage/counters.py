@@ -14,6 +14,7 @@ from batchsvc.storage.redis_keys import QUEUES, Keys
 CHUNK_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 ROWS_SCORED = "rows_scored"
 CHUNK_SECONDS = "chunk_seconds"
+ONLINE_SHED = "online_shed"  # hash: HTTP status (429, 504) -> online requests shed (api/online_limits.py)
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Snapshot:
     chunk_histogram: dict[str, str]
     queue_depths: dict[str, int]
     heartbeats: list[tuple[str, float]]
+    online_shed: dict[str, str]
 
 
 class Counters:
@@ -50,7 +52,8 @@ class Counters:
             for queue in QUEUES:
                 p.llen(k.dramatiq_queue(queue))
             p.zrange(k.worker_heartbeats(), 0, -1, withscores=True)
+            p.hgetall(k.metric_counter(ONLINE_SHED))
             found = p.execute()
         n = len(states)
         return Snapshot(dict(zip(states, found[:n])), int(found[n] or 0), found[n + 1],
-                        dict(zip(QUEUES, found[n + 2:-1])), found[-1])
+                        dict(zip(QUEUES, found[n + 2:-2])), found[-2], found[-1])

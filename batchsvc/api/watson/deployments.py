@@ -5,6 +5,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from batchsvc.api.online_limits import run_limited
 from batchsvc.api.params import read_json
 from batchsvc.api.state import services
 from batchsvc.api.watson import native, shapes
@@ -52,7 +53,7 @@ async def predictions(request: Request) -> Response:
     """Online scoring: the lab's {"input_data": [...]} body, answered by the native scoring as it is."""
     body = await read_json(request, PredictionRequest)
     record = await run_in_threadpool(native.deployment, services(request), request.path_params["deployment_id"])
-    return JSONResponse(await run_in_threadpool(native.score, request, record, body))
+    return JSONResponse(await run_limited(request, record, lambda: native.score(request, record, body)))
 
 
 async def get_asset(request: Request) -> Response:
