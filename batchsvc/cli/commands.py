@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from batchsvc.cli import view
-from batchsvc.cli.submit_body import job_body
+from batchsvc.cli.submit_body import job_body, send
 from batchsvc.status import JobStatus
 
 if TYPE_CHECKING:
@@ -133,7 +133,8 @@ def models_show(name, url, as_json) -> None:
 @click.argument("job_file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--model", "-m", help="name, name@3 or name@alias (may come from a --json body instead)")
 @click.option("--input", "input_path", metavar="PATH",
-              help="a CSV or Parquet file, folder/ or glob inside the server's data roots (a path or s3:// URL)")
+              help="a CSV or Parquet file, folder/ or glob inside the server's data roots (a path or s3:// URL); "
+                   "a file here outside them is uploaded")
 @click.option("--upload", "upload_file", type=click.Path(exists=True, dir_okay=False),
               help="a local CSV (.csv.gz) or Parquet file, uploaded first")
 @click.option("--json", "json_file", type=click.File("r"), metavar="FILE",
@@ -161,7 +162,7 @@ def submit(job_file, model, input_path, upload_file, json_file, output_format, p
             output["passthrough"] = ["*"] if passthrough == "*" else [p.strip() for p in passthrough.split(",")]
         if output_path:
             output["path"] = output_path
-        job = c.submit_body(body, idempotency_key)
+        job = send(c, body, idempotency_key)
         click.echo(job.id)
         if wait:
             _exit_with(_follow(job))
@@ -229,7 +230,7 @@ def cancel(job_id, url, as_json) -> None:
 @click.option("--errors", is_flag=True, help="the skipped bad rows (JSON lines) instead of the predictions")
 @url_option
 def results(job_id, output, fmt, errors, url) -> None:
-    """Download a completed job's predictions, streaming (never whole in memory)."""
+    """Download a completed job's predictions, streaming (never whole in memory); a terminal gets CSV."""
     with connect(url) as c:
         if output:
             fmt = None if errors else view.result_format(output, fmt)
@@ -237,6 +238,8 @@ def results(job_id, output, fmt, errors, url) -> None:
             click.echo(f"wrote {path}" + (f" ({fmt})" if fmt else ""), err=True)
         else:
             stdout = sys.stdout.buffer  # click.get_binary_stream is deprecated in Click 8.5, gone in 9
+            if not errors and stdout.isatty():  # never binary Parquet into a terminal
+                fmt = view.terminal_format(fmt, lambda: (c.get(job_id).result or {}).get("format"))
             c.stream_results(job_id, stdout.write, fmt, errors)
             stdout.flush()
 
