@@ -9,7 +9,7 @@ import click
 from rich import box
 from rich.cells import cell_len
 from rich.console import Console
-from rich.table import Column, Table
+from rich.table import Table
 from rich.text import Text
 
 from batchsvc.cli.view import error_line, local_time, number, seconds_between
@@ -80,33 +80,28 @@ def jobs_table(jobs: list[Job]) -> None:
 
 
 def schedules_table(schedules: list[dict]) -> None:
-    table = Table(Column("ID", no_wrap=True), "NAME", "WHEN", "TIMEZONE", "STATE", Column("NEXT RUN", no_wrap=True),
-                  Column("LAST RUN", no_wrap=True), Column("LAST JOB", no_wrap=True))
-    for s in schedules:
-        state = "active" if s["enabled"] else "paused"
-        table.add_row(s["id"], s["name"], s["cron"] or f"every {s['interval_s']:,} s", s["timezone"], state,
-                      local_time(s["next_run_at"]), local_time(s["last_run_at"]), s["last_job_id"] or "")
-    out().print(table)
+    headers = ["NAME", "STATE", "WHEN", "NEXT RUN", "TIMEZONE", "LAST RUN", "LAST JOB", "ID"]
+    rows = [[s["name"], "active" if s["enabled"] else "paused", s["cron"] or f"every {s['interval_s']:,} s",
+             local_time(s["next_run_at"]), s["timezone"], local_time(s["last_run_at"]), s["last_job_id"] or "",
+             s["id"]] for s in schedules]
+    print_fitted(headers, rows, 4, ["ID", "LAST JOB", "LAST RUN", "TIMEZONE"], hint="batchsvc schedules show NAME")
 
 
 def models_table(models: list[dict]) -> None:
-    table = Table("NAME", "LATEST", "TASK", "ALIASES", "VERSIONS", "UPDATED")
-    for m in models:
-        aliases = ", ".join(f"{a}→{v}" for a, v in sorted(m["aliases"].items()))
-        table.add_row(m["name"], str(m["latest_version"]), m["task"], aliases, str(m["versions"]),
-                      local_time(m["updated_at"]))
-    out().print(table)
+    headers = ["NAME", "LATEST", "ALIASES", "TASK", "VERSIONS", "UPDATED"]
+    rows = [[m["name"], str(m["latest_version"]), ", ".join(f"{a}→{v}" for a, v in sorted(m["aliases"].items())),
+             m["task"], str(m["versions"]), local_time(m["updated_at"])] for m in models]
+    print_fitted(headers, rows, 2, ["UPDATED", "VERSIONS", "TASK", "ALIASES"], hint="batchsvc models show NAME")
 
 
 def model_detail(model: dict) -> None:
     aliases = ", ".join(f"{a}→{v}" for a, v in sorted(model["aliases"].items())) or "none"
     click.echo(f"{model['name']}: latest version {model['latest_version']}; aliases: {aliases}")
-    table = Table("VERSION", "TASK", "ENGINE", "FEATURES", "CLASSES", "SHA256", "CREATED", "DESCRIPTION")
-    for v in model["versions"]:
-        table.add_row(str(v["version"]), v["task"], engine_name(v), str(len(v["features"])),
-                      ", ".join(map(str, v["classes"] or [])), v["sha256"][:12], local_time(v["created_at"]),
-                      v["description"])
-    out().print(table)
+    headers = ["VERSION", "ENGINE", "TASK", "FEATURES", "CLASSES", "SHA256", "CREATED", "DESCRIPTION"]
+    rows = [[str(v["version"]), engine_name(v), v["task"], str(len(v["features"])),
+             ", ".join(map(str, v["classes"] or [])), v["sha256"][:12], local_time(v["created_at"]),
+             v["description"]] for v in model["versions"]]
+    print_fitted(headers, rows, 3, ["DESCRIPTION", "CREATED", "SHA256", "CLASSES", "FEATURES"], cut="DESCRIPTION")
 
 
 def engine_name(version: dict) -> str:

@@ -56,7 +56,7 @@ def banner(host: str, port: int, redis_url: str, private: bool, chosen: bool) ->
         redis = (f"the Redis already answering at {redis_url}, the default address: not started by batchsvc, and "
                  "anything else using it shares its data (--redis-url or BATCHSVC_REDIS_URL picks another; a free "
                  "port gets a private one)")
-    return (f"batchsvc up: the API and the web console at http://{host}:{port}/ ; workers and the scheduler; "
+    return (f"batchsvc up: the API and the web console at http://{host}:{port}/, the workers, the scheduler and "
             f"{redis}. Ctrl-C stops them all.")
 
 
