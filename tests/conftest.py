@@ -5,6 +5,7 @@ import uuid
 
 import httpx
 import pytest
+from browser import browser, page  # noqa: F401  (chromium for the console tests: one per run)
 from harness import JOB_WAIT_S, ROOT, RedisServer, free_port, register, start_api, start_workers, wait_for
 from s3 import MotoServer
 from secure import secure  # noqa: F401  (a second API with auth on, for the security tests)
