@@ -115,7 +115,7 @@ def models_list(url, as_json) -> None:
     """List registered models."""
     from batchsvc.cli import tables
 
-    _read(url, as_json, lambda c: c.list_models(), tables.models_table)
+    fetch_and_show(url, as_json, lambda c: c.list_models(), tables.models_table)
 
 
 @models.command("show")
@@ -126,7 +126,7 @@ def models_show(name, url, as_json) -> None:
     """A model's versions and aliases."""
     from batchsvc.cli import tables
 
-    _read(url, as_json, lambda c: c.get_model(name), tables.model_detail)
+    fetch_and_show(url, as_json, lambda c: c.get_model(name), tables.model_detail)
 
 
 @commands.command()
@@ -197,7 +197,7 @@ def jobs(status_, model, schedule_id, limit, url, as_json) -> None:
     """Jobs, newest first, with their errors (times in this machine's zone)."""
     from batchsvc.cli import tables
 
-    _read(url, as_json, lambda c: c.list(status=status_, model=model, schedule_id=schedule_id, limit=limit),
+    fetch_and_show(url, as_json, lambda c: c.list(status=status_, model=model, schedule_id=schedule_id, limit=limit),
           tables.jobs_table, lambda found: [j.record for j in found])
 
 
@@ -218,7 +218,7 @@ def delete(job_ids, url) -> None:
 @json_option
 def cancel(job_id, url, as_json) -> None:
     """Cancel a queued or running job."""
-    _read(url, as_json, lambda c: c.cancel(job_id), lambda job: click.echo(f"{job.status} {job.id}"),
+    fetch_and_show(url, as_json, lambda c: c.cancel(job_id), lambda job: click.echo(f"{job.status} {job.id}"),
           lambda job: job.record)
 
 
@@ -250,10 +250,10 @@ def results(job_id, output, fmt, errors, url) -> None:
 @json_option
 def events(job_id, url, as_json) -> None:
     """A job's log: state changes, chunk timings, errors."""
-    _read(url, as_json, lambda c: c.events(job_id), view.events_lines)
+    fetch_and_show(url, as_json, lambda c: c.events(job_id), view.events_lines)
 
 
-def _read(url, as_json: bool, fetch, show, as_data=lambda found: found) -> None:
+def fetch_and_show(url, as_json: bool, fetch, show, as_data=lambda found: found) -> None:
     """Fetch something with a client, then print it as JSON (--json) or for people."""
     with connect(url) as c:
         found = fetch(c)

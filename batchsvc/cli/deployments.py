@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from batchsvc.cli import view
-from batchsvc.cli.commands import connect, json_option, url_option
+from batchsvc.cli.commands import connect, fetch_and_show, json_option, url_option
 
 
 @click.group()
@@ -29,9 +29,7 @@ def deployments() -> None:
 @json_option
 def deployments_create(name, model, description, engine, url, as_json) -> None:
     """Deploy MODEL under NAME; prints its state and scoring URL."""
-    with connect(url) as c:
-        record = c.create_deployment(name, model, description, engine)
-    view.print_json(record) if as_json else show_deployment(record)
+    fetch_and_show(url, as_json, lambda c: c.create_deployment(name, model, description, engine), show_deployment)
 
 
 @deployments.command("list")
@@ -41,9 +39,7 @@ def deployments_list(url, as_json) -> None:
     """Every deployment: state, the version it serves, requests and errors, scoring URL."""
     from batchsvc.cli import tables
 
-    with connect(url) as c:
-        found = c.deployments()
-    view.print_json(found) if as_json else tables.deployments_table(found)
+    fetch_and_show(url, as_json, lambda c: c.deployments(), tables.deployments_table)
 
 
 @deployments.command("show")
@@ -52,9 +48,7 @@ def deployments_list(url, as_json) -> None:
 @json_option
 def deployments_show(name, url, as_json) -> None:
     """A deployment's record: state (and why it failed), served version, counters, scoring URL."""
-    with connect(url) as c:
-        record = c.deployment(name)
-    view.print_json(record) if as_json else show_deployment(record)
+    fetch_and_show(url, as_json, lambda c: c.deployment(name), show_deployment)
 
 
 @deployments.command("logs")
@@ -66,9 +60,7 @@ def deployments_logs(name, limit, url, as_json) -> None:
     """A deployment's latest requests, newest first (times in this machine's zone), with their errors."""
     from batchsvc.cli import tables
 
-    with connect(url) as c:
-        found = c.deployment_logs(name, limit)
-    view.print_json(found) if as_json else tables.logs_table(found)
+    fetch_and_show(url, as_json, lambda c: c.deployment_logs(name, limit), tables.logs_table)
 
 
 @deployments.command("delete")
