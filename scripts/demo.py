@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "var" / "demo"
 START_TIMEOUT_S = 60
 PREFERRED_PORT = 8000  # the README's port, when it is free
-console = Console()
+console = Console(soft_wrap=True)  # a long line (a path, an id, a URL) is never cut at 80 columns when piped
 
 
 def free_port(wanted: int = 0) -> int:
@@ -134,11 +134,15 @@ def main() -> None:
     try:
         with httpx.Client(base_url=url, timeout=60) as http:
             wait_ready(http, service)
+            console.print(f"   up: the API and the web console at [bold cyan]{url}/[/]")
             register_model(http)
             show_results(http, score_file(http))
             score_watson_payload(http)
         if wait:
             keep_up(url, service)
+        else:
+            console.print(f"\n[bold]6.[/] the web console was at [bold cyan]{url}/[/] while the demo ran; run "
+                          "[cyan]bash scripts/demo.sh[/] in a terminal to keep it up until Ctrl-C")
     finally:
         service.send_signal(signal.SIGTERM)
         service.wait(timeout=60)

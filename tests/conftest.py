@@ -6,6 +6,7 @@ import uuid
 import httpx
 import pytest
 from azmlinfsrv import azure_python, regression_model  # noqa: F401  (Azure's inference server in its own venv)
+from browser import browser, page  # noqa: F401  (chromium for the console tests: one per run)
 from harness import JOB_WAIT_S, ROOT, RedisServer, free_port, register, start_api, start_workers, wait_for
 from oip import triton_python  # noqa: F401  (the Open Inference Protocol: tritonclient's own venv)
 from s3 import MotoServer

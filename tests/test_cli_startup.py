@@ -50,6 +50,8 @@ COMMANDS = [
     ["schedules", "pause", "nightly", "--url", NOBODY],
     ["delete", "some-job", "--url", NOBODY],
     ["models", "delete", "credit-risk", "1", "--yes", "--url", NOBODY],
+    ["deployments", "list", "--url", NOBODY],
+    ["deployments", "predict", "credit-risk-online", "--record", "Age=30", "--url", NOBODY],
 ]
 
 

@@ -1,7 +1,6 @@
 """The web console in a real headless browser (Debian's chromium driven by Playwright): live jobs, a job's page,
 cancel, download, schedules, the try-it form and the roles. Screenshots go to $CONSOLE_SCREENSHOTS if set."""
 
-import os
 import re
 import uuid
 from pathlib import Path
@@ -9,49 +8,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from browser import PHONE, shot
 from harness import register_slow, submit, wait_job
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect
 from schedule_support import inline_job
 
 from batchsvc.scoring.sample import CATEGORIES, FIELDS
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-DESKTOP, PHONE = {"width": 1400, "height": 900}, {"width": 390, "height": 844}
-UI_WAIT_MS = 60_000  # the longest a job here takes on 2 shared cores, with room to spare
 ROWS, CHUNK = 2_000, 100  # 20 chunks of SlowSum: seconds of running that the page sees move
-
-
-@pytest.fixture(scope="session")
-def browser():
-    assert Path(CHROMIUM).exists(), "install Debian's chromium (scripts/test.sh does: apt-get install chromium)"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser, request):
-    """A fresh tab at desktop size; a script error in the page fails the test."""
-    context = browser.new_context(viewport=DESKTOP, accept_downloads=True)
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    tab.on("dialog", lambda dialog: dialog.accept())
-    expect.set_options(timeout=UI_WAIT_MS)
-    yield tab
-    context.close()
-    assert not errors, errors
-
-
-def shot(page: Page, name: str, full_page: bool = False) -> None:
-    """A screenshot for docs/console when CONSOLE_SCREENSHOTS names a folder."""
-    folder = os.environ.get("CONSOLE_SCREENSHOTS")
-    if folder:
-        page.evaluate("window.scrollTo(0, 0)")
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full_page)
 
 
 @pytest.fixture(scope="module")

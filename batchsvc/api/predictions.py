@@ -24,8 +24,6 @@ from batchsvc.scoring.output import relabeled
 from batchsvc.scoring.predict import PREDICTION
 from batchsvc.storage.services import Services
 
-ENGINE = "sklearn"  # the only engine online requests use on this branch
-
 
 async def predict_deployment(request: Request) -> Response:
     svc, name = services(request), request.path_params["name"]
@@ -56,18 +54,19 @@ def predict_logged(svc: Services, cache: ModelCache, target: str | dict, body: P
             _log(svc, target, body, started, exc, None)
         raise
     if isinstance(target, dict):
-        _log(svc, target, body, started, None, scored.meta)
+        _log(svc, target, body, started, None, scored)
         scored.body = relabeled(scored.body, target.get("label_field") or PREDICTION)
     return scored
 
 
 def _log(svc: Services, deployment: dict, body: PredictionRequest, started: float, exc: Exception | None,
-         meta: dict | None) -> None:
-    """One log entry and the counters; a success shows the deployment ready, a model that is gone or fails to
-    load shows it failed."""
+         scored: Scored | None) -> None:
+    """One log entry (with the engine that scored it: none for a refused request) and the counters; a success
+    shows the deployment ready, a model that is gone or fails to load shows it failed."""
+    meta = scored.meta if scored else None
     entry = {"time": iso(), "rows": row_count(body), "ms": round((time.perf_counter() - started) * 1000, 3),
              "status": 200 if exc is None else status_for(exc), "version": meta and meta["version"],
-             "engine": ENGINE, "error": _describe(exc)}
+             "engine": scored.engine if scored else None, "error": _describe(exc)}
     state = None
     if meta is not None:
         state = {"state": "ready", "reason": None, "serving": serving(meta)}

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import click
 
 from batchsvc.cli import view
-from batchsvc.cli.submit_body import job_body
+from batchsvc.cli.submit_body import job_body, send
 from batchsvc.status import JobStatus
 
 if TYPE_CHECKING:
@@ -115,7 +115,7 @@ def models_list(url, as_json) -> None:
     """List registered models."""
     from batchsvc.cli import tables
 
-    _read(url, as_json, lambda c: c.list_models(), tables.models_table)
+    fetch_and_show(url, as_json, lambda c: c.list_models(), tables.models_table)
 
 
 @models.command("show")
@@ -126,14 +126,15 @@ def models_show(name, url, as_json) -> None:
     """A model's versions and aliases."""
     from batchsvc.cli import tables
 
-    _read(url, as_json, lambda c: c.get_model(name), tables.model_detail)
+    fetch_and_show(url, as_json, lambda c: c.get_model(name), tables.model_detail)
 
 
 @commands.command()
 @click.argument("job_file", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--model", "-m", help="name, name@3 or name@alias (may come from a --json body instead)")
 @click.option("--input", "input_path", metavar="PATH",
-              help="a CSV or Parquet file, folder/ or glob inside the server's data roots (a path or s3:// URL)")
+              help="a CSV or Parquet file, folder/ or glob inside the server's data roots (a path or s3:// URL); "
+                   "a file here outside them is uploaded")
 @click.option("--upload", "upload_file", type=click.Path(exists=True, dir_okay=False),
               help="a local CSV (.csv.gz) or Parquet file, uploaded first")
 @click.option("--json", "json_file", type=click.File("r"), metavar="FILE",
@@ -161,7 +162,7 @@ def submit(job_file, model, input_path, upload_file, json_file, output_format, p
             output["passthrough"] = ["*"] if passthrough == "*" else [p.strip() for p in passthrough.split(",")]
         if output_path:
             output["path"] = output_path
-        job = c.submit_body(body, idempotency_key)
+        job = send(c, body, idempotency_key)
         click.echo(job.id)
         if wait:
             _exit_with(_follow(job))
@@ -196,7 +197,7 @@ def jobs(status_, model, schedule_id, limit, url, as_json) -> None:
     """Jobs, newest first, with their errors (times in this machine's zone)."""
     from batchsvc.cli import tables
 
-    _read(url, as_json, lambda c: c.list(status=status_, model=model, schedule_id=schedule_id, limit=limit),
+    fetch_and_show(url, as_json, lambda c: c.list(status=status_, model=model, schedule_id=schedule_id, limit=limit),
           tables.jobs_table, lambda found: [j.record for j in found])
 
 
@@ -217,7 +218,7 @@ def delete(job_ids, url) -> None:
 @json_option
 def cancel(job_id, url, as_json) -> None:
     """Cancel a queued or running job."""
-    _read(url, as_json, lambda c: c.cancel(job_id), lambda job: click.echo(f"{job.status} {job.id}"),
+    fetch_and_show(url, as_json, lambda c: c.cancel(job_id), lambda job: click.echo(f"{job.status} {job.id}"),
           lambda job: job.record)
 
 
@@ -229,7 +230,7 @@ def cancel(job_id, url, as_json) -> None:
 @click.option("--errors", is_flag=True, help="the skipped bad rows (JSON lines) instead of the predictions")
 @url_option
 def results(job_id, output, fmt, errors, url) -> None:
-    """Download a completed job's predictions, streaming (never whole in memory)."""
+    """Download a completed job's predictions, streaming (never whole in memory); a terminal gets CSV."""
     with connect(url) as c:
         if output:
             fmt = None if errors else view.result_format(output, fmt)
@@ -237,6 +238,8 @@ def results(job_id, output, fmt, errors, url) -> None:
             click.echo(f"wrote {path}" + (f" ({fmt})" if fmt else ""), err=True)
         else:
             stdout = sys.stdout.buffer  # click.get_binary_stream is deprecated in Click 8.5, gone in 9
+            if not errors and stdout.isatty():  # never binary Parquet into a terminal
+                fmt = view.terminal_format(fmt, lambda: (c.get(job_id).result or {}).get("format"))
             c.stream_results(job_id, stdout.write, fmt, errors)
             stdout.flush()
 
@@ -247,10 +250,10 @@ def results(job_id, output, fmt, errors, url) -> None:
 @json_option
 def events(job_id, url, as_json) -> None:
     """A job's log: state changes, chunk timings, errors."""
-    _read(url, as_json, lambda c: c.events(job_id), view.events_lines)
+    fetch_and_show(url, as_json, lambda c: c.events(job_id), view.events_lines)
 
 
-def _read(url, as_json: bool, fetch, show, as_data=lambda found: found) -> None:
+def fetch_and_show(url, as_json: bool, fetch, show, as_data=lambda found: found) -> None:
     """Fetch something with a client, then print it as JSON (--json) or for people."""
     with connect(url) as c:
         found = fetch(c)

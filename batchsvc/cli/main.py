@@ -16,6 +16,7 @@ from batchsvc.cli import view
 from batchsvc.cli.api_keys import keys
 from batchsvc.cli.commands import commands as client_commands
 from batchsvc.cli.deployment_keys import deployment_keys, regenerate_key
+from batchsvc.cli.deployments import deployments
 from batchsvc.cli.schedule_commands import schedules
 from batchsvc.cli.serve import serve
 from batchsvc.errors import BatchsvcError
@@ -41,13 +42,7 @@ def main() -> None:
 main.add_command(keys)
 main.add_command(schedules)
 main.add_command(serve)
-
-
-@main.group()
-def deployments() -> None:
-    """Online deployments: Azure ML's primary and secondary keys of each."""
-
-
+main.add_command(deployments)
 deployments.add_command(deployment_keys)
 deployments.add_command(regenerate_key)
 main.commands.update(client_commands.commands)  # models, submit, status, jobs, cancel, results, events
@@ -107,11 +102,14 @@ def worker(processes: int | None, threads: int) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--processes", type=int, help="worker processes [default: CPU count]")
 @click.option("--allow-no-keys", is_flag=True, help=ALLOW_NO_KEYS_HELP)
-def up(host: str, port: int, processes: int | None, allow_no_keys: bool) -> None:
-    """Everything in one command, for a laptop (starts a private Redis if none answers)."""
+@click.option("--redis-url", metavar="URL", help="the Redis to use, or start privately if none answers there "
+              "[default: BATCHSVC_REDIS_URL, else redis://127.0.0.1:6379/0]")
+def up(host: str, port: int, processes: int | None, allow_no_keys: bool, redis_url: str | None) -> None:
+    """Everything in one command, for a laptop: the API with its web console, workers, the scheduler (and a
+    private Redis if none answers at the Redis URL)."""
     from batchsvc.cli import up as runner
 
-    sys.exit(runner.run(host, port, processes, allow_no_keys))
+    sys.exit(runner.run(host, port, processes, allow_no_keys, redis_url))
 
 
 @main.command()

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from batchsvc.cli import view
-from batchsvc.cli.commands import connect, json_option, url_option
+from batchsvc.cli.commands import connect, fetch_and_show, json_option, url_option
 
 if TYPE_CHECKING:
     from batchsvc.client.client import Client
@@ -40,9 +40,7 @@ def schedules_list(url, as_json) -> None:
     """Every schedule: its timing and timezone, next and last run (this machine's time), last job."""
     from batchsvc.cli import tables
 
-    with connect(url) as c:
-        found = c.schedules()
-    view.print_json(found) if as_json else tables.schedules_table(found)
+    fetch_and_show(url, as_json, lambda c: c.schedules(), tables.schedules_table)
 
 
 @schedules.command("show")

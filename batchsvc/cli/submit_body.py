@@ -21,7 +21,7 @@ def job_body(c: Client, model, input_path, upload_file, json_file, job_file) -> 
     if job_file:
         body = _from_job_file(job_file)
     elif input_path:
-        body["input"] = {"path": input_path}
+        body["input"] = {"path": _as_sent(input_path)}
     elif upload_file:
         body["input"] = {"upload": c.upload(upload_file)["upload"]}
     else:
@@ -31,6 +31,28 @@ def job_body(c: Client, model, input_path, upload_file, json_file, job_file) -> 
     if not body.get("model"):
         raise click.UsageError("give --model (or a \"model\" in the --json body)")
     return body
+
+
+def _as_sent(path: str) -> str:
+    """A path that exists here, absolute (a relative one means this folder, not the server's); else as given."""
+    return str(Path(path).absolute()) if "://" not in path and Path(path).exists() else path
+
+
+def send(c: Client, body: dict, idempotency_key: str | None):
+    """Submit the body; an --input file here that the server may not read (outside its data roots: another
+    machine, or a folder it does not share) is uploaded instead, and stderr says so."""
+    from batchsvc.client.errors import ClientError
+
+    try:
+        return c.submit_body(body, idempotency_key)
+    except ClientError as exc:
+        path = body.get("input", {}).get("path")
+        if exc.error.get("type") != "PathNotAllowed" or not path or not Path(path).is_file():
+            raise
+        upload = c.upload(path)
+        click.echo(f"{path} is outside the server's data roots: uploaded it instead (upload {upload['upload']}, "
+                   f"{upload['bytes']:,} bytes)", err=True)
+        return c.submit_body({**body, "input": {"upload": upload["upload"]}}, idempotency_key)
 
 
 def _from_job_file(path: Path) -> dict:

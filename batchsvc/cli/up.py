@@ -1,5 +1,6 @@
 """`batchsvc up`: Redis (private if none answers), the API and the workers in one command."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -14,7 +15,11 @@ POLL_S = 0.2
 STOP_MARGIN_S = 10.0  # beyond BATCHSVC_SHUTDOWN_S: the worker supervisor's own margin, and the API's
 
 
-def run(host: str, port: int, processes: int | None, allow_no_keys: bool = False) -> int:
+def run(host: str, port: int, processes: int | None, allow_no_keys: bool = False,
+        redis_url: str | None = None) -> int:
+    chosen = bool(redis_url or os.environ.get("BATCHSVC_REDIS_URL"))
+    if redis_url:
+        os.environ["BATCHSVC_REDIS_URL"] = redis_url  # before the settings are read; the children inherit it
     settings = get_settings()
     redis_proc = _ensure_redis(settings)
     cli = [sys.executable, "-m", "batchsvc.cli"]
@@ -22,7 +27,7 @@ def run(host: str, port: int, processes: int | None, allow_no_keys: bool = False
     children = [subprocess.Popen(api),
                 subprocess.Popen([*cli, "worker", *(["--processes", str(processes)] if processes else [])]),
                 subprocess.Popen([*cli, "scheduler"])]
-    print(f"batchsvc up: API on http://{host}:{port}, Redis at {settings.redis_url}. Ctrl-C stops.", flush=True)
+    print(banner(host, port, settings.redis_url, redis_proc is not None, chosen), flush=True)
     stopping = []
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.append(True))
@@ -39,6 +44,20 @@ def run(host: str, port: int, processes: int | None, allow_no_keys: bool = False
             redis_proc.terminate()
             redis_proc.wait(timeout=10)
     return 0 if stopping else 1
+
+
+def banner(host: str, port: int, redis_url: str, private: bool, chosen: bool) -> str:
+    """What `up` started and where: the API and its web console (one address), and whose Redis it uses."""
+    if private:
+        redis = f"a private Redis at {redis_url}, started here and stopped with it"
+    elif chosen:
+        redis = f"the Redis already answering at {redis_url}"
+    else:
+        redis = (f"the Redis already answering at {redis_url}, the default address: not started by batchsvc, and "
+                 "anything else using it shares its data (--redis-url or BATCHSVC_REDIS_URL picks another; a free "
+                 "port gets a private one)")
+    return (f"batchsvc up: the API and the web console at http://{host}:{port}/, the workers, the scheduler and "
+            f"{redis}. Ctrl-C stops them all.")
 
 
 def _ensure_redis(settings):

@@ -107,3 +107,18 @@ def result_format(path: str | None, asked: str | None) -> str | None:
         return asked
     name = path.lower().removesuffix(".gz")
     return next((fmt for ext, fmt in SUFFIX_FORMATS.items() if name.endswith(ext)), None)
+
+
+def terminal_format(asked: str | None, stored) -> str:
+    """The format to print results in on a terminal: what was asked, or the job's own unless it is Parquet
+    (binary), which is shown as CSV instead; --format parquet to a terminal is refused."""
+    if asked == "parquet":
+        raise click.UsageError("Parquet is binary: write it to a file (-o results.parquet) or pipe it; "
+                               "--format csv or jsonl prints it here")
+    if asked:
+        return asked
+    own = stored()
+    if own in ("csv", "jsonl"):
+        return own
+    click.echo("(the results are Parquet, binary: shown here as CSV; -o results.parquet writes the file)", err=True)
+    return "csv"

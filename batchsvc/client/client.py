@@ -21,6 +21,7 @@ import httpx
 
 from batchsvc.client import settings
 from batchsvc.client.bundle import open_upload
+from batchsvc.client.deployments import DeploymentCalls
 from batchsvc.client.errors import (
     CannotReach,
     ClientError,
@@ -101,8 +102,10 @@ class Job:
         return self.client.results(self.id, path, format)
 
 
-class Client:
-    """One connection pool to one batchsvc API; use it as a context manager or call close()."""
+class Client(DeploymentCalls):
+    """One connection pool to one batchsvc API; use it as a context manager or call close().
+
+    Deployment calls (create_deployment, predict, ...) are in deployments.py."""
 
     def __init__(self, url: str | None = None, api_key: str | None = None, timeout_s: float = TIMEOUT_S,
                  transport: httpx.BaseTransport | None = None):

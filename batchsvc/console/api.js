@@ -35,8 +35,29 @@ async function send(method, path, body) {
   return response;
 }
 
+let loads = 0;
+/** A GET's JSON while the page is still loading, read as a JSON module: a browser's load event waits for module
+ * scripts, so a headless screenshot (or --dump-dom) shows the first view drawn, not "Loading…". null when it
+ * cannot be had that way (a key to send, an error answer, the page loaded): the caller fetches as usual. */
+function duringLoad(path) {
+  if (session.key || document.readyState === "complete") return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const id = `__batchsvcLoad${++loads}`;
+    const script = Object.assign(document.createElement("script"), { type: "module",
+      textContent: `import data from ${JSON.stringify(path)} with { type: "json" }; window.${id}(data);` });
+    const done = (data) => { delete window[id]; script.remove(); resolve(data); };
+    window[id] = done;
+    script.addEventListener("error", () => done(null));
+    document.head.append(script);
+  });
+}
+
 /** The JSON answer of a request (null for 204); an error answer throws ApiError with its message. */
 export async function api(method, path, body) {
+  if (method === "GET") {
+    const early = await duringLoad(path);
+    if (early !== null) return early;
+  }
   const response = await send(method, path, body);
   return response.status === 204 ? null : response.json();
 }

@@ -1,7 +1,8 @@
 // The console: a router over #/jobs, #/jobs/ID, #/schedules, #/schedules/ID, #/models, #/models/NAME,
-// the key bar, notices and the polling that each view starts and the next view stops.
+// #/deployments, #/deployments/NAME, the key bar, notices and the polling that each view starts and the next stops.
 
 import { ApiError, api, session, setKey } from "./api.js";
+import { deploymentPage, deploymentsView } from "./deployments.js";
 import { fill, h } from "./dom.js";
 import { jobPage } from "./job.js";
 import { jobsView } from "./jobs.js";
@@ -10,8 +11,8 @@ import { schedulePage, schedulesView } from "./schedules.js";
 
 const ROUTES = [
   [/^#\/jobs\/([\w-]+)$/, jobPage], [/^#\/schedules\/([\w-]+)$/, schedulePage],
-  [/^#\/models\/(.+)$/, modelPage], [/^#\/schedules$/, schedulesView], [/^#\/models$/, modelsView],
-  [/^#\/jobs$/, jobsView],
+  [/^#\/models\/(.+)$/, modelPage], [/^#\/deployments\/(.+)$/, deploymentPage], [/^#\/schedules$/, schedulesView],
+  [/^#\/models$/, modelsView], [/^#\/deployments$/, deploymentsView], [/^#\/jobs$/, jobsView],
 ];
 let current = { timers: [], alive: false };
 

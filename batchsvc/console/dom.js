@@ -56,9 +56,10 @@ export function at(iso) {
   return h("time", { dateTime: iso, title: `${iso.replace("+00:00", "Z")} (UTC)` }, local(iso));
 }
 
-/** "1 h 02 min", "3.4 s". */
+/** "1 h 02 min", "3.4 s", "34 ms" (a small job takes less than a tenth of a second). */
 export function duration(seconds) {
   if (seconds === null || seconds === undefined || !isFinite(seconds)) return "–";
+  if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
   if (seconds < 10) return `${seconds.toFixed(1)} s`;
   if (seconds < 90) return `${Math.round(seconds)} s`;
   const minutes = Math.round(seconds / 60);

@@ -61,10 +61,20 @@ function facts(job) {
   const r = job.result || {};
   const rows = [["Id", h("code", {}, job.id)], ["Model", h("a", { href: `#/models/${job.model.name}` },
     ref(job.model))], ["Created", at(job.created_at)], ["Started", at(job.started_at)],
-  ["Finished", at(job.finished_at)], ["Attempts", num(job.attempts)], ["Submitted by", job.created_by || "–"],
+  ["Finished", at(job.finished_at)], ["Input", input(job.input)], ["Engine", job.engine || "–"],
+  ["Attempts", num(job.attempts)], ["Submitted by", job.created_by || "–"],
   ["Schedule", job.schedule_id ? h("a", { href: `#/schedules/${job.schedule_id}` }, job.schedule_id) : "–"],
   ["Result", r.rows === undefined ? "–" : `${num(r.rows)} rows, ${num(r.bad_rows)} bad, ${r.format}`]];
   return rows.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]);
+}
+
+/** Where the rows came from: a file (or a folder's files), an upload, or inline rows. */
+function input(source) {
+  if (!source) return "–";
+  if (source.kind === "upload") return [`upload `, h("code", {}, source.upload), ` (${source.format})`];
+  if (source.kind === "inline") return `inline: ${num(source.rows)} row${source.rows === 1 ? "" : "s"}`;
+  const files = source.files === null || source.files === undefined ? "" : `, ${num(source.files)} files`;
+  return [h("code", { className: "wrap" }, source.path), ` (${source.format}${files})`];
 }
 
 function errorBox(error) {

@@ -52,10 +52,10 @@ function jobLink(job) {
   return h("a", { href: `#/jobs/${job.id}`, title: job.id }, job.name || job.id.slice(0, 12));
 }
 
-/** Rows per second over the run so far; "–" before it starts or when too quick to measure. */
+/** Rows per second over the run so far (as the CLI counts them); "–" before a row is done. */
 export function rate(job) {
   const seconds = elapsed(job.started_at, job.finished_at);
-  if (!seconds || seconds < 0.2 || !job.progress.rows_done) return "–";
+  if (!seconds || seconds <= 0 || !job.progress.rows_done) return "–";
   return `${num(Math.round(job.progress.rows_done / seconds))}/s`;
 }
 

@@ -1,5 +1,6 @@
 // Try it: a form generated from a version's features (selects for encoded columns, numbers for the rest),
 // filled with its sample row; it scores one row online where the API has that route, else as a one-row job.
+// On a deployment's page it scores through the deployment's own scoring URL, so the request is in its log.
 
 import { api, can, hasRoute } from "./api.js";
 import { fill, h } from "./dom.js";
@@ -7,10 +8,11 @@ import { fill, h } from "./dom.js";
 const ONLINE = "/v1/models/{ref}/predictions";
 const JOB_WAIT_S = 30;
 
-export function tryIt(version) {
+export function tryIt(version, scoringPath = null, onScored = null) {
   const out = h("div", { className: "answer", ariaLive: "polite" });
   const inputs = version.features.map((f) => field(f, version));
-  const form = h("form", { className: "tryit", onsubmit: (event) => score(event, version, inputs, out) },
+  const submit = (event) => score(event, { version, scoringPath, onScored }, inputs, out);
+  const form = h("form", { className: "tryit", onsubmit: submit },
     h("div", { className: "fields" }, inputs.map(([label]) => label)),
     can("submitter") ? h("button", { type: "submit", className: "primary" }, "Score this row")
       : h("p", { className: "muted" }, "Scoring needs a submitter or admin key."));
@@ -27,7 +29,7 @@ function field(name, version) {
   return [h("label", {}, h("span", {}, name), input), input, Boolean(categories)];
 }
 
-async function score(event, version, inputs, out) {
+async function score(event, { version, scoringPath, onScored }, inputs, out) {
   event.preventDefault();
   const button = event.target.querySelector("button");
   button.disabled = true;
@@ -35,10 +37,20 @@ async function score(event, version, inputs, out) {
   try {
     const fields = inputs.map(([, input]) => input.name);
     const row = inputs.map(([, input, text]) => (text ? input.value : Number(input.value)));
-    show(out, await predict(`${version.name}@${version.version}`, fields, row), version.classes);
+    const answer = scoringPath ? await predictAt(scoringPath, fields, row)
+      : await predict(`${version.name}@${version.version}`, fields, row);
+    show(out, answer, version.classes);
   } catch (error) {
     fill(out, h("p", { className: "err" }, error.message));
-  } finally { button.disabled = false; }
+  } finally {
+    button.disabled = false;
+    if (onScored) onScored();
+  }
+}
+
+/** {fields, values} of one row scored at a scoring URL (a deployment's). */
+async function predictAt(path, fields, row) {
+  return (await api("POST", path, { input_data: [{ fields, values: [row] }] })).predictions[0];
 }
 
 /** {fields, values} of one scored row: online when the route exists, else a one-row job waited on. */

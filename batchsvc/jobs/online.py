@@ -34,9 +34,10 @@ API_CACHED_MODELS = 8  # models kept loaded per API process (deployments served 
 
 @dataclass
 class Scored:
-    """An answered request: the predictions body and the model version that made it."""
+    """An answered request: the predictions body, the model version that made it and the engine that scored it."""
     body: dict
     meta: dict
+    engine: str = ""
 
 
 def score_online(svc: Services, cache: ModelCache, target: str | dict, body: PredictionRequest) -> Scored:
@@ -47,7 +48,7 @@ def score_online(svc: Services, cache: ModelCache, target: str | dict, body: Pre
     model = load_model(cache, meta, requested)
     info = cache.info(meta)
     tables = [_score_entry(svc, model, info, meta, source, where) for source, where in entries]
-    return Scored({"predictions": tables}, meta)
+    return Scored({"predictions": tables}, meta, model.name)
 
 
 def run_entry_script(cache: ModelCache, meta: dict, raw: bytes, headers: dict[str, str],

@@ -132,16 +132,32 @@ class JobRecord(BaseModel):
     engine: str | None = Field(None, description="the engine chosen at submit (each chunk's event names its own)")
     created_by: str | None = Field(None, description="the name of the API key that submitted it")
     notify: dict | None = Field(None, description="the job's webhook: url and events (its secret is never shown)")
+    input: dict | None = Field(None, description="where its rows come from: {kind: file, path, format, files} "
+                                                 "(files: how many, for a folder or glob), {kind: upload, upload, "
+                                                 "format} or {kind: inline, rows}")
 
     @classmethod
     def from_stored(cls, job: dict) -> "JobRecord":
         """A job as Redis holds it, in the shape the API shows."""
         progress = Progress(rows_done=job["rows_done"], rows_total=job.get("rows_total"),
                             chunks_done=job["chunks_done"], chunks_total=job.get("chunks_total"))
-        fields: dict[str, Any] = {name: job.get(name) for name in cls.model_fields if name != "progress"}
+        fields: dict[str, Any] = {name: job.get(name) for name in cls.model_fields if name not in ("progress", "input")}
         hook = (job.get("spec") or {}).get("notify")
         fields["notify"] = hook and {"url": hook["url"], "events": hook["events"]}
-        return cls(progress=progress, **fields)
+        return cls(progress=progress, input=input_summary((job.get("spec") or {}).get("input")), **fields)
+
+
+def input_summary(source: dict | None) -> dict | None:
+    """A stored spec's input as the record shows it: never an upload's server path, nor inline rows themselves."""
+    if not source:
+        return None
+    if source.get("kind") == "file":
+        if source.get("upload"):
+            return {"kind": "upload", "upload": source["upload"], "format": source["format"]}
+        files = source.get("files")
+        return {"kind": "file", "path": source["path"], "format": source["format"],
+                "files": len(files) if files is not None else None}
+    return {"kind": "inline", "rows": len(source.get("values") or source.get("records") or [])}
 
 
 class JobList(BaseModel):

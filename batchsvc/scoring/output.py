@@ -12,6 +12,7 @@ from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
@@ -101,8 +102,45 @@ def open_writer(fmt: str, dest: Sink, schema: pa.Schema):
     if fmt == "parquet":
         return pq.ParquetWriter(dest, schema)
     if fmt == "csv":
-        return pacsv.CSVWriter(dest, schema)
+        return CsvWriter(dest, schema)
     return JsonlWriter(dest)
+
+
+def float32_decimals(values: pa.Array) -> pa.Array:
+    """A float64 score column whose every value is exactly a float32 (a float32 engine's output, widened) as the
+    float64s of those float32s' shortest decimals: CSV and JSON print 0.04925376, not 0.049253761768341064, and
+    each still reads back as the very float32 the engine produced. Any other column is returned as it is."""
+    if not pa.types.is_float64(values.type):
+        return values
+    narrow = pc.cast(values, pa.float32())
+    if not pc.all(pc.equal(pc.cast(narrow, pa.float64()), values)).as_py():
+        return values  # scikit-learn's own float64 scores: every digit is real
+    return pc.cast(pc.cast(narrow, pa.string()), pa.float64())
+
+
+def _is_score(name: str) -> bool:
+    return name == PREDICTION or name.startswith(PROBABILITY_PREFIX)
+
+
+def text_ready(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """The batch with its score columns as float32_decimals, for formats written as text (CSV, JSON)."""
+    columns = [float32_decimals(c) if _is_score(n) else c for n, c in zip(batch.schema.names, batch.columns)]
+    return pa.RecordBatch.from_arrays(columns, schema=batch.schema)
+
+
+def text_ready_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """text_ready for a pandas frame (the small-job and online paths)."""
+    scores = [c for c in frame.columns if _is_score(str(c)) and frame[c].dtype == "float64"]
+    if not scores:
+        return frame
+    return frame.assign(**{str(c): float32_decimals(pa.array(frame[c].to_numpy())).to_numpy() for c in scores})
+
+
+class CsvWriter(pacsv.CSVWriter):
+    """Arrow's CSV writer, with score columns at the precision the engine produced (text_ready)."""
+
+    def write_batch(self, batch: pa.RecordBatch, custom_metadata=None) -> None:
+        super().write_batch(text_ready(batch), custom_metadata)
 
 
 class JsonlWriter:
@@ -119,7 +157,7 @@ class JsonlWriter:
 
 
 def _jsonl(frame: pd.DataFrame) -> bytes:
-    text = frame.to_json(orient="records", lines=True, date_format="iso")
+    text = text_ready_frame(frame).to_json(orient="records", lines=True, date_format="iso")
     return text.encode() + (b"\n" if text and not text.endswith("\n") else b"")
 
 
@@ -196,7 +234,7 @@ def watson_predictions(source: BinaryIO, fmt: str, limit: int) -> dict:
 
 def watson_shape(frame: pd.DataFrame, limit: int) -> dict:
     """An output frame's first `limit` rows in Watson ML's shape."""
-    head = frame[:limit]
+    head = text_ready_frame(frame[:limit])
     return _watson_shape(list(head.columns), json.loads(head.to_json(orient="values")))
 
 

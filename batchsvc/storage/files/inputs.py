@@ -44,8 +44,9 @@ def resolve_input(path: str, roots: list[str], managed: tuple[Location, ...] = (
         raise PathNotAllowed(f"{field} {path!r} may not contain '..' or '.' segments", field=field)
     where = locate(base, field)
     if not any(inside(where, locate(root)) for root in roots):
-        raise PathNotAllowed(f"{field} {path!r} is outside the data roots ({', '.join(roots)}); set "
-                             "BATCHSVC_DATA_ROOTS to allow it", field=field)
+        raise PathNotAllowed(f"{field} {path!r} is outside the data roots ({', '.join(roots)}; a relative path "
+                             "is read from the server's working directory); set BATCHSVC_DATA_ROOTS to allow it, "
+                             "or send the file itself: batchsvc submit --upload FILE (POST /v1/uploads)", field=field)
     if any(inside(where, folder) for folder in managed):
         raise PathNotAllowed(f"{field} {path!r} is inside the server's own files; use input.upload for "
                              "uploaded data", field=field)

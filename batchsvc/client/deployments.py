@@ -1,0 +1,51 @@
+"""The client's calls for online deployments (/v1/deployments): create, read, change, delete, logs, predict.
+
+Mixed into Client (client.py), which supplies the HTTP plumbing (_json, _request).
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+import httpx
+
+
+class DeploymentCalls:
+    """A stable name and scoring URL over a model reference, and scoring with it."""
+
+    def _json(self, method: str, path: str, **kwargs) -> dict:
+        raise NotImplementedError
+
+    def _request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        raise NotImplementedError
+
+    def create_deployment(self, name: str, model: str, description: str = "", engine: str | None = None) -> dict:
+        """A deployment NAME serving `model` (name, name@3 or name@alias); its record, state checked."""
+        body: dict[str, Any] = {"name": name, "model": model, "description": description}
+        if engine:
+            body["engine"] = engine
+        return self._json("POST", "/v1/deployments", json=body)
+
+    def deployments(self) -> builtins.list[dict]:
+        return self._json("GET", "/v1/deployments")["deployments"]
+
+    def deployment(self, name: str) -> dict:
+        return self._json("GET", f"/v1/deployments/{name}")
+
+    def change_deployment(self, name: str, **changes) -> dict:
+        """PATCH a deployment, e.g. model="credit-risk@2"."""
+        return self._json("PATCH", f"/v1/deployments/{name}", json=changes)
+
+    def delete_deployment(self, name: str) -> None:
+        self._request("DELETE", f"/v1/deployments/{name}")
+
+    def deployment_logs(self, name: str, limit: int | None = None) -> builtins.list[dict]:
+        """Its latest requests, newest first: time, rows, ms, status, version, engine, error."""
+        params = {"limit": limit} if limit else {}
+        return self._json("GET", f"/v1/deployments/{name}/logs", params=params)["logs"]
+
+    def predict(self, name: str, fields: builtins.list[str], values: builtins.list[builtins.list]) -> dict:
+        """Score rows now with deployment NAME: {"fields": ["prediction", "probability"], "values": [...]}."""
+        body = {"input_data": [{"fields": fields, "values": values}]}
+        return self._json("POST", f"/v1/deployments/{name}/predictions", json=body)["predictions"][0]

@@ -1,0 +1,30 @@
+"""docs/tour.md still works: its commands run again for real (tests/tour.py), each exits 0 and prints every line
+the doc shows that holds no number, id or time (spacing aside: column widths follow the values)."""
+
+import re
+
+from tour import run, scratch
+
+BOX_ONLY = re.compile(r"^[\s─━┃│┏┓┗┛┡┩╇┳┻└┘├┤┼┴┬]*$")
+
+
+def stable(line: str) -> bool:
+    """A line a re-run prints the same: no digits (ids, times, counts, speeds), not a table rule."""
+    return bool(line.strip()) and not re.search(r"\d", line) and not BOX_ONLY.match(line)
+
+
+def squeezed(line: str) -> str:
+    return " ".join(line.split())
+
+
+def test_every_command_of_the_tour_runs_and_prints_what_the_doc_shows(tmp_path):
+    # Given a scratch folder like a fresh clone's (the repo's sample_data/, scripts/ and jobs/)
+    # When the tour's commands run in order, against the `batchsvc up` it starts
+    tour, outputs = run(scratch(tmp_path))
+    # Then each exits 0 and prints the doc's stable lines
+    assert len(outputs) == len(tour)
+    for step, (text, code) in zip(tour, outputs):
+        assert code == 0, f"$ {step.command}\n{text}"
+        printed = {squeezed(line) for line in text.splitlines()}
+        missing = [line for line in step.expected if stable(line) and squeezed(line) not in printed]
+        assert not missing, f"$ {step.command}\nmissing {missing}\nprinted:\n{text}"
