@@ -156,7 +156,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
     allow_no_keys (or BATCHSVC_ALLOW_NO_KEYS) serves keyless requests on any Host, behind a trusted proxy."""
     svc = svc or get_services()
     endpoints = [dataclasses.replace(e, role=effective_role(e.role, svc.settings)) for e in ENDPOINTS]
-    served = endpoints + WATSON_ENDPOINTS + AZURE_ENDPOINTS + OIP_ENDPOINTS  # the dialects: served, not in /openapi.json
+    served = endpoints + WATSON_ENDPOINTS + AZURE_ENDPOINTS + OIP_ENDPOINTS  # served, not in /openapi.json
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
