@@ -1,23 +1,22 @@
-"""Azure's own inference server (azureml-inference-server-http, `azmlinfsrv`) beside batchsvc: its venv (.venv-azure/,
-built by the test run with the scikit-learn, numpy and pandas installed here, reused once complete) and one server
-per entry script, started by the package's own launcher (amlserver_linux.run) bound to loopback, never 0.0.0.0."""
+"""Azure's own inference server (azureml-inference-server-http, `azmlinfsrv`) beside batchsvc: its venv
+(tests/vendors.py, with the scikit-learn, numpy and pandas installed here) and one server per entry script,
+started by the package's own launcher (amlserver_linux.run) bound to loopback, never 0.0.0.0."""
 
 import importlib.metadata
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import joblib
 import numpy as np
 import pytest
-from harness import ROOT, free_port, wait_for
+from harness import free_port, wait_for
 from sklearn.linear_model import Ridge
+from vendors import vendor_venv
 
 SERVER_SPEC = "azureml-inference-server-http==1.5.1"
-SERVER_VENV = ROOT / ".venv-azure"
 SAMPLES = Path(__file__).parent / "azure_samples"
 INSTALL_TIMEOUT_S = 900  # flask, gunicorn, opentelemetry, scikit-learn: ~1 min on an idle machine, 5 under load
 START_TIMEOUT_S = 60
@@ -32,14 +31,8 @@ def vendor_spec() -> list[str]:
 
 @pytest.fixture(scope="session")
 def azure_python() -> Path:
-    """The python of .venv-azure/ with azmlinfsrv installed (reused when a previous run completed it)."""
-    python, done, spec = SERVER_VENV / "bin" / "python", SERVER_VENV / ".complete", " ".join(vendor_spec())
-    if not (done.exists() and done.read_text() == spec and python.exists()):
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(SERVER_VENV)], check=True, timeout=120)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", *vendor_spec()], check=True,
-                       timeout=INSTALL_TIMEOUT_S)
-        done.write_text(spec)
-    return python
+    """The python of azmlinfsrv's own venv (tests/vendors.py), with this run's scikit-learn, numpy and pandas."""
+    return vendor_venv("azmlinfsrv", vendor_spec(), INSTALL_TIMEOUT_S)
 
 
 @pytest.fixture(scope="session")

@@ -171,13 +171,3 @@ def results(client: httpx.Client, job: dict):
     """The predictions of a job that must have completed (its error shown when it did not)."""
     assert job["status"] == "completed", job["error"]
     return result_frame(client, job["id"])
-
-
-def client_venv(venv: Path, spec: str, install_timeout_s: int) -> Path:
-    """The python of a vendor client's own venv with `spec` installed (reused when a previous run completed it)."""
-    python, done = venv / "bin" / "python", venv / ".complete"
-    if not (done.exists() and done.read_text() == spec and python.exists()):
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True, timeout=120)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", spec], check=True, timeout=install_timeout_s)
-        done.write_text(spec)
-    return python

@@ -12,13 +12,14 @@ from html.parser import HTMLParser
 import httpx
 import pandas as pd
 import pytest
-from harness import ROOT, free_port, wait_for
-from watson import vendor_venv
+from harness import free_port, wait_for
+from vendors import vendor_venv
 from watson_lab import LAB
 
 from batchsvc.scoring.sample import FIELDS, WATSON_ROW
 
-APP_SPEC = "flask>=3,<4 requests>=2.31,<3 python-dotenv>=1,<2"  # what creditriskapp.py imports (current releases)
+# what creditriskapp.py imports (current releases)
+APP_SPEC = ["flask>=3,<4", "requests>=2.31,<3", "python-dotenv>=1,<2"]
 APP_START_S = 60
 RISK = re.compile(r"Percentage of this loan representing risk is: (\d+)%")
 
@@ -44,8 +45,8 @@ class FormDefaults(HTMLParser):
 
 @pytest.fixture(scope="session")
 def labapp_python():
-    """The python of .venv-labapp/: Flask, requests and python-dotenv, as the lab's app needs."""
-    return vendor_venv(ROOT / ".venv-labapp", APP_SPEC)
+    """The python of the lab app's own venv (tests/vendors.py): Flask, requests and python-dotenv, as it needs."""
+    return vendor_venv("ibm-lab-app", APP_SPEC)
 
 
 def run_app(python, folder, settings: dict):

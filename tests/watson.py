@@ -1,5 +1,5 @@
 """Watson ML fixtures: an HTTPS API over the secured namespace with a credit-risk deployment, and the official
-ibm-watsonx-ai client in a venv of its own (.venv-watson/: it pins pandas < 2.4, never the project's venv), with
+ibm-watsonx-ai client in a venv of its own (tests/vendors.py: it pins pandas < 2.4, never the project's venv), with
 this project's scikit-learn (store_model pickles the estimator in the client's venv)."""
 
 import uuid
@@ -9,12 +9,12 @@ from pathlib import Path
 import httpx
 import pytest
 import sklearn
-from harness import ROOT, client_venv, register, start_api
+from harness import register, start_api
 from tls import self_signed
+from vendors import vendor_venv
 
 SKLEARN = f"scikit-learn=={sklearn.__version__}"  # the same version as ours: models are pickled client-side
-CLIENT_SPEC = f"ibm-watsonx-ai>=1.8,<1.9 {SKLEARN}"
-CLIENT_VENV = ROOT / ".venv-watson"
+CLIENT_SPEC = ["ibm-watsonx-ai>=1.8,<1.9", SKLEARN]
 INSTALL_TIMEOUT_S = 900  # pip resolves and installs ~200 MB (pandas, numpy, ibm-cos-sdk); ~3 min measured here
 
 
@@ -46,5 +46,5 @@ def watson(secure, credit_estimator, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def watson_python() -> Path:
-    """The python of .venv-watson/, with the client installed (reused when a previous run completed it)."""
-    return client_venv(CLIENT_VENV, CLIENT_SPEC, INSTALL_TIMEOUT_S)
+    """The python of the client's own venv (tests/vendors.py), reused when a previous run completed it."""
+    return vendor_venv("watsonx-ai", CLIENT_SPEC, INSTALL_TIMEOUT_S)

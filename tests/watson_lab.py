@@ -1,6 +1,6 @@
 """The IBM lab's fixtures: a pipeline trained on the workshop's own German credit data (sample_data/), deployed
 twice as the lab deploys it (online, answering predictedLabel as the lab's Flask app reads; and batch), and the
-older client the lab's notebook installs, ibm-watson-machine-learning, in a venv of its own (.venv-wml/)."""
+older client the lab's notebook installs, ibm-watson-machine-learning, in a venv of its own (tests/vendors.py)."""
 
 import uuid
 from dataclasses import dataclass
@@ -10,14 +10,15 @@ import pandas as pd
 import pytest
 from harness import ROOT, register
 from sklearn.pipeline import Pipeline
-from watson import SKLEARN, vendor_venv
+from vendors import vendor_venv
+from watson import SKLEARN
 
 from batchsvc.scoring.sample import FIELDS, train_credit_risk
 
 LAB = ROOT / "tests" / "ibm_lab"  # the lab's notebook and Flask app, unchanged (see tests/ibm_lab/README.md)
 GERMAN_CREDIT = ROOT / "sample_data" / "german_credit_data.csv"
 BATCH_SET = LAB / "German-Credit-Risk-SmallBatchSet.csv"
-WML_SPEC = f"ibm-watson-machine-learning==1.0.370 {SKLEARN}"
+WML_SPEC = ["ibm-watson-machine-learning==1.0.370", SKLEARN]
 
 
 @dataclass
@@ -42,8 +43,8 @@ def lab(secure, watson) -> Lab:
 
 @pytest.fixture(scope="session")
 def wml_python() -> Path:
-    """The python of .venv-wml/, with the notebook's client installed (reused when a previous run completed it)."""
-    return vendor_venv(ROOT / ".venv-wml", WML_SPEC)
+    """The python of the notebook client's own venv (tests/vendors.py), reused when complete."""
+    return vendor_venv("watson-machine-learning", WML_SPEC)
 
 
 def lab_predictions(pipeline: Pipeline, frame: pd.DataFrame) -> tuple[list, list]:
