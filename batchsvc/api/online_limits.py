@@ -83,8 +83,8 @@ async def run_limited(request: Request, target: str | dict, call: Callable[[], T
 
     def release() -> None:
         gate.leave()
-        if not gate.running and not gate.waiters:
-            gates.pop(key, None)
+        if not gate.running and not gate.waiters and gates.get(key) is gate:
+            del gates[key]
 
     task = asyncio.ensure_future(run_in_threadpool(call))
     task.add_done_callback(lambda _: release())

@@ -13,7 +13,9 @@ from batchsvc.schemas.deployments import MODEL_REF
 REF = "#/components/schemas/{model}"
 ERROR_TEXT = {400: "malformed JSON", 401: "missing or unknown API key", 403: "the key's role may not do this",
               404: "not found", 409: "conflicts with the current state", 413: "too large",
-              422: "invalid request", 503: "Redis does not answer (online predictions: the model cannot be loaded)"}
+              422: "invalid request", 429: "over the deployment's limits (Retry-After says when to retry)",
+              504: "past the deployment's timeout_ms",
+              503: "Redis does not answer (online predictions: the model cannot be loaded)"}
 SECURITY_SCHEMES = {"bearer": {"type": "http", "scheme": "bearer",
                                "description": "an API key, or a token from POST /v1/token, as a bearer token"},
                     "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}

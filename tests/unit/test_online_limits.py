@@ -3,6 +3,7 @@ waiter that times out or whose client goes away leaves no slot or queue place be
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 
 import pytest
@@ -36,6 +37,12 @@ def blocked(release: threading.Event, value: str):
     return call
 
 
+def run(scenario) -> None:
+    """Run a scenario on a fresh event loop in a thread of its own (the suite may hold a loop in this one)."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, scenario()).result()
+
+
 async def until(predicate) -> None:
     while not predicate():
         await asyncio.sleep(0)
@@ -57,7 +64,7 @@ def test_slots_go_to_waiters_in_order_and_a_full_queue_refuses_at_once():
         assert [await first, *[await w for w in waiting]] == ["a", "b", "c"]
         await until(lambda: not req.app.state.gates)
 
-    asyncio.run(scenario())
+    run(scenario)
 
 
 def test_a_waiter_that_times_out_or_goes_away_leaves_nothing_behind():
@@ -81,4 +88,4 @@ def test_a_waiter_that_times_out_or_goes_away_leaves_nothing_behind():
         await until(lambda: not req.app.state.gates)
         assert await run_limited(req, DEPLOYMENT, lambda: "next") == "next"
 
-    asyncio.run(scenario())
+    run(scenario)
