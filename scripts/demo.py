@@ -21,7 +21,7 @@ from batchsvc.scoring.sample import FIELDS, WATSON_ROW, make_credit_risk, train_
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "var" / "demo"
-START_TIMEOUT_S = 60
+START_TIMEOUT_S = 180  # first start on a busy or slow machine: workers import scikit-learn and onnxruntime
 PREFERRED_PORT = 8000  # the README's port, when it is free
 console = Console(soft_wrap=True)  # a long line (a path, an id, a URL) is never cut at 80 columns when piped
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from harness import ROOT, free_port, submit, unique, wait_job
+from harness import ROOT, free_port, register, submit, unique, wait_job
 
 from batchsvc.cli.main import main
 from batchsvc.cli.up import banner
@@ -30,8 +30,16 @@ def run_cli(api_url: str, *args, columns: int | None = None):
 
 
 @pytest.fixture(scope="module")
-def done_job(client, credit_model) -> dict:
-    job = submit(client, {"model": credit_model, "input": {"fields": FIELDS, "values": [WATSON_ROW] * 3},
+def own_model(client, credit_estimator) -> str:
+    """A model of this module's own, so that `jobs --model` lists only the jobs made here."""
+    name = unique("first-hour")
+    register(client, name, credit_estimator)
+    return name
+
+
+@pytest.fixture(scope="module")
+def done_job(client, own_model) -> dict:
+    job = submit(client, {"model": own_model, "input": {"fields": FIELDS, "values": [WATSON_ROW] * 3},
                           "name": "a job with a fairly long name to squeeze the table",
                           "output": {"format": "parquet"}})
     return wait_job(client, job["id"])
@@ -41,14 +49,13 @@ def done_job(client, credit_model) -> dict:
 def test_jobs_shows_whole_ids_statuses_rows_and_seconds_at_80_and_120_columns(api_url, done_job, columns):
     # Given a completed job
     # When `batchsvc jobs` draws its table at 80 or 120 columns
-    result = run_cli(api_url, "jobs", "--limit", 5, columns=columns)
+    result = run_cli(api_url, "jobs", "--model", done_job["model"]["name"], "--limit", 5, columns=columns)
     # Then no line is wider than the terminal, and the job's line has its whole id, status, rows and seconds
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert max(len(line) for line in lines) <= columns
-    line = next(line for line in lines if done_job["id"] in line)
-    assert re.search(rf"{done_job['id']}\s+completed\s+3/3\s+\d+\.\d\d", line), line
-    assert "…" not in line.split("completed")[0]
+    shown = [line for line in lines if re.search(rf"{done_job['id']}\s+completed\s+3/3\s+\d+\.\d\d", line)]
+    assert len(shown) == 1 and "…" not in shown[0].split("completed")[0], result.stdout
     if columns == 80:  # what had no room is named, not squeezed
         assert "left out at 80 columns" in result.stdout
 
@@ -165,3 +172,16 @@ def test_models_show_has_an_engine_column(api_url, credit_model):
     header = next(line for line in result.stdout.splitlines() if "VERSION" in line)
     assert "ENGINE" in header and "onnx" in result.stdout
 
+
+
+def test_a_table_row_stays_one_line_when_a_cell_holds_newlines():
+    # Given an error message with newlines (a code model's traceback), When it is drawn, Then its row is one line
+    from io import StringIO
+
+    from rich.console import Console
+
+    from batchsvc.cli.tables import fit_table
+    table, _ = fit_table(["ID", "ERROR"], [["a" * 32, "Traceback:\n  line 1\nValueError"]], 1, ["ERROR"], 80, "ERROR")
+    console = Console(width=80, file=StringIO())
+    console.print(table)
+    assert len(console.file.getvalue().splitlines()) == 3  # header, rule, the row

@@ -32,6 +32,7 @@ def fit_table(headers: list[str], rows: list[list], keep: int, drop_order: list[
               cut: str | None = None) -> tuple[Table, list[str]]:
     """A table of the columns that fit `width` whole: the first `keep` always, the others unless they must go
     (in drop_order); `cut` may be shortened with an ellipsis instead. Returns it and the headers left out."""
+    rows = [[_one_line(c) for c in r] for r in rows]  # a row is one line: an error's newlines become spaces
     widths = {h: max([cell_len(h), *(cell_len(str(r[i])) for r in rows)]) for i, h in enumerate(headers)}
     shown = list(headers)
 
@@ -138,6 +139,13 @@ def predictions_table(answer: dict, classes: list | None) -> None:
     rows = [[str(n), *(str(v[at[f]]) for f in plain), *(f"{p:.4f}" for p in (v[at["probability"]] if proba else []))]
             for n, v in enumerate(values, 1)]
     print_fitted(["ROW", *plain, *names], rows, 2 + len(plain) + len(names), [], hint="--json")
+
+
+def _one_line(cell):
+    """A cell's text on one line (a Text keeps its style)."""
+    if isinstance(cell, Text):
+        return Text(" ".join(cell.plain.split()), style=cell.style) if "\n" in cell.plain else cell
+    return " ".join(str(cell).split()) if "\n" in str(cell) else cell
 
 
 def _served(d: dict) -> str:
