@@ -43,6 +43,7 @@ from batchsvc.schemas import (
 )
 from batchsvc.status import JobStatus
 from batchsvc.storage.deployments import LOG_ENTRIES
+from batchsvc.storage.local_cache import ChangeListener
 from batchsvc.storage.services import Services, get_services
 from batchsvc.worker.broker import install_broker
 
@@ -157,9 +158,13 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
         threading.Thread(target=warm_imports, name="engine-imports", daemon=True).start()
         app.state.enqueue = actors.plan_job.send
         app.state.aredis = aredis.Redis.from_url(svc.settings.redis_url, decode_responses=True)
+        listener = ChangeListener(svc.redis, svc.keys, svc.local).start()  # deployments, versions, keys in memory
+        svc.request_log.start()  # request logs written in batches
         try:
             yield
         finally:
+            svc.request_log.stop()
+            listener.stop()
             await app.state.aredis.aclose()
             broker.close()
 
