@@ -20,7 +20,7 @@ from batchsvc.jobs.accept import check_inline
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.schemas import PredictionRequest, RecordsInput, TableInput
 from batchsvc.scoring import sources
-from batchsvc.scoring.engines import AUTO
+from batchsvc.scoring.engines import AUTO, SKLEARN
 from batchsvc.scoring.modelinfo import ModelInfo
 from batchsvc.scoring.output import watson_shape
 from batchsvc.scoring.score import score_batch
@@ -31,9 +31,10 @@ API_CACHED_MODELS = 8  # models kept loaded per API process (deployments served 
 
 @dataclass
 class Scored:
-    """An answered request: the predictions body and the model version that made it."""
+    """An answered request: the predictions body, the model version that made it and the engine that scored."""
     body: dict
     meta: dict
+    engine: str | None = None
 
 
 def score_online(svc: Services, cache: ModelCache, target: str | dict, body: PredictionRequest) -> Scored:
@@ -44,7 +45,7 @@ def score_online(svc: Services, cache: ModelCache, target: str | dict, body: Pre
     model = load_model(cache, meta, requested)
     info = cache.info(meta)
     tables = [_score_entry(svc, model, info, meta, source, where) for source, where in entries]
-    return Scored({"predictions": tables}, meta)
+    return Scored({"predictions": tables}, meta, getattr(model, "name", None) or SKLEARN)
 
 
 def resolve(svc: Services, target: str | dict) -> dict:
@@ -60,7 +61,9 @@ def resolve(svc: Services, target: str | dict) -> dict:
 
 def check_deployment(svc: Services, cache: ModelCache, name: str) -> dict:
     """The deployment's record once the version it names now has been loaded and verified here (ready), or
-    failed with the reason; a version already shown ready is not loaded again."""
+    failed with the reason; a version already shown ready is not loaded again. This process's latest requests
+    are written first, so the counters include them."""
+    svc.request_log.flush()
     record = svc.deployments.get(name)
     state: dict = {"state": "ready", "reason": None}
     try:
