@@ -173,6 +173,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
                     exception_handlers=watson_errors.reshape_all(HANDLERS), lifespan=lifespan)
     app.state.services = svc
     app.state.model_cache = ModelCache(svc.data, API_CACHED_MODELS)  # online predictions, verified by sha256
+    app.state.online_fast = True  # small requests take jobs/online_fast.py (tests turn it off to compare)
     app.state.require_keys = require_keys or svc.settings.auth_required
     app.state.allow_no_keys = allow_no_keys or svc.settings.allow_no_keys
     app.state.openapi = document(endpoints)

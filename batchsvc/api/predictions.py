@@ -31,8 +31,8 @@ JSON = "application/json"
 async def predict_deployment(request: Request) -> Response:
     svc, name = services(request), request.path_params["name"]
     raw = await request.body()
-    fast = await run_in_threadpool(_fast_deployment, svc, _cache(request), name, raw)
-    if fast is not None:
+    fast = request.app.state.online_fast and await run_in_threadpool(_fast_deployment, svc, _cache(request), name, raw)
+    if fast:
         return Response(fast, media_type=JSON)
     body = await read_json(request, PredictionRequest)
     scored = await run_in_threadpool(lambda: predict_logged(svc, _cache(request), svc.deployments.spec(name), body))
@@ -42,8 +42,8 @@ async def predict_deployment(request: Request) -> Response:
 async def predict_model(request: Request) -> Response:
     svc, ref = services(request), request.path_params["ref"]
     raw = await request.body()
-    fast = await run_in_threadpool(fast_logged, svc, _cache(request), ref, raw)
-    if fast is not None:
+    fast = request.app.state.online_fast and await run_in_threadpool(fast_logged, svc, _cache(request), ref, raw)
+    if fast:
         return Response(fast, media_type=JSON)
     body = await read_json(request, PredictionRequest)
     scored = await run_in_threadpool(predict_logged, svc, _cache(request), ref, body)

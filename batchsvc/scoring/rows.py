@@ -16,6 +16,7 @@ from batchsvc.scoring.modelinfo import ModelInfo
 
 FAST_ROWS = 64  # more rows in one request: the full path (pandas and Arrow pay off there)
 EXACT_INT = 1 << 24  # whole numbers up to this convert to float32 exactly, whatever path they take
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # a larger number would reach the engine as infinity
 JSON_DIGITS = 10  # digits of a float in the full path's answer (pandas' to_json default double_precision)
 FIXED_RANGE = (1e-15, 1e16)  # inside it pandas writes JSON_DIGITS decimal places, outside JSON_DIGITS significant ones
 ENTRY_KEYS = frozenset({"fields", "values", "id"})
@@ -111,7 +112,7 @@ def _columns(fields: list, rows: list, info: ModelInfo, strict: dict[str, set], 
 
 
 def _numbers_ok(values: list) -> bool:
-    return all((type(v) is int and -EXACT_INT <= v <= EXACT_INT) or (type(v) is float and math.isfinite(v))
+    return all((type(v) is int and -EXACT_INT <= v <= EXACT_INT) or (type(v) is float and abs(v) <= FLOAT32_MAX)
                for v in values)
 
 

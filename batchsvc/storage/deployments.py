@@ -136,9 +136,9 @@ class DeploymentStore:
     def record_requests(self, batch: builtins.list[tuple[str, dict, dict | None]]) -> None:
         """Log and count many requests (name, entry, state) in one pipeline, in order."""
         with self.r.pipeline(transaction=False) as p:
-            for name, entry, state in batch:
-                self._record(keys=[self.keys.deployment(name), self.keys.deployment_logs(name)],
-                             args=_record_args(entry, state), client=p)
+            for name, entry, state in batch:  # EVAL: Redis keeps the compiled script; no SCRIPT EXISTS per batch
+                p.eval(_RECORD, 2, self.keys.deployment(name), self.keys.deployment_logs(name),
+                       *_record_args(entry, state))
             p.execute()
 
     def logs(self, name: str, limit: int = LOG_ENTRIES) -> builtins.list[dict]:

@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 
 MAX_ITEMS = 10_000  # values kept per process; past it everything is dropped and read again
 LISTEN_POLL_S = 0.2  # how often the listener checks whether it was asked to stop
-PING_EVERY_S = 0.5  # the listener pings its own connection this often...
-DEAD_AFTER_S = 1.5  # ...and takes it for dead (the memory off) with no answer for this long
+PING_EVERY_S = 1.0  # the listener pings its own connection this often...
+DEAD_AFTER_S = 5.0  # ...and takes it for dead (memory off) with no answer for this long: a connection that
+# fails outright (Redis restarted or stopped) is seen at once; this catches one that goes silent
 RETRY_S = 0.5  # wait before subscribing again after a failure
 
 
