@@ -58,11 +58,51 @@ MLFLOW = Peer("mlflow", ["mlflow-skinny==3.18.0", "skops<1", "pandas"])
 PEERS = [MLSERVER, AZUREML, MLFLOW]
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Served:
+    """How to start a peer over a saved model, ask it whether it is ready, and what to send it."""
+    command: list[str]
+    env: dict
+    ready_path: str
+    path: str
+    body: dict
+
+
+def serve(peer: Peer, folder: Path, model_file: Path, fields: list[str], row: list) -> Served:
+    """The peer's command and request for one row of `fields`, with its files written under `folder`."""
+    port, record = free_port(), dict(zip(fields, row))
+    url = f"http://127.0.0.1:{port}"
+    if peer is MLSERVER:
+        mlserver_files(folder, model_file, port)
+        inputs = [{"name": f, "shape": [1], "datatype": "BYTES" if isinstance(v, str) else "FP64", "data": [v]}
+                  for f, v in record.items()]
+        return Served([str(peer.bin / "mlserver"), "start", str(folder)], {}, f"{url}/v2/health/ready",
+                      f"{url}/v2/models/credit-risk/infer", {"parameters": {"content_type": "pd"}, "inputs": inputs})
+    if peer is AZUREML:
+        script = azureml_files(folder, model_file)
+        env = {"AZUREML_MODEL_DIR": str(folder), "AML_APP_ROOT": str(folder), "AZUREML_ENTRY_SCRIPT": script.name}
+        return Served([str(peer.bin / "azmlinfsrv"), "--entry_script", str(script), "--port", str(port)], env,
+                      f"{url}/", f"{url}/score", {"records": [record]})
+    model = mlflow_model(peer.bin / "python", folder, model_file)
+    path = {"PATH": f"{peer.bin}:{os.environ.get('PATH', '')}"}  # it starts `uvicorn` by name
+    return Served([str(peer.bin / "mlflow"), "models", "serve", "-m", str(model), "--env-manager", "local",
+                   "-h", "127.0.0.1", "-p", str(port)], path, f"{url}/ping", f"{url}/invocations",
+                  {"dataframe_records": [record]})
+
+
 def mlserver_files(folder: Path, model_file: Path, port: int) -> None:
-    """MLServer's settings (loopback, HTTP on `port`, no gRPC or metrics listeners) and the model's settings:
-    the scikit-learn runtime answering predict_proba."""
-    (folder / "settings.json").write_text(json.dumps({"host": "127.0.0.1", "http_port": port, "grpc_port": 0,
-                                                      "metrics_endpoint": None, "parallel_workers": 0}))
+    """MLServer's settings (loopback, HTTP on `port`, its gRPC and metrics listeners on free ports, the rest its
+    defaults) and the model's settings: the scikit-learn runtime answering predict_proba."""
+    (folder / "settings.json").write_text(json.dumps({"host": "127.0.0.1", "http_port": port,
+                                                      "grpc_port": free_port(), "metrics_port": free_port()}))
     (folder / "model-settings.json").write_text(json.dumps({
         "name": "credit-risk", "implementation": "mlserver_sklearn.SKLearnModel",
         "parameters": {"uri": str(model_file), "extra": {"predict_fn": "predict_proba"}}}))

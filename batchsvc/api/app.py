@@ -2,7 +2,6 @@
 
 import contextlib
 import dataclasses
-import threading
 
 import redis.asyncio as aredis
 from starlette.applications import Starlette
@@ -14,7 +13,7 @@ from batchsvc.api.openapi import document
 from batchsvc.api.routing import Endpoint, starlette_routes
 from batchsvc.api.watson import errors as watson_errors
 from batchsvc.api.watson.routes import ENDPOINTS as WATSON_ENDPOINTS
-from batchsvc.jobs.compile import warm_imports
+from batchsvc.jobs.compile_process import Compiler
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.online import API_CACHED_MODELS
 from batchsvc.roles import Role, effective_role
@@ -155,7 +154,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
         broker = install_broker(svc.settings)
         from batchsvc.worker import actors  # declares the actors on the broker, so the API can send messages
 
-        threading.Thread(target=warm_imports, name="engine-imports", daemon=True).start()
+        app.state.compiler = Compiler(svc.settings)  # registrations compile in its process, never in this one
         app.state.enqueue = actors.plan_job.send
         app.state.aredis = aredis.Redis.from_url(svc.settings.redis_url, decode_responses=True)
         listener = ChangeListener(svc.redis, svc.keys, svc.local).start()  # deployments, versions, keys in memory
@@ -165,6 +164,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
         finally:
             svc.request_log.stop()
             listener.stop()
+            app.state.compiler.stop()
             await app.state.aredis.aclose()
             broker.close()
 

@@ -68,6 +68,7 @@ class ChangeListener:
     def __init__(self, client: redis.Redis, keys: Keys, cache: LocalCache):
         self.client, self.channel, self.cache = client, keys.changes_channel(), cache
         self._stop = threading.Event()
+        self._told = False  # a Redis that stays away is logged once, not at every retry
         self._thread = threading.Thread(target=self._run, name="change-listener", daemon=True)
 
     def start(self) -> "ChangeListener":
@@ -84,7 +85,9 @@ class ChangeListener:
             try:
                 self._listen()
             except (redis.RedisError, OSError) as exc:
-                log.warning("change listener lost Redis (%s); reading from Redis until it is back", exc)
+                if not self._told:
+                    log.warning("change listener lost Redis (%s); reading from Redis until it is back", exc)
+                self._told = True
             self.cache.drop(on=False)
             self._stop.wait(RETRY_S)
 
@@ -97,9 +100,10 @@ class ChangeListener:
                 kind = message and message["type"]
                 if kind == "subscribe":
                     self.cache.drop(on=True)
+                    self._told = False
                 elif kind == "message":
                     self.cache.drop()
-                elif kind == "pong":
+                if message is not None:  # a ping's answer too (redis-py 8 shows it as type 'P', not 'pong')
                     answered = time.monotonic()
                 if time.monotonic() - answered > DEAD_AFTER_S:
                     raise redis.ConnectionError("no answer to the listener's ping")
