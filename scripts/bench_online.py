@@ -136,7 +136,9 @@ def peer(name: str, model_file: Path, tmp: Path, args) -> dict:
         command = (f"ip link set lo up && exec {sys.executable} {Path(__file__).resolve()} --inside {name} "
                    f"--model {model_file} --sequential {args.sequential} --burst {args.burst} "
                    f"--threads {args.threads}")
-        out = subprocess.run(["unshare", "--net", "sh", "-c", command], check=True, capture_output=True, text=True)
+        out = subprocess.run(["unshare", "--net", "sh", "-c", command], capture_output=True, text=True)
+        if out.returncode:
+            raise SystemExit(f"{name} in its network namespace failed:\n{out.stdout[-2000:]}{out.stderr[-2000:]}")
         return json.loads(out.stdout.strip().splitlines()[-1])
     chosen = next(p for p in peers.PEERS if p.name == name)
     chosen.install()

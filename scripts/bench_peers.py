@@ -53,7 +53,7 @@ class Peer:
 
 
 MLSERVER = Peer("mlserver", ["mlserver==1.7.1", "mlserver-sklearn==1.7.1", "uvloop==0.21.0"])
-AZUREML = Peer("azureml", ["azureml-inference-server-http==1.5.1"])
+AZUREML = Peer("azureml", ["azureml-inference-server-http==1.5.1", "pandas"])
 MLFLOW = Peer("mlflow", ["mlflow-skinny==3.18.0", "skops<1", "pandas"])
 PEERS = [MLSERVER, AZUREML, MLFLOW]
 
