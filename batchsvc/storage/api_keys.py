@@ -91,7 +91,7 @@ class KeyStore:
             p.hset(self.keys.api_keys(), key_id, json.dumps(record))
 
         self.r.transaction(add, self.keys.api_keys())
-        announce(self.r, self.keys, f"key:{key_id}")
+        announce(self.r, self.keys, f"key:{key_id}", self.cache)
         return record, key
 
     def list(self) -> list[dict]:
@@ -110,7 +110,7 @@ class KeyStore:
             p.hdel(self.keys.api_keys(), *ids)
             p.hdel(self.keys.api_keys_last_used(), *ids)
             p.execute()
-        announce(self.r, self.keys, "keys:" + ",".join(ids))
+        announce(self.r, self.keys, "keys:" + ",".join(ids), self.cache)
         return ids
 
     def authenticate(self, key: str) -> Principal | None:

@@ -67,7 +67,7 @@ class DeploymentStore:
             p.zadd(self.keys.deployments_index(), {record["name"]: time.time()})
             p.hset(self.keys.deployment_ids(), record["id"], record["name"])
             p.execute()
-        announce(self.r, self.keys, f"deployment:{record['name']}")
+        announce(self.r, self.keys, f"deployment:{record['name']}", self.cache)
         return self.get(record["name"])
 
     def spec(self, name: str) -> dict:
@@ -108,7 +108,7 @@ class DeploymentStore:
         """Change the record's fields (model, description, engine); updated_at moves."""
         record = {**self._spec_now(name), **fields, "updated_at": iso()}
         self._set(name, record=record)
-        announce(self.r, self.keys, f"deployment:{name}")
+        announce(self.r, self.keys, f"deployment:{name}", self.cache)
         return self.get(name)
 
     def set_state(self, name: str, state: str, reason: str | None, serving: dict | None) -> None:
@@ -126,7 +126,7 @@ class DeploymentStore:
             p.zrem(self.keys.deployments_index(), name)
             p.hdel(self.keys.deployment_ids(), record["id"])
             p.execute()
-        announce(self.r, self.keys, f"deployment:{name}")
+        announce(self.r, self.keys, f"deployment:{name}", self.cache)
 
     def record_request(self, name: str, entry: dict, state: dict | None = None) -> None:
         """Log one request, count it, and set the state it showed (when it showed one): one round trip."""

@@ -56,8 +56,10 @@ class LocalCache:
                 self.on = on
 
 
-def announce(client: redis.Redis, keys: Keys, what: str) -> None:
-    """Tell every API process that something it may keep changed (after the write itself)."""
+def announce(client: redis.Redis, keys: Keys, what: str, cache: LocalCache) -> None:
+    """Tell every API process that something it may keep changed (after the write itself); this process's own
+    memory is dropped at once, so its next request never races the announcement."""
+    cache.drop()
     client.publish(keys.changes_channel(), what)
 
 

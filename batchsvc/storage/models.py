@@ -51,7 +51,7 @@ class Registry:
         self._resolve = client.register_script(RESOLVE)
 
     def _changed(self, name: str) -> None:
-        announce(self.r, self.keys, f"model:{name}")
+        announce(self.r, self.keys, f"model:{name}", self.cache)
 
     def register(self, name: str, upload: Path, description: str = "", tags: list[str] | None = None,
                  features: list[str] | None = None, force: bool = False) -> tuple[dict, bool]:
