@@ -9,7 +9,8 @@ Trains the credit-risk pipeline (batchsvc.scoring.sample) and saves it once; the
     3.18.0), each with its default settings, on loopback only (azmlinfsrv binds 0.0.0.0 and has no host option:
     it runs, with its client, in a network namespace of its own with only `lo` up: `unshare --net`);
 and measures, over keep-alive HTTP clients (httpx): one-row p50/p99 of requests sent one after another, requests/s
-from 8 client threads, and the server's CPU (all its processes, from /proc) per request during those 8 threads.
+from 8 client threads, and the server's CPU (all its processes, from /proc; batchsvc's Redis too) per request
+during those 8 threads.
 Prints a table and the ratios against the best peer.
 
     python scripts/bench_online.py                              # batchsvc with 1 and 2 processes, every peer
@@ -82,8 +83,9 @@ def wait_ready(url: str, proc: subprocess.Popen, log: Path) -> None:
     raise SystemExit(f"the server did not start; the end of {log}:\n{tail}")
 
 
-def measure(path: str, body: dict, pid: int, args) -> dict:
-    """p50/p99 one after another, then requests/s and server CPU per request from the client threads."""
+def measure(path: str, body: dict, pids: list[int], args) -> dict:
+    """p50/p99 one after another, then requests/s and server CPU (`pids` and their children) per request from the
+    client threads."""
     with httpx.Client(timeout=60) as c:
         for _ in range(WARM_UP_REQUESTS):
             c.post(path, json=body).raise_for_status()
@@ -100,9 +102,9 @@ def measure(path: str, body: dict, pid: int, args) -> dict:
                 c.post(path, json=body).raise_for_status()
 
     with ThreadPoolExecutor(args.threads) as pool:
-        before, started = cpu_s(pid), time.perf_counter()
+        before, started = sum(map(cpu_s, pids)), time.perf_counter()
         list(pool.map(client, share))
-        elapsed, cpu = time.perf_counter() - started, cpu_s(pid) - before
+        elapsed, cpu = time.perf_counter() - started, sum(map(cpu_s, pids)) - before
     return {"p50": statistics.median(times), "p99": statistics.quantiles(times, n=100, method="inclusive")[98],
             "rate": args.burst / elapsed, "cpu_ms": cpu * 1000 / args.burst}
 
@@ -122,7 +124,8 @@ def batchsvc(processes: int, model_file: Path, tmp: Path, args) -> dict:
             c.post("/v1/models/credit-risk/versions", files={"file": ("m.joblib", model_file.read_bytes())}
                    ).raise_for_status()
             c.post("/v1/deployments", json={"name": "credit-risk-online", "model": "credit-risk"}).raise_for_status()
-        return measure(f"{url}/v1/deployments/credit-risk-online/predictions", BODY, api.pid, args)
+        # the server's CPU is the API processes' and Redis's
+        return measure(f"{url}/v1/deployments/credit-risk-online/predictions", BODY, [api.pid, redis.pid], args)
     finally:
         api.terminate()
         api.wait(timeout=60)
@@ -150,7 +153,7 @@ def peer(name: str, model_file: Path, tmp: Path, args) -> dict:
                             stderr=subprocess.STDOUT)
     try:
         wait_ready(served.ready_path, proc, log)
-        return measure(served.path, served.body, proc.pid, args)
+        return measure(served.path, served.body, [proc.pid], args)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
