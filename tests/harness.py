@@ -104,7 +104,11 @@ def start_api(env: dict, log: Path, tls: tuple[Path, Path] | None = None,
         args += ["--ssl-certfile", str(tls[0]), "--ssl-keyfile", str(tls[1])]
     api = Process(args, env, log, wrapper)
     url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
-    wait_for(lambda: _answers(url), START_TIMEOUT_S * workers, 0.1, f"the API on {url} (see {log})")
+    try:
+        wait_for(lambda: _answers(url), START_TIMEOUT_S * workers, 0.1, f"the API on {url} (see {log})")
+    except AssertionError:
+        api.stop()  # never left running behind a failed start
+        raise
     return api, url
 
 

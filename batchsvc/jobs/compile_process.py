@@ -9,6 +9,9 @@ answer; the event loop and the scoring threads run on meanwhile.
 
 import asyncio
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -28,7 +31,8 @@ class Compiler:
         self._pool: ProcessPoolExecutor | None = None
 
     def start(self) -> "Compiler":
-        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                         initializer=_follow_parent, initargs=(os.getpid(),))
         return self
 
     def stop(self) -> None:
@@ -47,6 +51,19 @@ class Compiler:
             self.stop()
             raise ModelError(f"the compile process of model {meta['name']}@{meta['version']} died (out of memory?); "
                              "compile it again with POST /v1/models/{name}/versions/{v}/compile") from None
+
+
+PARENT_CHECK_S = 1.0  # how soon a compile process whose API process died (even by SIGKILL) exits too
+
+
+def _follow_parent(parent: int) -> None:
+    """In the compile process: exit once the API process that started it is gone, never left behind."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
 
 
 def _compile(settings: Settings, meta: dict, sample: pd.DataFrame | None) -> dict:
