@@ -1,19 +1,26 @@
-"""Online predictions: one-row latency and throughput over keep-alive HTTP, beside the model's own time.
+"""Online predictions side by side: batchsvc and the model servers people would run instead, same model, same
+client, same run.
 
-Starts its own redis-server and `batchsvc api --workers N` (for each N asked) on loopback, registers the
-credit-risk pipeline (batchsvc.scoring.sample), deploys it, then
-  1. sends one-row requests one after another on one keep-alive connection: p50, p95, p99;
-  2. sends one-row requests from 8 client threads (a keep-alive client each): requests/s;
-and times the same model's own predict_proba on the same one-row frame in this process, so the API's
-overhead above the model is visible (printed as a difference and as a ratio).
+Trains the credit-risk pipeline (batchsvc.scoring.sample) and saves it once; then, one server at a time:
+  - batchsvc: a private redis-server and `batchsvc api --workers N` (for each N asked), the model registered
+    (its onnx engine compiled and verified) and deployed;
+  - its peers (scripts/bench_peers.py), each installed by this script into its own venv under .venv-bench/:
+    MLServer 1.7.1 with mlserver-sklearn, Azure's azmlinfsrv 1.5.1, MLflow's `models serve` (mlflow-skinny
+    3.18.0), each with its default settings, on loopback only (azmlinfsrv binds 0.0.0.0 and has no host option:
+    it runs, with its client, in a network namespace of its own with only `lo` up: `unshare --net`);
+and measures, over keep-alive HTTP clients (httpx): one-row p50/p99 of requests sent one after another, requests/s
+from 8 client threads, and the server's CPU (all its processes, from /proc; batchsvc's Redis too) per request
+during those 8 threads.
+Prints a table and the ratios against the best peer.
 
-    python scripts/bench_online.py                     # 1 and 2 API processes
-    python scripts/bench_online.py --processes 2 --sequential 2000 --burst 5000
-Targets on a 2-core machine: overhead above the model <= 1.5 ms at p50; >= 200 requests/s with 2 processes.
+    python scripts/bench_online.py                              # batchsvc with 1 and 2 processes, every peer
+    python scripts/bench_online.py --processes 2 --peers azureml --sequential 2000 --burst 5000
+Targets (issue 21): with 2 API processes >= 5x the best peer's requests/s, p50 <= 0.35x the best peer's,
+<= 2 ms of server CPU per one-row request.
 """
 
 import argparse
-import io
+import json
 import os
 import statistics
 import subprocess
@@ -25,72 +32,31 @@ from pathlib import Path
 
 import httpx
 import joblib
-import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))  # this checkout's batchsvc, whatever else is installed
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]  # this checkout's batchsvc, whatever else is installed
+
+import bench_peers as peers  # noqa: E402
 
 from batchsvc.cli import redis_server as redisproc  # noqa: E402
 from batchsvc.scoring.sample import FIELDS, WATSON_ROW, make_credit_risk, train_credit_risk  # noqa: E402
 
-TARGET_OVERHEAD_MS, TARGET_RATE = 1.5, 200
-WARM_UP_REQUESTS = 100  # per API process: the model loads once in each
-START_TIMEOUT_S = 60
+TARGET_RATE_X, TARGET_P50_X, TARGET_CPU_MS = 5.0, 0.35, 2.0
+WARM_UP_REQUESTS = 100  # per server: models load, caches fill
+START_TIMEOUT_S = 300  # a loaded machine starts a server slowly
 BODY = {"input_data": [{"fields": FIELDS, "values": [WATSON_ROW]}]}
 
 
 def parse() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--processes", type=int, nargs="+", default=[1, 2], help="API processes to measure")
-    p.add_argument("--sequential", type=int, default=1000, help="one-row requests sent one after another")
-    p.add_argument("--burst", type=int, default=3000, help="one-row requests sent from the client threads")
+    p.add_argument("--processes", type=int, nargs="*", default=[1, 2], help="batchsvc API processes to measure")
+    p.add_argument("--peers", nargs="*", default=[x.name for x in peers.PEERS], help="peers to measure")
+    p.add_argument("--sequential", type=int, default=500, help="one-row requests sent one after another")
+    p.add_argument("--burst", type=int, default=2000, help="one-row requests sent from the client threads")
     p.add_argument("--threads", type=int, default=8, help="client threads of the burst")
-    p.add_argument("--model-runs", type=int, default=1000, help="direct predict_proba calls timed")
+    p.add_argument("--inside", help=argparse.SUPPRESS)  # internal: measure this peer here (in its namespace)
+    p.add_argument("--model", help=argparse.SUPPRESS)
     return p.parse_args()
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Api:
-    """A private API of N processes on the given Redis, stopped on exit."""
-
-    def __init__(self, env: dict, processes: int, log: Path):
-        self.port, self.log = _free_port(), log
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen([sys.executable, "-m", "batchsvc.cli", "api", "--port", str(self.port),
-                                      "--workers", str(processes)], cwd=ROOT, env=env,
-                                     stdout=open(log, "wb"), stderr=subprocess.STDOUT)
-
-    def __enter__(self) -> "Api":
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise SystemExit(f"the API did not start; see {self.log}")
-
-    def __exit__(self, *exc) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
-
-
-def deploy(url: str, model) -> str:
-    """Register the model, alias it and deploy it; returns the scoring path."""
-    buffer = io.BytesIO()
-    joblib.dump(model, buffer)
-    with httpx.Client(base_url=url, timeout=30) as c:
-        c.post("/v1/models/credit-risk/versions", files={"file": ("m.joblib", buffer.getvalue())}).raise_for_status()
-        c.put("/v1/models/credit-risk/aliases/production", json={"version": 1}).raise_for_status()
-        c.post("/v1/deployments", json={"name": "credit-risk-online", "model": "credit-risk@production"})
-    return "/v1/deployments/credit-risk-online/predictions"
 
 
 def cpu_s(pid: int) -> float:
@@ -103,90 +69,128 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") + sum(cpu_s(int(c)) for c in children)
 
 
-def sequential(url: str, path: str, n: int) -> list[float]:
-    """Milliseconds of each of n one-row requests on one keep-alive connection."""
-    times = []
-    with httpx.Client(base_url=url, timeout=30) as c:
+def wait_ready(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    proc.terminate()
+    tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
+    raise SystemExit(f"the server did not start; the end of {log}:\n{tail}")
+
+
+def measure(path: str, body: dict, pids: list[int], args) -> dict:
+    """p50/p99 one after another, then requests/s and server CPU (`pids` and their children) per request from the
+    client threads."""
+    with httpx.Client(timeout=60) as c:
         for _ in range(WARM_UP_REQUESTS):
-            c.post(path, json=BODY).raise_for_status()
-        for _ in range(n):
+            c.post(path, json=body).raise_for_status()
+        times = []
+        for _ in range(args.sequential):
             started = time.perf_counter()
-            c.post(path, json=BODY).raise_for_status()
+            c.post(path, json=body).raise_for_status()
             times.append((time.perf_counter() - started) * 1000)
-    return times
-
-
-def burst(url: str, path: str, n: int, threads: int) -> float:
-    """Requests per second of n one-row requests from `threads` keep-alive clients."""
-    share = [n // threads + (i < n % threads) for i in range(threads)]
+    share = [args.burst // args.threads + (i < args.burst % args.threads) for i in range(args.threads)]
 
     def client(count: int) -> None:
-        with httpx.Client(base_url=url, timeout=30) as c:
+        with httpx.Client(timeout=60) as c:
             for _ in range(count):
-                c.post(path, json=BODY).raise_for_status()
+                c.post(path, json=body).raise_for_status()
 
-    with ThreadPoolExecutor(threads) as pool:
-        list(pool.map(client, [WARM_UP_REQUESTS // threads] * threads))
-        started = time.perf_counter()
+    with ThreadPoolExecutor(args.threads) as pool:
+        before, started = sum(map(cpu_s, pids)), time.perf_counter()
         list(pool.map(client, share))
-    return n / (time.perf_counter() - started)
+        elapsed, cpu = time.perf_counter() - started, sum(map(cpu_s, pids)) - before
+    return {"p50": statistics.median(times), "p99": statistics.quantiles(times, n=100, method="inclusive")[98],
+            "rate": args.burst / elapsed, "cpu_ms": cpu * 1000 / args.burst}
 
 
-def model_ms(model, runs: int) -> tuple[float, float]:
-    """The model's own median predict_proba time on the request's one-row frame: wall and CPU milliseconds."""
-    frame = pd.DataFrame([WATSON_ROW], columns=FIELDS)
-    wall, cpu = [], []
-    for _ in range(runs):
-        started, started_cpu = time.perf_counter(), time.thread_time()
-        model.predict_proba(frame)
-        wall.append((time.perf_counter() - started) * 1000)
-        cpu.append((time.thread_time() - started_cpu) * 1000)
-    return statistics.median(wall), statistics.median(cpu)
+def batchsvc(processes: int, model_file: Path, tmp: Path, args) -> dict:
+    port, api_port = peers.free_port(), peers.free_port()
+    redis = redisproc.start(port, tmp / f"redis-{processes}")
+    env = {**os.environ, "BATCHSVC_REDIS_URL": f"redis://127.0.0.1:{port}/0",
+           "BATCHSVC_DATA_DIR": str(tmp / f"data-{processes}")}
+    log = tmp / f"api-{processes}.log"
+    api = subprocess.Popen([sys.executable, "-m", "batchsvc.cli", "api", "--port", str(api_port), "--workers",
+                            str(processes)], cwd=ROOT, env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{api_port}"
+    try:
+        wait_ready(f"{url}/healthz", api, log)
+        with httpx.Client(base_url=url, timeout=300) as c:
+            c.post("/v1/models/credit-risk/versions", files={"file": ("m.joblib", model_file.read_bytes())}
+                   ).raise_for_status()
+            c.post("/v1/deployments", json={"name": "credit-risk-online", "model": "credit-risk"}).raise_for_status()
+        # the server's CPU is the API processes' and Redis's
+        return measure(f"{url}/v1/deployments/credit-risk-online/predictions", BODY, [api.pid, redis.pid], args)
+    finally:
+        api.terminate()
+        api.wait(timeout=60)
+        redis.terminate()
+        redis.wait(timeout=10)
 
 
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+def peer(name: str, model_file: Path, tmp: Path, args) -> dict:
+    """A peer measured here; azmlinfsrv (0.0.0.0 only) in a network namespace with only loopback, by this script."""
+    if name == peers.AZUREML.name and not args.inside:
+        command = (f"ip link set lo up && exec {sys.executable} {Path(__file__).resolve()} --inside {name} "
+                   f"--model {model_file} --sequential {args.sequential} --burst {args.burst} "
+                   f"--threads {args.threads}")
+        out = subprocess.run(["unshare", "--net", "sh", "-c", command], capture_output=True, text=True)
+        if out.returncode:
+            raise SystemExit(f"{name} in its network namespace failed:\n{out.stdout[-2000:]}{out.stderr[-2000:]}")
+        return json.loads(out.stdout.strip().splitlines()[-1])
+    chosen = next(p for p in peers.PEERS if p.name == name)
+    chosen.install()
+    folder = tmp / name
+    folder.mkdir(parents=True, exist_ok=True)
+    served = peers.serve(chosen, folder, model_file, FIELDS, WATSON_ROW)
+    log = folder / "server.log"
+    proc = subprocess.Popen(served.command, cwd=folder, env={**os.environ, **served.env}, stdout=open(log, "wb"),
+                            stderr=subprocess.STDOUT)
+    try:
+        wait_ready(served.ready_path, proc, log)
+        return measure(served.path, served.body, [proc.pid], args)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
 
 
-def measure(env: dict, tmp: Path, processes: int, model, args) -> dict:
-    with Api(env, processes, tmp / f"api-{processes}.log") as api:
-        path = deploy(api.url, model)
-        before = cpu_s(api.proc.pid)
-        times = sequential(api.url, path, args.sequential)
-        api_cpu_ms = (cpu_s(api.proc.pid) - before) * 1000 / (args.sequential + WARM_UP_REQUESTS)
-        rate = burst(api.url, path, args.burst, args.threads)
-    own, own_cpu = model_ms(model, args.model_runs)
-    return {"processes": processes, "p50": statistics.median(times), "p95": percentile(times, 95),
-            "p99": percentile(times, 99), "rate": rate, "model": own, "api_cpu": api_cpu_ms, "model_cpu": own_cpu}
-
-
-def report(r: dict) -> None:
-    overhead = r["p50"] - r["model"]
-    print(f"{r['processes']} API process(es): one-row p50 {r['p50']:.2f} ms, p95 {r['p95']:.2f} ms, "
-          f"p99 {r['p99']:.2f} ms; model's own predict_proba {r['model']:.2f} ms/row "
-          f"(p50 = {r['p50'] / r['model']:.2f}x the model); overhead {overhead:.2f} ms "
-          f"(target <= {TARGET_OVERHEAD_MS}); {r['rate']:.0f} requests/s from 8 threads"
-          + (f" (target >= {TARGET_RATE} with 2 processes)" if r["processes"] == 2 else ""), flush=True)
-    print(f"  CPU per one-row request in the API {r['api_cpu']:.2f} ms vs the model's own {r['model_cpu']:.2f} ms "
-          f"(overhead {r['api_cpu'] - r['model_cpu']:.2f} ms, {r['api_cpu'] / r['model_cpu']:.2f}x): the figure a "
-          "busy machine distorts least", flush=True)
+def report(rows: dict[str, dict]) -> None:
+    peer_rows = {k: v for k, v in rows.items() if not k.startswith("batchsvc")}
+    best_rate = max((r["rate"] for r in peer_rows.values()), default=None)
+    best_p50 = min((r["p50"] for r in peer_rows.values()), default=None)
+    print("\n| server | requests/s (8 threads) | p50 ms | p99 ms | server CPU ms/request | vs best peer |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name, r in rows.items():
+        ratio = (f"{r['rate'] / best_rate:.2f}x requests/s, p50 {r['p50'] / best_p50:.2f}x"
+                 if best_rate and best_p50 else "")
+        print(f"| {name} | {r['rate']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['cpu_ms']:.2f} | {ratio} |",
+              flush=True)
+    print(f"targets with 2 API processes: >= {TARGET_RATE_X}x the best peer's requests/s, p50 <= {TARGET_P50_X}x "
+          f"the best peer's, <= {TARGET_CPU_MS} ms server CPU per request")
 
 
 def main() -> None:
     args = parse()
-    model = train_credit_risk(make_credit_risk(5_000, seed=1))
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
+        if args.inside:
+            print(json.dumps(peer(args.inside, Path(args.model), tmp, args)))
+            return
+        model_file = tmp / "model.joblib"
+        joblib.dump(train_credit_risk(make_credit_risk(5_000, seed=1)), model_file)
+        rows = {}
         for processes in args.processes:
-            port = _free_port()
-            redis = redisproc.start(port, tmp / f"redis-{processes}")
-            env = {**os.environ, "BATCHSVC_REDIS_URL": f"redis://127.0.0.1:{port}/0",
-                   "BATCHSVC_DATA_DIR": str(tmp / f"data-{processes}")}
-            try:
-                report(measure(env, tmp, processes, model, args))
-            finally:
-                redis.terminate()
-                redis.wait(timeout=10)
+            rows[f"batchsvc, {processes} API process(es)"] = batchsvc(processes, model_file, tmp, args)
+            print(f"batchsvc {processes}: {rows[f'batchsvc, {processes} API process(es)']}", flush=True)
+        for name in args.peers:
+            rows[name] = peer(name, model_file, tmp, args)
+            print(f"{name}: {rows[name]}", flush=True)
+        report(rows)
 
 
 if __name__ == "__main__":

@@ -95,15 +95,20 @@ def own_disk(private: Path) -> list[str]:
 
 
 def start_api(env: dict, log: Path, tls: tuple[Path, Path] | None = None,
-              wrapper: Sequence[str] = ()) -> tuple[Process, str]:
-    """The API on a free port; with tls=(certificate, key) it serves HTTPS (the URL says which)."""
+              wrapper: Sequence[str] = (), workers: int = 1) -> tuple[Process, str]:
+    """The API on a free port (`workers` processes); with tls=(certificate, key) it serves HTTPS (the URL says
+    which)."""
     port = free_port()
-    args = ["api", "--port", str(port)]
+    args = ["api", "--port", str(port), "--workers", str(workers)]
     if tls:
         args += ["--ssl-certfile", str(tls[0]), "--ssl-keyfile", str(tls[1])]
     api = Process(args, env, log, wrapper)
     url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
-    wait_for(lambda: _answers(url), START_TIMEOUT_S, 0.1, f"the API on {url} (see {log})")
+    try:
+        wait_for(lambda: _answers(url), START_TIMEOUT_S * workers, 0.1, f"the API on {url} (see {log})")
+    except AssertionError:
+        api.stop()  # never left running behind a failed start
+        raise
     return api, url
 
 

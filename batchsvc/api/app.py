@@ -2,7 +2,6 @@
 
 import contextlib
 import dataclasses
-import threading
 
 import redis.asyncio as aredis
 from starlette.applications import Starlette
@@ -18,7 +17,7 @@ from batchsvc.api.openapi import document
 from batchsvc.api.routing import Endpoint, starlette_routes
 from batchsvc.api.watson import errors as watson_errors
 from batchsvc.api.watson.routes import ENDPOINTS as WATSON_ENDPOINTS
-from batchsvc.jobs.compile import warm_imports
+from batchsvc.jobs.compile_process import Compiler
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.online import API_CACHED_MODELS
 from batchsvc.roles import Role, effective_role
@@ -47,6 +46,7 @@ from batchsvc.schemas import (
 )
 from batchsvc.status import JobStatus
 from batchsvc.storage.deployments import LOG_ENTRIES
+from batchsvc.storage.local_cache import ChangeListener
 from batchsvc.storage.services import Services, get_services
 from batchsvc.worker.broker import install_broker
 
@@ -164,12 +164,17 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
         broker = install_broker(svc.settings)
         from batchsvc.worker import actors  # declares the actors on the broker, so the API can send messages
 
-        threading.Thread(target=warm_imports, name="engine-imports", daemon=True).start()
+        app.state.compiler = Compiler(svc.settings)  # registrations compile in its process, never in this one
         app.state.enqueue = actors.plan_job.send
         app.state.aredis = aredis.Redis.from_url(svc.settings.redis_url, decode_responses=True)
+        listener = ChangeListener(svc.redis, svc.keys, svc.local).start()  # deployments, versions, keys in memory
+        svc.request_log.start()  # request logs written in batches
         try:
             yield
         finally:
+            svc.request_log.stop()
+            listener.stop()
+            app.state.compiler.stop()
             await app.state.aredis.aclose()
             broker.close()
 
@@ -179,6 +184,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
     app.state.services = svc
     app.state.model_cache = ModelCache(svc.data, API_CACHED_MODELS)  # online predictions, verified by sha256
     app.state.gates = {}  # online limits: each deployment's slots in this process (api/online_limits.py)
+    app.state.online_fast = True  # small requests take jobs/online_fast.py (tests turn it off to compare)
     app.state.require_keys = require_keys or svc.settings.auth_required
     app.state.allow_no_keys = allow_no_keys or svc.settings.allow_no_keys
     app.state.openapi = document(endpoints)

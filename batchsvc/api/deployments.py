@@ -83,5 +83,7 @@ async def delete(request: Request) -> Response:
 
 async def logs(request: Request) -> Response:
     limit = int_param(request, "limit", LOGS_DEFAULT, 1, LOG_ENTRIES) or LOGS_DEFAULT
-    entries = await run_in_threadpool(services(request).deployments.logs, request.path_params["name"], limit)
+    svc = services(request)
+    await run_in_threadpool(svc.request_log.flush)  # this process's latest requests are in the answer
+    entries = await run_in_threadpool(svc.deployments.logs, request.path_params["name"], limit)
     return JSONResponse(DeploymentLogs.model_validate({"logs": entries}).model_dump(mode="json"))

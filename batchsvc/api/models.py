@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from batchsvc.api.params import check_form_fields, read_json
 from batchsvc.api.state import services
 from batchsvc.errors import InvalidRequest
-from batchsvc.jobs.compile import compile_version, read_sample
+from batchsvc.jobs.compile import read_sample
 from batchsvc.schemas import AliasRequest, Model, ModelList, ModelVersion
 
 COPY_BLOCK_BYTES = 1 << 20
@@ -34,7 +34,7 @@ async def register(request: Request) -> Response:
                 svc.registry.register, name, path, str(form.get("description") or ""),
                 _split(form.get("tags")), _split(form.get("features")) or None, _flag(form.get("force")))
     if created and meta.get("kind") != "code":  # a code model has no fast engine to compile
-        meta = await run_in_threadpool(compile_version, svc, meta, sample)
+        meta = await request.app.state.compiler.compile(meta, sample)  # in the compile process
     return JSONResponse(_public(meta), status_code=201 if created else 200)
 
 
@@ -50,7 +50,7 @@ async def compile_engine(request: Request) -> Response:
     """Trial the fast engine again for an existing version, on rows synthesised from the model."""
     svc = services(request)
     meta = await run_in_threadpool(svc.registry.version, request.path_params["name"], _version(request))
-    return JSONResponse(_public(await run_in_threadpool(compile_version, svc, meta)))
+    return JSONResponse(_public(await request.app.state.compiler.compile(meta)))
 
 
 async def _sample(field):

@@ -65,14 +65,14 @@ def api(host: str, port: int, ssl_certfile: str | None, ssl_keyfile: str | None,
 
     from batchsvc.api.app import create_app
     from batchsvc.api.exposure import require_keys_for
-    from batchsvc.api.nodelay import NoDelayH11Protocol
+    from batchsvc.api.nodelay import no_delay_protocol
     from batchsvc.storage.services import get_services
 
     svc = get_services()
     require_keys = require_keys_for(host, svc, allow_no_keys)
     options: dict[str, Any] = dict(host=host, port=port, ssl_certfile=ssl_certfile, ssl_keyfile=ssl_keyfile,
                                    log_level="info",  # SIGTERM: open requests get shutdown_s to finish
-                                   timeout_graceful_shutdown=svc.settings.shutdown_s, http=NoDelayH11Protocol)
+                                   timeout_graceful_shutdown=svc.settings.shutdown_s, http=no_delay_protocol())
     if workers == 1:
         uvicorn.run(create_app(svc, require_keys=require_keys, allow_no_keys=allow_no_keys), **options)
         return

@@ -1,7 +1,8 @@
 """The compile step: try a version's fast engine, verify it against scikit-learn, store what was decided.
 
-Run at registration (the API, in a thread) and by POST /v1/models/{name}/versions/{v}/compile. A refusal
-never fails the registration: the version then scores with the exact engine, as before engines existed.
+Run at registration and by POST /v1/models/{name}/versions/{v}/compile, in the API's compile process
+(jobs/compile_process.py). A refusal never fails the registration: the version then scores with the exact
+engine, as before engines existed.
 """
 
 import hashlib
@@ -33,12 +34,6 @@ def compile_version(svc: Services, meta: dict, sample: pd.DataFrame | None = Non
             f.write(artefact)
         record["sha256"] = hashlib.sha256(artefact).hexdigest()
     return svc.registry.set_engine(meta["name"], meta["version"], record)
-
-
-def warm_imports() -> None:
-    """Import the converter and runtime (seconds, cold) so the first registration does not pay for it."""
-    import onnxruntime  # noqa: F401
-    import skl2onnx  # noqa: F401
 
 
 def read_sample(data: bytes, filename: str) -> pd.DataFrame:

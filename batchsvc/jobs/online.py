@@ -22,7 +22,7 @@ from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.schemas import PredictionRequest, RecordsInput, TableInput
 from batchsvc.scoring import sources
 from batchsvc.scoring.azure_run import Answer, call_run
-from batchsvc.scoring.engines import AUTO
+from batchsvc.scoring.engines import AUTO, SKLEARN
 from batchsvc.scoring.engines.code import CodeEngine
 from batchsvc.scoring.modelinfo import ModelInfo
 from batchsvc.scoring.output import watson_shape
@@ -34,10 +34,10 @@ API_CACHED_MODELS = 8  # models kept loaded per API process (deployments served 
 
 @dataclass
 class Scored:
-    """An answered request: the predictions body, the model version that made it and the engine that scored it."""
+    """An answered request: the predictions body, the model version that made it and the engine that scored."""
     body: dict
     meta: dict
-    engine: str = ""
+    engine: str | None = None
 
 
 def score_online(svc: Services, cache: ModelCache, target: str | dict, body: PredictionRequest) -> Scored:
@@ -48,7 +48,7 @@ def score_online(svc: Services, cache: ModelCache, target: str | dict, body: Pre
     model = load_model(cache, meta, requested)
     info = cache.info(meta)
     tables = [_score_entry(svc, model, info, meta, source, where) for source, where in entries]
-    return Scored({"predictions": tables}, meta, model.name)
+    return Scored({"predictions": tables}, meta, getattr(model, "name", None) or SKLEARN)
 
 
 def run_entry_script(cache: ModelCache, meta: dict, raw: bytes, headers: dict[str, str],
@@ -74,7 +74,9 @@ def resolve(svc: Services, target: str | dict) -> dict:
 
 def check_deployment(svc: Services, cache: ModelCache, name: str) -> dict:
     """The deployment's record once the version it names now has been loaded and verified here (ready), or
-    failed with the reason; a version already shown ready is not loaded again."""
+    failed with the reason; a version already shown ready is not loaded again. This process's latest requests
+    are written first, so the counters include them."""
+    svc.request_log.flush()
     record = svc.deployments.get(name)
     state: dict = {"state": "ready", "reason": None}
     try:

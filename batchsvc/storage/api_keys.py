@@ -22,6 +22,7 @@ from batchsvc.clock import iso
 from batchsvc.errors import Conflict, InvalidRequest, NotFound
 from batchsvc.names import KEY_NAME, check_name
 from batchsvc.roles import KEY_ROLES, Principal, Role
+from batchsvc.storage.local_cache import LocalCache, announce
 from batchsvc.storage.redis_keys import Keys
 
 KEY_PREFIX = "bsk"
@@ -50,14 +51,22 @@ def check_key_name(name: str) -> str:
 class KeyStore:
     """API key records in one Redis hash, plus when each was last used."""
 
-    def __init__(self, client: redis.Redis, keys: Keys):
+    def __init__(self, client: redis.Redis, keys: Keys, cache: LocalCache | None = None):
         self.r, self.keys = client, keys
+        self.cache = cache or LocalCache()  # off unless a ChangeListener keeps it fresh (the API's)
         self._last_write: dict[str, float] = {}
         self._lock = threading.Lock()
 
     def any(self) -> bool:
         """True once any key exists: that turns auth on."""
-        return bool(self.r.exists(self.keys.api_keys()))
+        return self.cache.read(("any-key",), lambda: bool(self.r.exists(self.keys.api_keys())))
+
+    def record(self, key_id: str) -> dict | None:
+        """A key's stored record (None: no such key, or revoked), from memory while that is fresh."""
+        def load() -> dict | None:
+            raw = self.r.hget(self.keys.api_keys(), key_id)
+            return None if raw is None else json.loads(raw)
+        return self.cache.read(("key", key_id), load)
 
     def create(self, role: Role | str, name: str | None = None) -> tuple[dict, str]:
         """A new key for a new name; returns (record, key). The key is shown once and never stored."""
@@ -82,6 +91,7 @@ class KeyStore:
             p.hset(self.keys.api_keys(), key_id, json.dumps(record))
 
         self.r.transaction(add, self.keys.api_keys())
+        announce(self.r, self.keys, f"key:{key_id}", self.cache)
         return record, key
 
     def list(self) -> list[dict]:
@@ -100,6 +110,7 @@ class KeyStore:
             p.hdel(self.keys.api_keys(), *ids)
             p.hdel(self.keys.api_keys_last_used(), *ids)
             p.execute()
+        announce(self.r, self.keys, "keys:" + ",".join(ids), self.cache)
         return ids
 
     def authenticate(self, key: str) -> Principal | None:
@@ -107,10 +118,9 @@ class KeyStore:
         key_id = key_id_of(key)
         if key_id is None:
             return None
-        raw = self.r.hget(self.keys.api_keys(), key_id)
-        if raw is None:
+        record = self.record(key_id)
+        if record is None:
             return None
-        record = json.loads(raw)
         if not hmac.compare_digest(hash_key(key), record["sha256"]):
             return None
         self._touch(key_id)

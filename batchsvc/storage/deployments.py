@@ -16,6 +16,7 @@ import redis
 from batchsvc.clock import iso
 from batchsvc.errors import Conflict, DeploymentNotFound
 from batchsvc.storage.codec import HashCodec
+from batchsvc.storage.local_cache import LocalCache, announce
 from batchsvc.storage.redis_keys import Keys
 
 LOG_ENTRIES = 1_000
@@ -49,8 +50,9 @@ def new_deployment_id() -> str:
 
 
 class DeploymentStore:
-    def __init__(self, client: redis.Redis, keys: Keys):
+    def __init__(self, client: redis.Redis, keys: Keys, cache: LocalCache | None = None):
         self.r, self.keys = client, keys
+        self.cache = cache or LocalCache()  # off unless a ChangeListener keeps it fresh (the API's)
         self._record = client.register_script(_RECORD)
         self._update = client.register_script(_UPDATE)
 
@@ -65,10 +67,15 @@ class DeploymentStore:
             p.zadd(self.keys.deployments_index(), {record["name"]: time.time()})
             p.hset(self.keys.deployment_ids(), record["id"], record["name"])
             p.execute()
+        announce(self.r, self.keys, f"deployment:{record['name']}", self.cache)
         return self.get(record["name"])
 
     def spec(self, name: str) -> dict:
-        """The deployment's record only (one HGET): what an online request needs to resolve its model."""
+        """The deployment's record only (one HGET, or none while the API's memory of it is fresh): what an online
+        request needs to resolve its model."""
+        return dict(self.cache.read(("deployment", name), lambda: self._spec_now(name)))
+
+    def _spec_now(self, name: str) -> dict:
         raw = self.r.hget(self.keys.deployment(name), "record")
         if raw is None:
             raise _missing(name)
@@ -99,8 +106,9 @@ class DeploymentStore:
 
     def change(self, name: str, **fields) -> dict:
         """Change the record's fields (model, description, engine); updated_at moves."""
-        record = {**self.spec(name), **fields, "updated_at": iso()}
+        record = {**self._spec_now(name), **fields, "updated_at": iso()}
         self._set(name, record=record)
+        announce(self.r, self.keys, f"deployment:{name}", self.cache)
         return self.get(name)
 
     def set_state(self, name: str, state: str, reason: str | None, serving: dict | None) -> None:
@@ -118,12 +126,20 @@ class DeploymentStore:
             p.zrem(self.keys.deployments_index(), name)
             p.hdel(self.keys.deployment_ids(), record["id"])
             p.execute()
+        announce(self.r, self.keys, f"deployment:{name}", self.cache)
 
     def record_request(self, name: str, entry: dict, state: dict | None = None) -> None:
         """Log one request, count it, and set the state it showed (when it showed one): one round trip."""
-        args = [json.dumps(entry, default=str), LOG_ENTRIES, entry["rows"], 1 if entry.get("error") else 0,
-                *_flatten(CODEC.encode(state or {}))]
-        self._record(keys=[self.keys.deployment(name), self.keys.deployment_logs(name)], args=args)
+        self._record(keys=[self.keys.deployment(name), self.keys.deployment_logs(name)],
+                     args=_record_args(entry, state))
+
+    def record_requests(self, batch: builtins.list[tuple[str, dict, dict | None]]) -> None:
+        """Log and count many requests (name, entry, state) in one pipeline, in order."""
+        with self.r.pipeline(transaction=False) as p:
+            for name, entry, state in batch:  # EVAL: Redis keeps the compiled script; no SCRIPT EXISTS per batch
+                p.eval(_RECORD, 2, self.keys.deployment(name), self.keys.deployment_logs(name),
+                       *_record_args(entry, state))
+            p.execute()
 
     def logs(self, name: str, limit: int = LOG_ENTRIES) -> builtins.list[dict]:
         """The most recent requests, newest first."""
@@ -137,6 +153,11 @@ def _assemble(fields: dict) -> dict:
     return {**fields["record"], "state": fields.get("state") or "failed",
             "reason": fields.get("reason") or (None if fields.get("state") else "its model has not been loaded yet"),
             "serving": fields.get("serving"), "counters": {c: fields.get(c) or 0 for c in COUNTERS}}
+
+
+def _record_args(entry: dict, state: dict | None) -> list:
+    return [json.dumps(entry, default=str), LOG_ENTRIES, entry["rows"], 1 if entry.get("error") else 0,
+            *_flatten(CODEC.encode(state or {}))]
 
 
 def _flatten(fields: dict) -> list:

@@ -14,6 +14,7 @@ from batchsvc.names import check_name
 from batchsvc.scoring.modelinfo import ModelInfo, inspect_model
 from batchsvc.storage.code_models import inspect_code, is_zip
 from batchsvc.storage.files import DataDir, copy_file, locate
+from batchsvc.storage.local_cache import LocalCache, announce
 from batchsvc.storage.redis_keys import Keys
 
 # KEYS: versions hash, aliases hash; ARGV: the selector ('' for the latest version). The version's JSON or nil.
@@ -44,9 +45,13 @@ def split_ref(ref: str) -> tuple[str, str | None]:
 
 
 class Registry:
-    def __init__(self, client: redis.Redis, keys: Keys, data: DataDir):
+    def __init__(self, client: redis.Redis, keys: Keys, data: DataDir, cache: LocalCache | None = None):
         self.r, self.keys, self.data = client, keys, data
+        self.cache = cache or LocalCache()  # off unless a ChangeListener keeps it fresh (the API's)
         self._resolve = client.register_script(RESOLVE)
+
+    def _changed(self, name: str) -> None:
+        announce(self.r, self.keys, f"model:{name}", self.cache)
 
     def register(self, name: str, upload: Path, description: str = "", tags: list[str] | None = None,
                  features: list[str] | None = None, force: bool = False) -> tuple[dict, bool]:
@@ -67,6 +72,7 @@ class Registry:
             p.hset(self.keys.model_versions(name), str(version), json.dumps(meta))
             p.sadd(self.keys.models_index(), name)
             p.execute()
+        self._changed(name)
         return meta, True
 
     def _latest(self, name: str) -> dict | None:
@@ -78,6 +84,7 @@ class Registry:
         """Record a version's engine trial (chosen, max_difference, speedup, refused_reason, sha256)."""
         meta = {**self.version(name, version), "engine": engine}
         self.r.hset(self.keys.model_versions(name), str(version), json.dumps(meta))
+        self._changed(name)
         return meta
 
     def mark_init_failed(self, name: str, version: int, message: str, traceback: str) -> None:
@@ -85,6 +92,7 @@ class Registry:
         failure = {"message": message, "traceback": traceback, "at": iso()}
         meta = {**self.version(name, version), "state": "failed", "init_error": failure}
         self.r.hset(self.keys.model_versions(name), str(version), json.dumps(meta))
+        self._changed(name)
 
     def version(self, name: str, version: int) -> dict:
         raw = self.r.hget(self.keys.model_versions(name), str(version))
@@ -105,8 +113,11 @@ class Registry:
         return {a: int(v) for a, v in raw.items()}
 
     def resolve(self, ref: str) -> dict:
-        """The metadata of the version a reference names: name, name@3 or name@alias (one round trip, so
-        online requests can resolve their alias every time)."""
+        """The metadata of the version a reference names: name, name@3 or name@alias (one round trip, or none
+        while the API's memory of it is fresh, so online requests can resolve their alias every time)."""
+        return dict(self.cache.read(("resolve", ref), lambda: self._resolve_now(ref)))
+
+    def _resolve_now(self, ref: str) -> dict:
         name, selector = split_ref(ref)
         raw = self._resolve(keys=[self.keys.model_versions(name), self.keys.model_aliases(name)], args=[selector or ""])
         if raw is not None:
@@ -149,6 +160,7 @@ class Registry:
             raise InvalidRequest("an alias cannot be a number (it would read as a version)", field="alias")
         self.version(name, version)
         self.r.hset(self.keys.model_aliases(name), alias, version)
+        self._changed(name)
         return self.describe(name)
 
     def delete_version(self, name: str, version: int) -> None:
@@ -159,6 +171,7 @@ class Registry:
                 if v == version:
                     p.hdel(self.keys.model_aliases(name), alias)
             p.execute()
+        self._changed(name)
         self.data.version_dir(name, version).remove_tree()
         if not self.r.hlen(self.keys.model_versions(name)):
             self.r.srem(self.keys.models_index(), name)

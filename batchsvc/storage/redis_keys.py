@@ -103,6 +103,10 @@ class Keys:
         """Sorted set (by creation, Unix seconds) of uploads: what retention expires."""
         return f"{self.prefix}:uploads"
 
+    def changes_channel(self) -> str:
+        """Pub/sub: a model, alias, deployment or API key changed; API processes drop what they keep in memory."""
+        return f"{self.prefix}:changes"
+
     def api_keys(self) -> str:
         """Hash: key id -> JSON {id, name, role, sha256, created_at}; never the key itself."""
         return f"{self.prefix}:api-keys"

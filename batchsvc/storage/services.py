@@ -15,8 +15,10 @@ from batchsvc.storage.hooks import HookOutbox
 from batchsvc.storage.idempotency import IdempotencyStore
 from batchsvc.storage.jobs import JobStore
 from batchsvc.storage.ledger import ChunkLedger
+from batchsvc.storage.local_cache import LocalCache
 from batchsvc.storage.models import Registry
 from batchsvc.storage.redis_keys import Keys
+from batchsvc.storage.request_log import RequestLog
 from batchsvc.storage.schedules import ScheduleStore
 from batchsvc.storage.tokens import TokenIssuer
 from batchsvc.storage.uploads import UploadStore
@@ -31,6 +33,11 @@ class Services:
     def redis(self) -> redis.Redis:
         return redis.Redis.from_url(self.settings.redis_url, decode_responses=True,
                                     socket_connect_timeout=2, health_check_interval=30)
+
+    @cached_property
+    def local(self) -> LocalCache:
+        """What online requests read, kept in memory while an API process's ChangeListener keeps it fresh."""
+        return LocalCache()
 
     @cached_property
     def keys(self) -> Keys:
@@ -54,15 +61,20 @@ class Services:
 
     @cached_property
     def registry(self) -> Registry:
-        return Registry(self.redis, self.keys, self.data)
+        return Registry(self.redis, self.keys, self.data, self.local)
 
     @cached_property
     def api_keys(self) -> KeyStore:
-        return KeyStore(self.redis, self.keys)
+        return KeyStore(self.redis, self.keys, self.local)
 
     @cached_property
     def deployments(self) -> DeploymentStore:
-        return DeploymentStore(self.redis, self.keys)
+        return DeploymentStore(self.redis, self.keys, self.local)
+
+    @cached_property
+    def request_log(self) -> RequestLog:
+        """Deployment request logs: written at once, or in batches once an API process starts it."""
+        return RequestLog(self.deployments)
 
     @cached_property
     def deployment_keys(self) -> DeploymentKeys:
@@ -70,7 +82,8 @@ class Services:
 
     @cached_property
     def tokens(self) -> TokenIssuer:
-        return TokenIssuer(self.redis, self.keys, self.settings.token_ttl_s, self.settings.token_secret)
+        return TokenIssuer(self.redis, self.keys, self.settings.token_ttl_s, self.settings.token_secret,
+                           self.api_keys)
 
     @cached_property
     def idempotency(self) -> IdempotencyStore:

@@ -5,7 +5,6 @@ Claims: `sub` the key's name, `role`, `kid` the key's id, `iat`, `exp`. Each use
 The secret is BATCHSVC_TOKEN_SECRET, or one generated once into Redis (SET NX) that every API process shares.
 """
 
-import json
 import secrets
 import time
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ import redis
 from batchsvc.clock import iso
 from batchsvc.errors import Unauthorized
 from batchsvc.roles import Principal, Role
+from batchsvc.storage.api_keys import KeyStore
 from batchsvc.storage.redis_keys import Keys
 
 ALGORITHM = "HS256"
@@ -30,9 +30,11 @@ def looks_like_token(credential: str) -> bool:
 
 
 class TokenIssuer:
-    def __init__(self, client: redis.Redis, keys: Keys, ttl_s: int, secret: str | None = None):
+    def __init__(self, client: redis.Redis, keys: Keys, ttl_s: int, secret: str | None = None,
+                 key_store: KeyStore | None = None):
         self.r, self.keys, self.ttl_s = client, keys, ttl_s
         self._secret = secret
+        self.key_store = key_store or KeyStore(client, keys)
 
     def issue(self, principal: Principal) -> dict:
         """A token for the principal: {token, token_type, expires_in, expires_at}."""
@@ -59,10 +61,9 @@ class TokenIssuer:
 
     def _current(self, claims: dict) -> Principal:
         """The token's key as stored now: gone means revoked."""
-        raw = self.r.hget(self.keys.api_keys(), claims["kid"])
-        if raw is None:
+        record = self.key_store.record(claims["kid"])
+        if record is None:
             raise Unauthorized(REVOKED)
-        record = json.loads(raw)
         return Principal(name=record["name"], role=Role(record["role"]), key_id=claims["kid"])
 
     def secret(self) -> str:

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from batchsvc.api.azure.access import check_scorer
 from batchsvc.api.errors import status_for
+from batchsvc.api.online_limits import run_limited
 from batchsvc.api.predictions import predict_logged
 from batchsvc.api.state import services
 from batchsvc.clock import iso
@@ -36,8 +37,8 @@ async def score(request: Request) -> Response:
     deployment = await run_in_threadpool(svc.deployments.spec, name)
     await run_in_threadpool(check_scorer, svc, request, deployment)
     raw = await request.body()
-    answer = await run_in_threadpool(respond, svc, request.app.state.model_cache, deployment, raw,
-                                     dict(request.headers))
+    cache, headers = request.app.state.model_cache, dict(request.headers)
+    answer = await run_limited(request, deployment, lambda: respond(svc, cache, deployment, raw, headers))
     return Response(answer.body, answer.status, headers=answer.headers, media_type="application/json")
 
 

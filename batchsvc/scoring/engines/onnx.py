@@ -71,7 +71,10 @@ class OnnxEngine(Engine):
 
     def predict(self, features: Features) -> Scores:
         """One session run over the batch."""
-        feed = self.feed(features)
+        return self.predict_arrays(self.feed(features))
+
+    def predict_arrays(self, feed: dict[str, np.ndarray]) -> Scores:
+        """One session run over inputs already shaped as the session takes them (the online fast path's)."""
         if not self.allow_nan:
             _refuse_nan(feed, self.text)
         (out,) = self.session.run([self.output], feed)

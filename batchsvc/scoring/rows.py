@@ -1,0 +1,149 @@
+"""The fast path's pure part: a parsed predictions body read straight into an engine's input arrays (no pandas),
+and the engine's scores written as Watson ML's answer.
+
+It takes only what it can answer exactly as the full path would: every feature present once, numbers finite
+(whole numbers small enough to be exact in float32), text as strings, categories the model knows, every limit
+kept. For anything else `read_entries` returns None and the full path answers, with its own errors.
+"""
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from batchsvc.scoring.modelinfo import ModelInfo
+
+FAST_ROWS = 64  # more rows in one request: the full path (pandas and Arrow pay off there)
+EXACT_INT = 1 << 24  # whole numbers up to this convert to float32 exactly, whatever path they take
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # a larger number would reach the engine as infinity
+JSON_DIGITS = 10  # digits of a float in the full path's answer (pandas' to_json default double_precision)
+FIXED_RANGE = (1e-15, 1e16)  # inside it pandas writes JSON_DIGITS decimal places, outside JSON_DIGITS significant ones
+ENTRY_KEYS = frozenset({"fields", "values", "id"})
+ID_CHARS = 200  # PredictionInput.id's max_length
+SCALARS = (str, int, float, bool, type(None))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The limits the full path enforces (its settings), which the fast path must keep too."""
+    online_rows: int
+    inline_rows: int
+    columns: int
+    string_chars: int
+
+
+Columns = dict[str, list]  # feature -> its values, in row order
+
+
+def read_entries(body, info: ModelInfo, strict: dict[str, set], limits: Limits) -> list[Columns] | None:
+    """Each entry's feature values (input_data entries in order, or the records as one entry); None for a body
+    the full path must answer."""
+    if not isinstance(body, dict) or len(body) != 1 or not info.named_features:
+        return None
+    entries = list(_entries(body, info))
+    if not entries or any(e is None for e in entries):
+        return None
+    rows = sum(len(rows) for _, rows in entries)  # type: ignore[misc]
+    if rows > min(FAST_ROWS, limits.online_rows):
+        return None
+    read = [_columns(fields, rows, info, strict, limits) for fields, rows in entries]  # type: ignore[misc]
+    return None if any(r is None for r in read) else read  # type: ignore[return-value]
+
+
+def _entries(body: dict, info: ModelInfo) -> Iterator[tuple[list, list] | None]:
+    """(fields, rows) per entry, rows as lists in field order; None for an entry of any other shape."""
+    if "records" in body:
+        yield _records(body["records"])
+        return
+    entries = body.get("input_data")
+    if not isinstance(entries, list):
+        yield None
+        return
+    for entry in entries:
+        yield _table(entry, info)
+
+
+def _table(entry, info: ModelInfo) -> tuple[list, list] | None:
+    if not isinstance(entry, dict) or not ENTRY_KEYS.issuperset(entry):
+        return None
+    marker = entry.get("id")
+    if marker is not None and not (isinstance(marker, str) and len(marker) <= ID_CHARS):
+        return None
+    fields, rows = entry.get("fields"), entry.get("values")
+    if fields is None:
+        fields = info.features
+    if not (isinstance(fields, list) and fields and all(isinstance(f, str) for f in fields)):
+        return None
+    if not (isinstance(rows, list) and rows and all(isinstance(r, list) and len(r) == len(fields) for r in rows)):
+        return None
+    return fields, rows
+
+
+def _records(records) -> tuple[list, list] | None:
+    """Records as a table: every record must have the same keys (a missing one is a missing value)."""
+    if not (isinstance(records, list) and records and all(isinstance(r, dict) for r in records)):
+        return None
+    fields = list(records[0])
+    if any(r.keys() != records[0].keys() for r in records):
+        return None
+    return fields, [[r[f] for f in fields] for r in records]
+
+
+def _columns(fields: list, rows: list, info: ModelInfo, strict: dict[str, set], limits: Limits) -> Columns | None:
+    """The entry's feature columns, checked as the full path checks them."""
+    if len(rows) > limits.inline_rows or len(fields) > limits.columns or len(set(fields)) != len(fields):
+        return None
+    if any(len(f) > limits.string_chars for f in fields):
+        return None
+    at = {f: i for i, f in enumerate(fields)}
+    if any(f not in at for f in info.features):
+        return None
+    numeric = set(info.numeric_features)
+    columns = {f: [row[at[f]] for row in rows] for f in info.features}
+    for f, values in columns.items():
+        ok = _numbers_ok(values) if f in numeric else _text_ok(values, strict.get(f), limits.string_chars)
+        if not ok:
+            return None
+    others = [i for f, i in at.items() if f not in columns]
+    if any(not _scalar_ok(row[i], limits.string_chars) for row in rows for i in others):
+        return None
+    return columns
+
+
+def _numbers_ok(values: list) -> bool:
+    return all((type(v) is int and -EXACT_INT <= v <= EXACT_INT) or (type(v) is float and abs(v) <= FLOAT32_MAX)
+               for v in values)
+
+
+def _text_ok(values: list, known: set | None, chars: int) -> bool:
+    return all(type(v) is str and len(v) <= chars and (known is None or v in known) for v in values)
+
+
+def _scalar_ok(value, chars: int) -> bool:
+    """A column the model does not read: any plain value, as the full path keeps it aside."""
+    return isinstance(value, SCALARS) and not (isinstance(value, str) and len(value) > chars)
+
+
+def engine_inputs(columns: Columns, info: ModelInfo, text: set[str]) -> dict[str, np.ndarray]:
+    """One (n, 1) array per feature: str objects for the engine's text inputs, float32 for numbers."""
+    return {f: np.array(v, dtype=object if f in text else np.float32).reshape(-1, 1) for f, v in columns.items()}
+
+
+def watson_answer(prediction: np.ndarray, proba: np.ndarray | None) -> dict:
+    """One entry of the answer, as the full path writes it: the label (or value) and the probabilities."""
+    labels = [_plain(v) for v in prediction.tolist()]
+    if proba is None:
+        return {"fields": ["prediction"], "values": [[label] for label in labels]}
+    probabilities = [[_plain(p) for p in row] for row in proba.tolist()]
+    return {"fields": ["prediction", "probability"], "values": [[lab, p] for lab, p in zip(labels, probabilities)]}
+
+
+def _plain(value):
+    """A value as the full path's JSON holds it: a float rounded as pandas' to_json rounds it."""
+    if not isinstance(value, float) or value == 0 or not math.isfinite(value):
+        return value
+    low, high = FIXED_RANGE
+    if low <= abs(value) < high:
+        return float(f"{value:.{JSON_DIGITS}f}")
+    return float(f"{value:.{JSON_DIGITS - 1}e}")
