@@ -138,3 +138,7 @@ class ModelUnavailable(BatchsvcError):
 
 class StorageError(BatchsvcError):
     """The file store (a folder or an S3 bucket) refused or failed; the message never holds a secret."""
+
+
+class ReplicaUnavailable(BatchsvcError):
+    """No Redis replica acknowledged a write in time: the API answers 503 rather than promise what may be lost."""

@@ -1,14 +1,15 @@
 """The Starlette application: the endpoint table, error mapping and shared services."""
 
+import asyncio
 import contextlib
 import dataclasses
 import threading
 
-import redis.asyncio as aredis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from batchsvc.api import console, deployments, jobs, models, ops, predictions, schedules, tokens, uploads
+from batchsvc.api.draining import on_stop_signal
 from batchsvc.api.errors import HANDLERS, NamedBodyLimit
 from batchsvc.api.openapi import document
 from batchsvc.api.routing import Endpoint, starlette_routes
@@ -42,6 +43,7 @@ from batchsvc.schemas import (
     UploadRecord,
 )
 from batchsvc.status import JobStatus
+from batchsvc.storage.connect import connect_async
 from batchsvc.storage.deployments import LOG_ENTRIES
 from batchsvc.storage.services import Services, get_services
 from batchsvc.worker.broker import install_broker
@@ -68,7 +70,7 @@ ENDPOINTS = [
       "Compile and verify the version's fast engine again (rows synthesised from the model)", "models", R.ADMIN,
       response=ModelVersion, errors=(404, 422)),
     E("PUT", "/v1/models/{name}/aliases/{alias}", models.set_alias, "Point an alias at a version", "models",
-      R.ADMIN, body=AliasRequest, response=Model, errors=(400, 404, 413, 422)),
+      R.ADMIN, body=AliasRequest, response=Model, errors=(400, 404, 413, 422), durable=True),
     E("DELETE", "/v1/models/{name}/versions/{version}", models.delete_version, "Remove a version", "models",
       R.ADMIN, status=204),
     E("POST", "/v1/uploads", uploads.create, "Upload a CSV or Parquet file to score", "uploads", R.SUBMITTER,
@@ -99,7 +101,7 @@ ENDPOINTS = [
     E("GET", "/v1/schedules/{schedule_id}", schedules.get, "A schedule with its next and last run", "schedules",
       R.READER, response=ScheduleRecord, errors=(404,)),
     E("PATCH", "/v1/schedules/{schedule_id}", schedules.change, "Change, pause or resume a schedule", "schedules",
-      R.ADMIN, body=SchedulePatch, response=ScheduleRecord, errors=(400, 404, 409, 413, 422)),
+      R.ADMIN, body=SchedulePatch, response=ScheduleRecord, errors=(400, 404, 409, 413, 422), durable=True),
     E("DELETE", "/v1/schedules/{schedule_id}", schedules.delete, "Delete a schedule (its jobs stay)", "schedules",
       R.ADMIN, status=204, errors=(404,)),
     E("POST", "/v1/schedules/{schedule_id}/run", schedules.run_now, "Fire a schedule now", "schedules", R.ADMIN,
@@ -156,7 +158,8 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
 
         threading.Thread(target=warm_imports, name="engine-imports", daemon=True).start()
         app.state.enqueue = actors.plan_job.send
-        app.state.aredis = aredis.Redis.from_url(svc.settings.redis_url, decode_responses=True)
+        app.state.aredis = connect_async(svc.settings)
+        on_stop_signal(app.state.draining)  # SIGTERM answers open long polls at once
         try:
             yield
         finally:
@@ -167,6 +170,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
     app = Starlette(routes=routes, middleware=[Middleware(NamedBodyLimit)],
                     exception_handlers=watson_errors.reshape_all(HANDLERS), lifespan=lifespan)
     app.state.services = svc
+    app.state.draining = asyncio.Event()  # set on SIGTERM: long polls answer now (api/draining.py)
     app.state.model_cache = ModelCache(svc.data, API_CACHED_MODELS)  # online predictions, verified by sha256
     app.state.require_keys = require_keys or svc.settings.auth_required
     app.state.allow_no_keys = allow_no_keys or svc.settings.allow_no_keys

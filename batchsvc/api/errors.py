@@ -27,7 +27,9 @@ STATUS_BY_ERROR = [
     (e.ModelError, 422),
     (e.ModelUnavailable, 503),
     (e.StorageError, 503),
+    (e.ReplicaUnavailable, 503),
 ]
+RETRY_AFTER_S = 2  # a 503 (Redis down, failing over, no replica in time) says when to try again
 
 
 def error_response(status: int, type_: str, message: str, **extra) -> JSONResponse:
@@ -48,7 +50,7 @@ def status_for(exc: Exception) -> int:
 
 async def batchsvc_error(request: Request, exc: e.BatchsvcError) -> JSONResponse:
     status = status_for(exc)
-    headers = {"WWW-Authenticate": WWW_AUTHENTICATE} if status == 401 else None
+    headers = {401: {"WWW-Authenticate": WWW_AUTHENTICATE}, 503: {"Retry-After": str(RETRY_AFTER_S)}}.get(status)
     return JSONResponse({"error": exc.to_dict()}, status_code=status, headers=headers)
 
 
@@ -67,7 +69,10 @@ async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
 
 
 async def redis_down(request: Request, exc: Exception) -> JSONResponse:
-    return error_response(503, "Unavailable", "the job store (Redis) does not answer; try again shortly")
+    response = error_response(503, "Unavailable", "the job store (Redis) does not answer (down, or failing over to "
+                              f"a replica); try again in {RETRY_AFTER_S} s")
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
 
 
 async def unexpected(request: Request, exc: Exception) -> JSONResponse:

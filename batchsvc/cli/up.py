@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from batchsvc.cli import redis_server as redisproc
+from batchsvc.redis_url import is_sentinel, parse_sentinel
 from batchsvc.settings import get_settings
 
 POLL_S = 0.2
@@ -42,6 +43,11 @@ def run(host: str, port: int, processes: int | None, allow_no_keys: bool = False
 
 
 def _ensure_redis(settings):
+    if is_sentinel(settings.redis_url):  # Sentinels name a Redis someone else runs: never start a private one
+        if not redisproc.primary_answers(settings):
+            raise SystemExit(f"no Redis primary answers through {parse_sentinel(settings.redis_url).describe()} "
+                             "(BATCHSVC_REDIS_URL)")
+        return None
     if redisproc.answers(settings.redis_url):
         return None
     url = urlparse(settings.redis_url)

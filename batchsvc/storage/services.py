@@ -7,6 +7,7 @@ import redis
 
 from batchsvc.settings import Settings, get_settings
 from batchsvc.storage.api_keys import KeyStore
+from batchsvc.storage.connect import connect
 from batchsvc.storage.counters import Counters
 from batchsvc.storage.deployments import DeploymentStore
 from batchsvc.storage.files import DataDir
@@ -15,6 +16,7 @@ from batchsvc.storage.jobs import JobStore
 from batchsvc.storage.ledger import ChunkLedger
 from batchsvc.storage.models import Registry
 from batchsvc.storage.redis_keys import Keys
+from batchsvc.storage.replication import ReplicaAck
 from batchsvc.storage.schedules import ScheduleStore
 from batchsvc.storage.tokens import TokenIssuer
 from batchsvc.storage.uploads import UploadStore
@@ -27,8 +29,11 @@ class Services:
 
     @cached_property
     def redis(self) -> redis.Redis:
-        return redis.Redis.from_url(self.settings.redis_url, decode_responses=True,
-                                    socket_connect_timeout=2, health_check_interval=30)
+        return connect(self.settings)
+
+    @cached_property
+    def replication(self) -> ReplicaAck:
+        return ReplicaAck(self.redis, self.keys, self.settings.replica_acks, self.settings.redis_replica_wait_ms)
 
     @cached_property
     def keys(self) -> Keys:
