@@ -12,8 +12,9 @@
     ├── DataError              the input cannot be scored: SchemaError, UnreadableInput, TooManyBadRows
     ├── ModelError             a model a worker cannot use: ChecksumMismatch, ScoringError, UserCodeError
     ├── ModelUnavailable       503: the model an online request needs does not load (the reason says why)
-    └── StorageError           503: the disk or S3 store refused or failed (names the bucket or path, and
-                                    what to check: credentials, endpoint); a job that meets it fails
+    ├── StorageError           503: the disk or S3 store refused or failed (names the bucket or path, and
+    │                               what to check: credentials, endpoint); a job that meets it fails
+    └── ReplicaUnavailable     503: no Redis replica held a write in time, so a 201/202 is not promised
 
 The client's ClientError (batchsvc.client.errors) derives from the root too. api/errors.py maps each
 branch to its HTTP status in one table.
