@@ -4,10 +4,10 @@ Starts, each with its own API process (no workers: jobs wait in the queue, only 
   baseline   one redis-server, no replica (BATCHSVC_REDIS_REPLICA_ACKS=0: the default with one Redis);
   replica    a primary with one replica, each 201/202 after WAIT 1 (BATCHSVC_REDIS_REPLICA_ACKS=1: the
              default with a Sentinel URL).
-Each submits one-row inline jobs one after another (latency), then as fast as a few threads can (rate);
-ratios are against the baseline measured in the same run.
+Each round submits one-row inline jobs one after another (latency), then as fast as a few threads can (rate),
+to each API in turn; the medians of the rounds are printed as ratios against the baseline of the same run.
 
-    python scripts/bench_replica_ack.py                    # 300 sequential, 1,000 in the burst, 4 threads
+    python scripts/bench_replica_ack.py                    # 3 rounds: 300 sequential, 1,000 in a burst, 4 threads
     python scripts/bench_replica_ack.py --sequential 1000 --burst 3000
 """
 
@@ -45,6 +45,7 @@ def parse() -> argparse.Namespace:
     p.add_argument("--sequential", type=int, default=300, help="jobs submitted one after another")
     p.add_argument("--burst", type=int, default=1000, help="jobs submitted as fast as the threads can")
     p.add_argument("--submitters", type=int, default=4, help="client threads in the burst")
+    p.add_argument("--rounds", type=int, default=3, help="rounds, each API in turn; medians are printed")
     return p.parse_args()
 
 
@@ -88,12 +89,12 @@ def submit_once(client: httpx.Client, model: str) -> float:
     return time.perf_counter() - started
 
 
-def measure(url: str, args: argparse.Namespace) -> dict:
-    model = register(url)
+def measure(url: str, model: str, args: argparse.Namespace) -> dict:
+    """One round against one API: sequential latencies, then the burst's rate."""
     with httpx.Client(base_url=url, timeout=30) as client:
         for _ in range(WARM_UP):
             submit_once(client, model)
-        latencies = [submit_once(client, model) for _ in range(args.sequential)]
+        latencies = sorted(submit_once(client, model) for _ in range(args.sequential))
     clients = [httpx.Client(base_url=url, timeout=30) for _ in range(args.submitters)]
     started = time.perf_counter()
     with ThreadPoolExecutor(args.submitters) as pool:
@@ -101,9 +102,19 @@ def measure(url: str, args: argparse.Namespace) -> dict:
     rate = args.burst / (time.perf_counter() - started)
     for c in clients:
         c.close()
-    ordered = sorted(latencies)
-    return {"p50": statistics.median(ordered) * 1000, "p99": ordered[int(0.99 * (len(ordered) - 1))] * 1000,
+    return {"p50": statistics.median(latencies) * 1000, "p99": latencies[int(0.99 * (len(latencies) - 1))] * 1000,
             "rate": rate}
+
+
+def in_turns(urls: dict[str, str], args: argparse.Namespace) -> dict[str, dict]:
+    """Each API measured once per round, in turns (a busy moment of the host hits both), medians of the rounds."""
+    models = {name: register(url) for name, url in urls.items()}
+    rounds: dict[str, list[dict]] = {name: [] for name in urls}
+    for _ in range(args.rounds):
+        for name, url in urls.items():
+            rounds[name].append(measure(url, models[name], args))
+    return {name: {k: statistics.median(r[k] for r in runs) for k in ("p50", "p99", "rate")}
+            for name, runs in rounds.items()}
 
 
 def main() -> None:
@@ -119,14 +130,15 @@ def main() -> None:
             base_url, base_api = start_api(tmp, "baseline", alone, acks=0)
             ack_url, ack_api = start_api(tmp, "replica", primary, acks=1)
             procs += [base_api, ack_api]
-            results = {"baseline (one Redis, no WAIT)": measure(base_url, args),
-                       "replica (WAIT 1 per 202)": measure(ack_url, args)}
+            results = in_turns({"baseline (one Redis, no WAIT)": base_url, "replica (WAIT 1 per 202)": ack_url},
+                               args)
         finally:
             for proc in reversed(procs):
                 proc.terminate()
                 proc.wait(timeout=30)
     base = results["baseline (one Redis, no WAIT)"]
-    print(f"{args.sequential} sequential submits, {args.burst} in a burst of {args.submitters} threads")
+    print(f"{args.sequential} sequential submits, {args.burst} in a burst of {args.submitters} threads; "
+          f"medians of {args.rounds} rounds taken in turns")
     print(f"{'':32} {'p50 ms':>8} {'p99 ms':>8} {'jobs/s':>8}   p50, p99, rate vs baseline")
     for name, r in results.items():
         print(f"{name:32} {r['p50']:8.2f} {r['p99']:8.2f} {r['rate']:8.0f}   "
