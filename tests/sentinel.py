@@ -4,7 +4,7 @@ import subprocess
 from pathlib import Path
 
 import redis
-from harness import free_port, wait_for
+from harness import RedisServer, free_port, wait_for
 
 from batchsvc.cli import redis_server as redisproc
 
@@ -14,28 +14,13 @@ FAILOVER_TIMEOUT_MS = 3000  # also: a Sentinel starts no second failover of the 
 QUORUM = 2
 
 
-class Node:
-    """One redis-server (primary or replica) with AOF on, that a test may kill and start again."""
-
-    def __init__(self, directory: Path):
-        self.port, self.dir = free_port(), directory
-        self.proc: subprocess.Popen | None = None
+class Node(RedisServer):
+    """One redis-server of the pair (AOF on) that a test may kill and start again, as a primary or a replica."""
 
     def start(self, as_replica_of: int | None = None) -> None:
         """Start it on its own AOF; as a primary (the Sentinels turn a former primary round) or as a replica."""
         extra = ["--replicaof", "127.0.0.1", str(as_replica_of)] if as_replica_of else []
         self.proc = redisproc.start(self.port, self.dir, appendonly=True, extra=extra)
-
-    def kill(self) -> None:
-        """kill -9: what a host that dies does to its Redis."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
 
     def client(self) -> redis.Redis:
         return redis.Redis(port=self.port, decode_responses=True, socket_connect_timeout=1)
