@@ -14,8 +14,9 @@
     ├── ModelUnavailable       503: the model an online request needs does not load (the reason says why)
     ├── LimitExceeded          an online request past its deployment's limits: OverCapacity (429, with
     │                               Retry-After), ScoringTimeout (504, naming timeout_ms)
-    └── StorageError           503: the disk or S3 store refused or failed (names the bucket or path, and
-                                    what to check: credentials, endpoint); a job that meets it fails
+    ├── StorageError           503: the disk or S3 store refused or failed (names the bucket or path, and
+    │                               what to check: credentials, endpoint); a job that meets it fails
+    └── ReplicaUnavailable     503: no Redis replica held a write in time, so a 201/202 is not promised
 
 The client's ClientError (batchsvc.client.errors) derives from the root too. api/errors.py maps each
 branch to its HTTP status in one table.
@@ -156,3 +157,7 @@ class ScoringTimeout(LimitExceeded):
 
 class StorageError(BatchsvcError):
     """The file store (a folder or an S3 bucket) refused or failed; the message never holds a secret."""
+
+
+class ReplicaUnavailable(BatchsvcError):
+    """No Redis replica acknowledged a write in time: the API answers 503 rather than promise what may be lost."""

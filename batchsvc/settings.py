@@ -8,6 +8,7 @@ from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from batchsvc.errors import ConfigError
+from batchsvc.redis_url import check_redis_url, is_sentinel
 
 ENV_PREFIX = "BATCHSVC_"
 
@@ -17,7 +18,11 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_file=".env", extra="ignore")
 
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: str = "redis://127.0.0.1:6379/0"  # or redis+sentinel://host:port[,host:port...]/SERVICE[/DB]
+    redis_sentinel_password: str | None = None  # the Sentinels' own password (requirepass in sentinel.conf)
+    redis_replica_acks: int | None = Field(None, ge=0)  # replicas that must hold a write before 201/202; None:
+    # 1 with a Sentinel URL, 0 (no wait) with one Redis
+    redis_replica_wait_ms: int = Field(1000, gt=0)  # how long WAIT gives them; past it the request answers 503
     data_dir: str = "./var"  # a folder, or s3://bucket/prefix
     data_roots: str | None = None  # ':'-separated folders or s3:// prefixes; a ':' that begins '://' is its URL's
     s3_endpoint_url: str | None = None  # MinIO or another S3-compatible store; None: AWS
@@ -69,9 +74,7 @@ class Settings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _redis_scheme(cls, url: str) -> str:
-        if urlparse(url).scheme not in ("redis", "rediss", "unix"):
-            raise ValueError("must start with redis://, rediss:// or unix://")
-        return url
+        return check_redis_url(url)
 
     @field_validator("webhook_allow")
     @classmethod
@@ -98,6 +101,13 @@ class Settings(BaseSettings):
         if url is not None and (urlparse(url).scheme not in ("http", "https") or not urlparse(url).netloc):
             raise ValueError("must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:9000")
         return url
+
+    @property
+    def replica_acks(self) -> int:
+        """Replicas a promised write must reach before the API answers 201/202 (0: answer at once)."""
+        if self.redis_replica_acks is not None:
+            return self.redis_replica_acks
+        return 1 if is_sentinel(self.redis_url) else 0
 
     @property
     def roots(self) -> list[str]:

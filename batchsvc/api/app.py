@@ -1,15 +1,16 @@
 """The Starlette application: the endpoint table, error mapping and shared services."""
 
+import asyncio
 import contextlib
 import dataclasses
 
-import redis.asyncio as aredis
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
 from batchsvc.api import console, deployments, jobs, models, ops, predictions, schedules, tokens, uploads
 from batchsvc.api.azure import errors as azure_errors
 from batchsvc.api.azure.routes import ENDPOINTS as AZURE_ENDPOINTS
+from batchsvc.api.draining import on_stop_signal
 from batchsvc.api.errors import HANDLERS, NamedBodyLimit
 from batchsvc.api.oip import errors as oip_errors
 from batchsvc.api.oip.routes import ENDPOINTS as OIP_ENDPOINTS
@@ -45,6 +46,7 @@ from batchsvc.schemas import (
     UploadRecord,
 )
 from batchsvc.status import JobStatus
+from batchsvc.storage.connect import connect_async
 from batchsvc.storage.deployments import LOG_ENTRIES
 from batchsvc.storage.local_cache import ChangeListener
 from batchsvc.storage.services import Services, get_services
@@ -72,7 +74,7 @@ ENDPOINTS = [
       "Compile and verify the version's fast engine again (rows synthesised from the model)", "models", R.ADMIN,
       response=ModelVersion, errors=(404, 422)),
     E("PUT", "/v1/models/{name}/aliases/{alias}", models.set_alias, "Point an alias at a version", "models",
-      R.ADMIN, body=AliasRequest, response=Model, errors=(400, 404, 413, 422)),
+      R.ADMIN, body=AliasRequest, response=Model, errors=(400, 404, 413, 422), durable=True),
     E("DELETE", "/v1/models/{name}/versions/{version}", models.delete_version, "Remove a version", "models",
       R.ADMIN, status=204),
     E("POST", "/v1/uploads", uploads.create, "Upload a CSV or Parquet file to score", "uploads", R.SUBMITTER,
@@ -103,7 +105,7 @@ ENDPOINTS = [
     E("GET", "/v1/schedules/{schedule_id}", schedules.get, "A schedule with its next and last run", "schedules",
       R.READER, response=ScheduleRecord, errors=(404,)),
     E("PATCH", "/v1/schedules/{schedule_id}", schedules.change, "Change, pause or resume a schedule", "schedules",
-      R.ADMIN, body=SchedulePatch, response=ScheduleRecord, errors=(400, 404, 409, 413, 422)),
+      R.ADMIN, body=SchedulePatch, response=ScheduleRecord, errors=(400, 404, 409, 413, 422), durable=True),
     E("DELETE", "/v1/schedules/{schedule_id}", schedules.delete, "Delete a schedule (its jobs stay)", "schedules",
       R.ADMIN, status=204, errors=(404,)),
     E("POST", "/v1/schedules/{schedule_id}/run", schedules.run_now, "Fire a schedule now", "schedules", R.ADMIN,
@@ -166,9 +168,10 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
 
         app.state.compiler = Compiler(svc.settings)  # registrations compile in its process, never in this one
         app.state.enqueue = actors.plan_job.send
-        app.state.aredis = aredis.Redis.from_url(svc.settings.redis_url, decode_responses=True)
+        app.state.aredis = connect_async(svc.settings)
         listener = ChangeListener(svc.redis, svc.keys, svc.local).start()  # deployments, versions, keys in memory
         svc.request_log.start()  # request logs written in batches
+        on_stop_signal(app.state.draining)  # SIGTERM answers open long polls at once
         try:
             yield
         finally:
@@ -182,6 +185,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
     app = Starlette(routes=routes, middleware=[Middleware(NamedBodyLimit)],
                     exception_handlers=_dialect_errors(HANDLERS), lifespan=lifespan)
     app.state.services = svc
+    app.state.draining = asyncio.Event()  # set on SIGTERM: long polls answer now (api/draining.py)
     app.state.model_cache = ModelCache(svc.data, API_CACHED_MODELS)  # online predictions, verified by sha256
     app.state.gates = {}  # online limits: each deployment's slots in this process (api/online_limits.py)
     app.state.online_fast = True  # small requests take jobs/online_fast.py (tests turn it off to compare)

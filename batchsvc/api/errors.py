@@ -30,7 +30,9 @@ STATUS_BY_ERROR = [
     (e.OverCapacity, 429),
     (e.ScoringTimeout, 504),
     (e.StorageError, 503),
+    (e.ReplicaUnavailable, 503),
 ]
+RETRY_AFTER_S = 2  # a 503 (Redis down, failing over, no replica in time) says when to try again
 
 
 def error_response(status: int, type_: str, message: str, **extra) -> JSONResponse:
@@ -51,7 +53,7 @@ def status_for(exc: Exception) -> int:
 
 async def batchsvc_error(request: Request, exc: e.BatchsvcError) -> JSONResponse:
     status = status_for(exc)
-    headers = {"WWW-Authenticate": WWW_AUTHENTICATE} if status == 401 else None
+    headers = {401: {"WWW-Authenticate": WWW_AUTHENTICATE}, 503: {"Retry-After": str(RETRY_AFTER_S)}}.get(status)
     if status == 429:
         headers = {"Retry-After": str(exc.details.get("retry_after_s", 1))}
     return JSONResponse({"error": exc.to_dict()}, status_code=status, headers=headers)
@@ -72,7 +74,10 @@ async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
 
 
 async def redis_down(request: Request, exc: Exception) -> JSONResponse:
-    return error_response(503, "Unavailable", "the job store (Redis) does not answer; try again shortly")
+    response = error_response(503, "Unavailable", "the job store (Redis) does not answer (down, or failing over to "
+                              f"a replica); try again in {RETRY_AFTER_S} s")
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
 
 
 async def unexpected(request: Request, exc: Exception) -> JSONResponse:

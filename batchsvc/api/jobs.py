@@ -71,16 +71,20 @@ async def get(request: Request) -> Response:
 
 
 async def _wait_until_finished(request: Request, job_id: str, wait_s: int) -> dict:
-    """Hold the request until the job's done message arrives (pub/sub) or wait_s pass."""
-    svc = services(request)
+    """Hold the request until the job's done message arrives (pub/sub), wait_s pass or the API is told to stop
+    (SIGTERM: the record as it is now, as when the wait runs out)."""
+    svc, draining = services(request), request.app.state.draining
     async with request.app.state.aredis.pubsub() as pubsub:
         await pubsub.subscribe(svc.keys.job_done_channel(job_id))
         job = await run_in_threadpool(svc.store.get, job_id)  # it may have finished before we subscribed
-        if not JobStatus(job["status"]).finished:
-            try:
-                await asyncio.wait_for(_first_message(pubsub), timeout=wait_s)
-            except TimeoutError:
-                pass
+        if not JobStatus(job["status"]).finished and not draining.is_set():
+            waits = [asyncio.ensure_future(_first_message(pubsub)), asyncio.ensure_future(draining.wait())]
+            done, pending = await asyncio.wait(waits, timeout=wait_s, return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            for task in done:
+                task.result()  # a subscription that lost Redis raises here (503), as before
             job = await run_in_threadpool(svc.store.get, job_id)
     return job
 

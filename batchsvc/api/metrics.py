@@ -1,4 +1,5 @@
-"""/metrics: the counters workers keep in Redis (storage/counters.py), as Prometheus families."""
+"""/metrics: the counters workers keep in Redis (storage/counters.py), as Prometheus families, and the Redis
+failovers this API process has followed (storage/connect.py)."""
 
 import time
 
@@ -15,8 +16,8 @@ SHED_STATUSES = ("429", "504")
 class RedisCollector:
     """Turns one Redis snapshot per scrape into metric families."""
 
-    def __init__(self, counters: Counters):
-        self.counters = counters
+    def __init__(self, counters: Counters, failovers_seen: int):
+        self.counters, self.failovers_seen = counters, failovers_seen
 
     def collect(self):
         snap = self.counters.snapshot()
@@ -30,6 +31,8 @@ class RedisCollector:
         yield _labelled(CounterMetricFamily("batchsvc_online_shed", "Online requests shed by their deployment's "
                                             "limits: refused (429) or timed out (504)", labels=["status"]),
                         ((status, int(snap.online_shed.get(status, 0))) for status in SHED_STATUSES))
+        yield CounterMetricFamily("batchsvc_redis_failovers_seen", "Changes of Redis primary this API process has "
+                                  "followed (Sentinel)", value=self.failovers_seen)
 
 
 def _labelled(family, pairs):
@@ -61,8 +64,8 @@ def _workers(beats: list[tuple[str, float]]):
     yield last
 
 
-def exposition(counters: Counters) -> bytes:
+def exposition(counters: Counters, failovers_seen: int = 0) -> bytes:
     """The Prometheus text for one scrape."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(RedisCollector(counters))
+    registry.register(RedisCollector(counters, failovers_seen))
     return generate_latest(registry)

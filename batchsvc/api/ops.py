@@ -6,6 +6,7 @@ from starlette.responses import JSONResponse, Response
 
 from batchsvc.api import metrics
 from batchsvc.api.state import services
+from batchsvc.storage.connect import FAILOVERS, primary_address
 
 
 async def healthz(request: Request) -> Response:
@@ -14,21 +15,22 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     try:
-        workers = await run_in_threadpool(live_workers, services(request))
+        workers, primary = await run_in_threadpool(live_workers, services(request))
     except Exception as exc:
         reason = f"not answering: {type(exc).__name__}"
         return JSONResponse({"status": "unavailable", "redis": reason,
                              "error": {"type": "Unavailable", "message": f"Redis is {reason}"}}, status_code=503)
-    return JSONResponse({"status": "ok", "redis": "ok", "workers": workers})
+    return JSONResponse({"status": "ok", "redis": "ok", "workers": workers, "primary": primary})
 
 
-def live_workers(svc) -> int:
+def live_workers(svc) -> tuple[int, str]:
+    """Live worker processes, and the Redis that answered (asked after the PING, so it is the one that did)."""
     svc.redis.ping()
-    return svc.workers.live_count()
+    return svc.workers.live_count(), primary_address(svc.redis)
 
 
 async def prometheus(request: Request) -> Response:
-    body = await run_in_threadpool(metrics.exposition, services(request).counters)
+    body = await run_in_threadpool(metrics.exposition, services(request).counters, FAILOVERS.count)
     return Response(body, media_type=metrics.CONTENT_TYPE)
 
 

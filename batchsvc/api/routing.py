@@ -9,6 +9,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from batchsvc.api.auth import guarded
+from batchsvc.api.durable import replicated
 from batchsvc.roles import Role
 from batchsvc.settings import Settings
 
@@ -32,6 +33,11 @@ class Endpoint:
     query: dict[str, str | dict] = field(default_factory=dict)  # name -> JSON schema type, or a whole schema
     media_type: str | tuple[str, ...] | None = None  # a non-JSON success body (files, text)
     errors: tuple[int, ...] = (404, 422)
+    durable: bool | None = None  # the answer waits for a replica to hold the write (api/durable.py); None: 201/202
+
+    @property
+    def replicated(self) -> bool:
+        return self.durable if self.durable is not None else self.status in (201, 202)
 
 
 class CappedRoute(Route):
@@ -45,7 +51,8 @@ def starlette_routes(endpoints: list[Endpoint], settings: Settings) -> list[Rout
     by_path: dict[str, dict[str, Handler]] = {}
     kinds: dict[str, set[str]] = {}
     for e in endpoints:
-        by_path.setdefault(e.path, {})[e.method] = guarded(e.role, e.handler)
+        handler = replicated(e.handler) if e.replicated else e.handler
+        by_path.setdefault(e.path, {})[e.method] = guarded(e.role, handler)
         kinds.setdefault(e.path, set()).add("upload" if e.multipart else "json")
     return [_route(path, handlers, kinds[path], settings) for path, handlers in by_path.items()]
 

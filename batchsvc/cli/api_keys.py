@@ -18,20 +18,25 @@ from batchsvc.roles import KEY_ROLES
 if TYPE_CHECKING:
     from batchsvc.storage.api_keys import KeyStore
 
-CONNECT_TIMEOUT_S = 2
-
 
 def _store() -> KeyStore:
     """The key store in the Redis the settings name (light: no model or scoring imports)."""
-    import redis
-
     from batchsvc.settings import get_settings
     from batchsvc.storage.api_keys import KeyStore
+    from batchsvc.storage.connect import connect
     from batchsvc.storage.redis_keys import Keys
 
     settings = get_settings()
-    client = redis.Redis.from_url(settings.redis_url, decode_responses=True, socket_connect_timeout=CONNECT_TIMEOUT_S)
-    return KeyStore(client, Keys(settings.namespace))
+    return KeyStore(connect(settings), Keys(settings.namespace))
+
+
+def _replicated(store: KeyStore) -> None:
+    """A key change is reported done only once a replica holds it (with Sentinel; storage/replication.py)."""
+    from batchsvc.settings import get_settings
+    from batchsvc.storage.replication import ReplicaAck
+
+    settings = get_settings()
+    ReplicaAck(store.r, store.keys, settings.replica_acks, settings.redis_replica_wait_ms).confirm()
 
 
 def _redis_errors(command):
@@ -61,7 +66,9 @@ def keys() -> None:
 @_redis_errors
 def create(role: str, name: str | None) -> None:
     """Make a key and print it once (stdout); the details go to stderr."""
-    record, key = _store().create(role, name)
+    store = _store()
+    record, key = store.create(role, name)
+    _replicated(store)
     click.echo(key)
     click.echo(f"created key {record['id']} for {record['name']!r} (role {record['role']}). "
                "It is not stored and will not be shown again: keep it now.", err=True)
@@ -72,7 +79,9 @@ def create(role: str, name: str | None) -> None:
 @_redis_errors
 def rotate(name: str) -> None:
     """Make a second key for NAME (same role); revoke the old one once clients use the new one."""
-    record, key = _store().rotate(name)
+    store = _store()
+    record, key = store.rotate(name)
+    _replicated(store)
     click.echo(key)
     click.echo(f"created key {record['id']} for {name!r} (role {record['role']}); both keys work now. When "
                f"clients have moved over: batchsvc keys revoke {name} --id <old id> (see batchsvc keys list)",
@@ -85,7 +94,9 @@ def rotate(name: str) -> None:
 @_redis_errors
 def revoke(name: str, key_id: str | None) -> None:
     """Revoke NAME's keys (or one of them); requests with them get 401 at once."""
-    removed = _store().revoke(name, key_id)
+    store = _store()
+    removed = store.revoke(name, key_id)
+    _replicated(store)
     click.echo(f"revoked {len(removed)} key(s) of {name!r}: {', '.join(removed)}")
 
 

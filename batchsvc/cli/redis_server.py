@@ -8,6 +8,8 @@ from pathlib import Path
 import redis
 
 from batchsvc.errors import ConfigError
+from batchsvc.settings import Settings
+from batchsvc.storage.connect import connect
 
 START_TIMEOUT_S = 10.0
 
@@ -31,8 +33,18 @@ def answers(url: str) -> bool:
         return False
 
 
-def start(port: int, data_dir: Path, appendonly: bool = True, host: str = "127.0.0.1") -> subprocess.Popen:
-    """Start redis-server on host:port with its files under data_dir; returns once it answers.
+def primary_answers(settings: Settings) -> bool:
+    """True if the Redis the settings name (through Sentinels too) answers a PING."""
+    try:
+        return bool(connect(settings).ping())
+    except redis.RedisError:
+        return False
+
+
+def start(port: int, data_dir: Path, appendonly: bool = True, host: str = "127.0.0.1",
+          extra: list[str] | None = None) -> subprocess.Popen:
+    """Start redis-server on host:port with its files under data_dir (extra: more options, e.g. --replicaof);
+    returns once it answers.
 
     Paths are made absolute (redis-server changes into --dir before it opens --logfile), and it runs in
     its own session, so a Ctrl-C in the terminal reaches `batchsvc up`, which stops it after the workers.
@@ -42,7 +54,7 @@ def start(port: int, data_dir: Path, appendonly: bool = True, host: str = "127.0
     proc = subprocess.Popen(
         [redis_binary(), "--port", str(port), "--bind", host, "--dir", str(data_dir), "--save", "",
          "--appendonly", "yes" if appendonly else "no", "--daemonize", "no",
-         "--logfile", str(data_dir / "redis.log")],
+         "--logfile", str(data_dir / "redis.log"), *(extra or [])],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     deadline = time.monotonic() + START_TIMEOUT_S

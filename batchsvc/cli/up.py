@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from batchsvc.cli import redis_server as redisproc
+from batchsvc.redis_url import is_sentinel, parse_sentinel
 from batchsvc.settings import get_settings
 
 POLL_S = 0.2
@@ -61,6 +62,11 @@ def banner(host: str, port: int, redis_url: str, private: bool, chosen: bool) ->
 
 
 def _ensure_redis(settings):
+    if is_sentinel(settings.redis_url):  # Sentinels name a Redis someone else runs: never start a private one
+        if not redisproc.primary_answers(settings):
+            raise SystemExit(f"no Redis primary answers through {parse_sentinel(settings.redis_url).describe()} "
+                             "(BATCHSVC_REDIS_URL)")
+        return None
     if redisproc.answers(settings.redis_url):
         return None
     url = urlparse(settings.redis_url)

@@ -52,3 +52,5 @@ class Readiness(BaseModel):
     status: Literal["ok", "unavailable"]
     redis: str
     workers: int | None = Field(None, description="worker processes with a heartbeat in the last 10 s")
+    primary: str | None = Field(None, description="host:port of the Redis written to (with Sentinel: the primary "
+                                                  "the Sentinels name now)")

@@ -151,6 +151,10 @@ class Keys:
         """The lease of the one worker process that sweeps and reconciles at a time."""
         return f"{self.prefix}:maintenance:leader"
 
+    def replica_marks(self) -> str:
+        """Counter written just before each WAIT, so the WAIT covers every earlier write (storage/replication.py)."""
+        return f"{self.prefix}:replication:marks"
+
     def scheduler_lease(self) -> str:
         """The leader lease of the scheduler processes: the holder's token, with an expiry."""
         return f"{self.prefix}:scheduler:leader"

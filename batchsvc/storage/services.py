@@ -7,6 +7,7 @@ import redis
 
 from batchsvc.settings import Settings, get_settings
 from batchsvc.storage.api_keys import KeyStore
+from batchsvc.storage.connect import connect
 from batchsvc.storage.counters import Counters
 from batchsvc.storage.deployment_keys import DeploymentKeys
 from batchsvc.storage.deployments import DeploymentStore
@@ -18,6 +19,7 @@ from batchsvc.storage.ledger import ChunkLedger
 from batchsvc.storage.local_cache import LocalCache
 from batchsvc.storage.models import Registry
 from batchsvc.storage.redis_keys import Keys
+from batchsvc.storage.replication import ReplicaAck
 from batchsvc.storage.request_log import RequestLog
 from batchsvc.storage.schedules import ScheduleStore
 from batchsvc.storage.tokens import TokenIssuer
@@ -31,8 +33,11 @@ class Services:
 
     @cached_property
     def redis(self) -> redis.Redis:
-        return redis.Redis.from_url(self.settings.redis_url, decode_responses=True,
-                                    socket_connect_timeout=2, health_check_interval=30)
+        return connect(self.settings)
+
+    @cached_property
+    def replication(self) -> ReplicaAck:
+        return ReplicaAck(self.redis, self.keys, self.settings.replica_acks, self.settings.redis_replica_wait_ms)
 
     @cached_property
     def local(self) -> LocalCache:

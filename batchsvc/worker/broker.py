@@ -5,6 +5,7 @@ from dramatiq.brokers.redis import RedisBroker
 from dramatiq.middleware import CurrentMessage
 
 from batchsvc.settings import Settings
+from batchsvc.storage.connect import connect
 from batchsvc.storage.redis_keys import Keys
 from batchsvc.worker.in_flight import InFlight
 from batchsvc.worker.wakeup import WakingRedisBroker
@@ -17,7 +18,7 @@ def make_broker(settings: Settings) -> RedisBroker:
     stalls longer than it; with maintenance on every command the check costs one ZRANGEBYSCORE.
     """
     keys = Keys(settings.namespace)
-    broker = WakingRedisBroker(keys=keys, url=settings.redis_url, namespace=keys.dramatiq_namespace,
+    broker = WakingRedisBroker(keys=keys, client=connect(settings, decode=False), namespace=keys.dramatiq_namespace,
                                heartbeat_timeout=settings.heartbeat_timeout_ms,
                                maintenance_chance=settings.maintenance_chance)
     broker.add_middleware(CurrentMessage())

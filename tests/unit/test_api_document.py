@@ -4,6 +4,8 @@ Moved here from tests/test_openapi.py (the schemathesis run against a served API
 tests/test_jobs_inline.py (the dashboard page).
 """
 
+from urllib.parse import urlparse
+
 from openapi_spec_validator import validate
 
 from batchsvc.api.app import ENDPOINTS
@@ -36,12 +38,15 @@ def test_the_console_page_is_served_with_its_own_script_and_stylesheet(client):
     assert "/console/app.js" in page.text and "/console/style.css" in page.text
 
 
-def test_healthz_answers_and_readyz_sees_redis_and_no_worker_here(client):
+def test_healthz_answers_and_readyz_sees_redis_and_no_worker_here(client, svc):
     # Given an in-process API on a namespace that no worker serves
-    # When a load balancer asks, Then the process is up, Redis answers, and no live worker is counted
+    # When a load balancer asks, Then the process is up, Redis answers (the one named by the URL: no Sentinel
+    # here), and no live worker is counted
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")
-    assert ready.status_code == 200 and ready.json() == {"status": "ok", "redis": "ok", "workers": 0}
+    port = urlparse(svc.settings.redis_url).port
+    assert ready.status_code == 200 and ready.json() == {"status": "ok", "redis": "ok", "workers": 0,
+                                                         "primary": f"127.0.0.1:{port}"}
 
 
 def test_metrics_are_prometheus_text_with_the_job_and_row_families(client):
