@@ -132,11 +132,22 @@ def engine_inputs(columns: Columns, info: ModelInfo, text: set[str]) -> dict[str
 
 def watson_answer(prediction: np.ndarray, proba: np.ndarray | None) -> dict:
     """One entry of the answer, as the full path writes it: the label (or value) and the probabilities."""
-    labels = [_plain(v) for v in prediction.tolist()]
+    labels = _as_written(prediction)
     if proba is None:
         return {"fields": ["prediction"], "values": [[label] for label in labels]}
-    probabilities = [[_plain(p) for p in row] for row in proba.tolist()]
+    columns = [_as_written(proba[:, k]) for k in range(proba.shape[1])]
+    probabilities = [list(row) for row in zip(*columns)]
     return {"fields": ["prediction", "probability"], "values": [[lab, p] for lab, p in zip(labels, probabilities)]}
+
+
+def _as_written(values: np.ndarray) -> list:
+    """A score column as the full path writes it: a float32 engine's values at their shortest decimals
+    (output.float32_decimals), then each rounded as pandas' to_json rounds it."""
+    if values.dtype.kind == "f":
+        narrow = values.astype(np.float32)
+        if np.array_equal(narrow.astype(np.float64), values.astype(np.float64)):
+            return [_plain(float(str(v))) for v in narrow]
+    return [_plain(v) for v in values.tolist()]
 
 
 def _plain(value):
