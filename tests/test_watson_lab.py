@@ -106,6 +106,10 @@ def test_store_model_deploy_score_and_a_job_over_a_data_asset_from_the_client(wa
     assert seen["model"]["metadata"]["name"] == f"lab-{suffix}@1"
     assert seen["online"]["entity"]["status"]["state"] == "ready"
     assert seen["scoring_href"].endswith(f"/ml/v4/deployments/{seen['online_id']}/predictions")
+    # And deployments.update changed its description, then redeployed it on the model, ready again
+    assert seen["described"]["metadata"]["description"] == "updated by the lab"
+    assert seen["redeployed"]["entity"]["asset"]["id"] == seen["model_id"]
+    assert seen["redeployed"]["entity"]["status"]["state"] == "ready"
     # And the job over the data asset completed: its native results are the rows' scores, the first five
     # equal to what online scoring answered for them
     job = seen["job"]

@@ -48,6 +48,8 @@ def main(config: dict) -> dict:
     rows = frame.drop(columns=["CustomerID", "Risk"]).head(5)
     table = {"fields": list(rows.columns), "values": rows.values.tolist()}
     scored = client.deployments.score(online_id, {client.deployments.ScoringMetaNames.INPUT_DATA: [table]})
+    described = client.deployments.update(online_id, {made.DESCRIPTION: "updated by the lab"})
+    redeployed = client.deployments.update(online_id, {made.ASSET: {"id": model_id}})
     asset = client.data_assets.create(f"lab-rows-{config['suffix']}.csv", config["rows"])
     job = client.deployments.create_job(batch_id, {client.deployments.ScoringMetaNames.INPUT_DATA_REFERENCES: [
         {"type": "data_asset", "connection": {}, "location": {"href": client.data_assets.get_href(asset)}}]})
@@ -59,7 +61,7 @@ def main(config: dict) -> dict:
     seen = {"model_id": model_id, "model": client.repository.get_model_details(model_id),
             "online": client.deployments.get_details(online_id), "online_id": online_id, "batch_id": batch_id,
             "scoring_href": client.deployments.get_scoring_href(client.deployments.get_details(online_id)),
-            "scored": scored, "job": client.deployments.get_job_details(job_id), "table": table}
+            "scored": scored, "described": described, "redeployed": redeployed, "job": client.deployments.get_job_details(job_id), "table": table}
     seen["deleted"] = [client.deployments.delete(online_id), client.deployments.delete(batch_id),
                        client.repository.delete(model_id)]
     seen["models_after"] = [m["metadata"]["id"] for m in client.repository.get_model_details()["resources"]]

@@ -1,9 +1,9 @@
 """The request bodies of the Watson ML routes, and how a deployment job's scoring becomes a native job input."""
 
 import re
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from batchsvc.errors import InvalidRequest
 from batchsvc.names import NAME_MAX_CHARS
@@ -79,6 +79,17 @@ class DeploymentCreate(Lenient):
     name: str = Field(min_length=1, max_length=200)
     description: str | None = Field(None, max_length=2000)
     asset: AssetRef
+
+
+class PatchOp(Lenient):
+    """One operation of the JSON Patch that deployments.update sends: what a native deployment can change."""
+    op: Literal["add", "replace"]
+    path: Literal["/description", "/asset"] = Field(description="a deployment's name is its native key: not changed")
+    value: Any
+
+
+class DeploymentPatch(RootModel[list[PatchOp]]):
+    root: list[PatchOp] = Field(min_length=1)
 
 
 def native_name(name: str) -> str:

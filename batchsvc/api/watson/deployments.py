@@ -9,11 +9,12 @@ from batchsvc.api.online_limits import run_limited
 from batchsvc.api.params import read_json
 from batchsvc.api.state import services
 from batchsvc.api.watson import native, shapes
-from batchsvc.api.watson.bodies import DeploymentCreate, native_name
+from batchsvc.api.watson.bodies import DeploymentCreate, DeploymentPatch, native_name
 from batchsvc.api.watson.ids import native_upload_id
 from batchsvc.api.watson.models import find_version, model_ids
 from batchsvc.errors import AssetNotFound, BatchsvcError
 from batchsvc.jobs.data_assets import get_asset as get_asset_record
+from batchsvc.jobs.online import check_deployment
 from batchsvc.schemas import DeploymentRequest, PredictionRequest
 from batchsvc.storage.services import Services
 
@@ -26,6 +27,30 @@ async def create(request: Request) -> Response:
                                     description=body.description or "")
     record = await native.create_deployment(request, native_body)
     return JSONResponse(shapes.deployment(record, body.asset.id, _base(request)), status_code=202)
+
+
+async def update(request: Request) -> Response:
+    """deployments.update: its JSON Patch of /description or /asset (a model id: the exact version it names) as
+    the native change; 202 when the asset changed (the client then waits for ready), else 200."""
+    svc, patch = services(request), await read_json(request, DeploymentPatch)
+    record = await run_in_threadpool(native.deployment, svc, request.path_params["deployment_id"])
+    changes = await run_in_threadpool(_native_changes, svc, patch)
+    await run_in_threadpool(lambda: svc.deployments.change(record["name"], **changes))
+    record = await run_in_threadpool(check_deployment, svc, request.app.state.model_cache, record["name"])
+    body = shapes.deployment(record, await run_in_threadpool(_model_id, svc, record), _base(request))
+    return JSONResponse(body, status_code=202 if "model" in changes else 200)
+
+
+def _native_changes(svc: Services, patch: DeploymentPatch) -> dict:
+    changes: dict = {}
+    for op in patch.root:
+        if op.path == "/description":
+            changes["description"] = str(op.value or "")
+        else:
+            asset = op.value if isinstance(op.value, dict) else {}
+            version = find_version(svc, str(asset.get("id", "")))
+            changes["model"] = f"{version['name']}@{version['version']}"
+    return changes
 
 
 async def delete(request: Request) -> Response:

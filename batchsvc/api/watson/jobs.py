@@ -35,7 +35,7 @@ async def get(request: Request) -> Response:
 
 
 async def list_jobs(request: Request) -> Response:
-    """The jobs that named a deployment, newest first; ?state= and ?deployment_id= filter them."""
+    """Every job, newest first (one that named no deployment shows none); ?state= and ?deployment_id= filter them."""
     svc, q = services(request), request.query_params
     state = q.get("state")
     if state is not None and state not in {s.value for s in JobStatus}:
@@ -44,7 +44,7 @@ async def list_jobs(request: Request) -> Response:
     jobs, _ = await run_in_threadpool(svc.store.list, status=state, owner=principal(request).owner_scope,
                                       limit=LIST_MAX)
     ids = await run_in_threadpool(native.deployment_ids, svc)
-    resources = [shapes.job(present(j), ids.get(j["deployment"])) for j in jobs if j.get("deployment")]
+    resources = [shapes.job(present(j), ids.get(j.get("deployment") or "")) for j in jobs]
     wanted = q.get("deployment_id")
     resources = [r for r in resources if wanted in (None, r["entity"]["deployment"]["id"])][:limit]
     return JSONResponse({"total_count": len(resources), "resources": resources})

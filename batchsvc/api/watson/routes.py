@@ -47,6 +47,8 @@ ENDPOINTS = [
     E("DELETE", "/ml/v4/deployments/{deployment_id}", deployments.delete, "Remove a deployment", "watson", R.ADMIN,
       status=204),
     E("GET", "/ml/v4/deployments/{deployment_id}", deployments.get_deployment, "A deployment", "watson", R.READER),
+    E("PATCH", "/ml/v4/deployments/{deployment_id}", deployments.update, "Change a deployment's description or "
+      "model", "watson", R.ADMIN),
     E("POST", "/ml/v4/deployments/{deployment_id}/predictions", deployments.predictions, "Score online", "watson",
       R.SCORER),
     E("POST", "/v4/deployments/{deployment_id}/predictions", deployments.predictions, "Score online (the lab app's "
