@@ -55,6 +55,7 @@ def input_types(info: ModelInfo) -> list:
 
 class OnnxEngine(Engine):
     name = ONNX
+    takes_arrow = True
 
     def __init__(self, artefact: bytes, info: ModelInfo, strict: dict[str, set], threads: int = 1,
                  allow_nan: bool = False):
