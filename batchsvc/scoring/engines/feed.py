@@ -33,11 +33,12 @@ def text_column(features: Features, name: str) -> np.ndarray:
     return dictionary[indices.to_numpy(zero_copy_only=False)].reshape(-1, 1)
 
 
-def number_column(features: Features, name: str) -> np.ndarray:
-    """The column as an (n, 1) float32 array."""
+def number_column(features: Features, name: str, dtype: type = np.float32) -> np.ndarray:
+    """The column as an (n, 1) float32 (or `dtype`) array."""
     if isinstance(features, pd.DataFrame):
-        return features[name].to_numpy(dtype=np.float32, na_value=np.nan).reshape(-1, 1)
-    return pc.cast(features.column(name), pa.float32()).to_numpy(zero_copy_only=False).reshape(-1, 1)
+        return features[name].to_numpy(dtype=dtype, na_value=np.nan).reshape(-1, 1)
+    arrow_type = pa.float64() if dtype == np.float64 else pa.float32()
+    return pc.cast(features.column(name), arrow_type).to_numpy(zero_copy_only=False).reshape(-1, 1)
 
 
 def _text_array(features: Features, name: str) -> pa.Array:
