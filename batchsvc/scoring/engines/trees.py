@@ -3,8 +3,8 @@ float32(x) <= t, t a double; the graph does the same with float32 inputs and t r
 (for a float32 x, x <= t exactly when x <= that float), the features before the trees computed in double
 (a scaler in float32 would land one float32 off near a split). Also: verification rows at the splits.
 
-HistGradientBoosting compares doubles with its thresholds and skl2onnx cannot convert it here: it stays
-refused (verify.py says why).
+HistGradientBoosting compares doubles with its thresholds, and skl2onnx 1.20 fails to build its tree node
+here: it stays refused, the converter's message in the version's record.
 """
 
 import numpy as np
