@@ -64,7 +64,11 @@ class Service:
         self.procs["workers"] = self._start(["worker", "--processes", str(self.args.processes),
                                              "--threads", str(self.args.threads)], "workers.log")
         self.url = f"http://127.0.0.1:{api_port}"
-        self._wait_ready()
+        try:
+            self._wait_ready()
+        except BaseException:  # __exit__ does not run when __enter__ fails: stop what was started
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def _start(self, args: list[str], log: str) -> subprocess.Popen:
