@@ -8,7 +8,7 @@ Starts its own redis-server, API and `batchsvc worker --processes 2`, registers 
 
     python scripts/bench_latency.py                       # 200 sequential, 2,000 in the burst
     python scripts/bench_latency.py --threads 2 --model credit-risk
-Targets: median <= 60 ms, p95 <= 150 ms, >= 200 jobs/s.
+Targets (issue 23): median <= 15 ms, p95 <= 30 ms, >= 250 jobs/s from 8 submitting threads.
 """
 
 import argparse
@@ -28,9 +28,9 @@ sys.path.insert(0, str(ROOT))  # this checkout's batchsvc, whatever else is inst
 from batchsvc.cli import redis_server as redisproc  # noqa: E402
 from batchsvc.client.client import Client  # noqa: E402
 
-TARGET_MEDIAN_MS, TARGET_P95_MS, TARGET_RATE = 60, 150, 200
+TARGET_MEDIAN_MS, TARGET_P95_MS, TARGET_RATE = 15, 30, 250
 WARM_UP_JOBS = 20  # each worker process loads the model once; the bench measures warm workers
-START_TIMEOUT_S = 60
+START_TIMEOUT_S = 180  # a loaded machine takes a while to import and start the processes
 FINISHED_POLL_S = 0.02
 SMALL_FEATURES = ["a", "b", "c", "d"]
 
@@ -39,7 +39,7 @@ def parse() -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sequential", type=int, default=200, help="one-row jobs submitted one after another")
     p.add_argument("--burst", type=int, default=2000, help="one-row jobs submitted as fast as possible")
-    p.add_argument("--submitters", type=int, default=4, help="client threads submitting the burst")
+    p.add_argument("--submitters", type=int, default=8, help="client threads submitting the burst")
     p.add_argument("--processes", type=int, default=2, help="worker processes")
     p.add_argument("--threads", type=int, default=1, help="worker threads per process (prefetch = threads)")
     p.add_argument("--worker-timeout-ms", type=int, default=1000, help="BATCHSVC_WORKER_TIMEOUT_MS")
@@ -64,7 +64,11 @@ class Service:
         self.procs["workers"] = self._start(["worker", "--processes", str(self.args.processes),
                                              "--threads", str(self.args.threads)], "workers.log")
         self.url = f"http://127.0.0.1:{api_port}"
-        self._wait_ready()
+        try:
+            self._wait_ready()
+        except BaseException:  # __exit__ does not run when __enter__ fails: stop what was started
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def _start(self, args: list[str], log: str) -> subprocess.Popen:

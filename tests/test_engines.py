@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from harness import register, results, run_job, unique
-from sklearn.ensemble import RandomForestClassifier
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 
 from batchsvc.scoring.engines.onnx import OnnxEngine, compile_onnx
 from batchsvc.scoring.engines.sklearn import SklearnEngine
@@ -63,11 +63,30 @@ def test_verification_accepts_the_logistic_pipeline_at_registration(client, cred
     assert get_services().data.engine_file(credit_model, 1).is_file()
 
 
-def test_verification_refuses_a_random_forest_with_the_reason(client):
+def test_verification_accepts_a_random_forest_exact_at_its_splits(client, files, table):
+    # Given a forest pipeline registered, When its compiled engine is verified, rows at its splits included
     name = unique("forest")
-    engine = register(client, name, forest_pipeline())["engine"]
+    forest = forest_pipeline()
+    engine = register(client, name, forest)["engine"]
+    assert engine["chosen"] == "onnx" and engine["max_difference"] <= TOLERANCE, engine
+    assert engine["sample"]["at_splits"] > 0 and get_services().data.engine_file(name, 1).is_file()
+    # Then a job scored by it gives scikit-learn's labels and probabilities, row for row
+    job = run_job(client, {"model": name, "input": {"path": str(files["parquet"])}})
+    out = results(client, job)
+    assert chunk_engines(client, job["id"]) == {"onnx"}
+    proba = forest.predict_proba(table[FIELDS])
+    assert out["prediction"].tolist() == forest.classes_[proba.argmax(axis=1)].tolist()
+    assert np.abs(out[["probability_No Risk", "probability_Risk"]].to_numpy() - proba).max() <= TOLERANCE
+
+
+def test_verification_refuses_a_hist_gradient_boosting_with_the_reason(client):
+    name = unique("hgb")
+    pipe = credit_risk_pipeline()
+    pipe.steps[-1] = ("model", HistGradientBoostingClassifier(max_iter=20))
+    data = make_credit_risk(2_000, seed=5)
+    engine = register(client, name, pipe.fit(data[FIELDS], data["Risk"]))["engine"]
     assert engine["chosen"] == "sklearn" and engine["sha256"] is None
-    assert engine["refused_reason"].startswith(("difference too large", "not faster")), engine
+    assert engine["refused_reason"].startswith(("unsupported step", "difference too large", "not faster")), engine
     assert not get_services().data.engine_file(name, 1).exists()
 
 

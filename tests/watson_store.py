@@ -61,7 +61,8 @@ def main(config: dict) -> dict:
     seen = {"model_id": model_id, "model": client.repository.get_model_details(model_id),
             "online": client.deployments.get_details(online_id), "online_id": online_id, "batch_id": batch_id,
             "scoring_href": client.deployments.get_scoring_href(client.deployments.get_details(online_id)),
-            "scored": scored, "described": described, "redeployed": redeployed, "job": client.deployments.get_job_details(job_id), "table": table}
+            "scored": scored, "described": described, "redeployed": redeployed,
+            "job": client.deployments.get_job_details(job_id), "table": table}
     seen["deleted"] = [client.deployments.delete(online_id), client.deployments.delete(batch_id),
                        client.repository.delete(model_id)]
     seen["models_after"] = [m["metadata"]["id"] for m in client.repository.get_model_details()["resources"]]

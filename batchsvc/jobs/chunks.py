@@ -12,7 +12,7 @@ from batchsvc.jobs.running import WORKER, RunningJob, check_bad_row_budget, note
 from batchsvc.jobs.spec import FileSpec
 from batchsvc.scoring import filesets, output, sources
 from batchsvc.scoring.modelinfo import ModelInfo
-from batchsvc.scoring.score import score_batch
+from batchsvc.scoring.score import score_table
 from batchsvc.status import JobStatus
 from batchsvc.storage.files import atomic_file
 from batchsvc.storage.services import Services
@@ -64,7 +64,7 @@ def _score_chunk(svc: Services, job: RunningJob, chunk: dict, cache: ModelCache)
     with atomic_file(part) as f:
         writer = output.PartWriter(f)
         for batch in _batches(svc, job, chunk, info):
-            rows, batch_bad = score_batch(model, info, batch, spec.output.passthrough, spec.max_bad_rows, len(bad))
+            rows, batch_bad = score_table(model, info, batch, spec.output.passthrough, spec.max_bad_rows, len(bad))
             writer.write(rows)
             bad += batch_bad
         writer.close()

@@ -15,6 +15,7 @@ from batchsvc.scoring.engines import AUTO, CODE, SKLEARN, Engine, choose
 from batchsvc.scoring.engines.categories import strict_categories
 from batchsvc.scoring.engines.onnx import OnnxEngine, allows_nan
 from batchsvc.scoring.engines.sklearn import SklearnEngine
+from batchsvc.scoring.engines.trees import float32_trees
 from batchsvc.scoring.modelinfo import ModelInfo, inspect_model
 from batchsvc.storage.files import DataDir, Location
 
@@ -73,7 +74,9 @@ class ModelCache:
         path = self.data.engine_file(meta["name"], meta["version"])
         artefact = _verified(path, meta["engine"]["sha256"], f"compiled engine {_ref(meta)} (model.onnx)")
         model = self.get(meta)
-        return OnnxEngine(artefact, ModelInfo.from_dict(meta), strict_categories(model), _threads(), allows_nan(model))
+        info = ModelInfo.from_dict(meta)
+        return OnnxEngine(artefact, info, strict_categories(model), _threads(), allows_nan(model),
+                          exact=SklearnEngine(model, info) if float32_trees(model) else None)
 
 
 def _verified(path: Location, expected: str, what: str) -> bytes:

@@ -42,7 +42,7 @@ def fast_scored(svc: Services, cache: ModelCache, target: str | dict, raw: bytes
     tables = []
     for columns in entries:
         try:
-            scores = engine.predict_arrays(engine_inputs(columns, info, engine.text))
+            scores = engine.predict_arrays(engine_inputs(columns, info, engine.text, engine.number))
         except Exception:  # the model's own error: the full path finds the row and names it
             return None
         tables.append(watson_answer(scores.prediction, scores.proba))

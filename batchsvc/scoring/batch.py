@@ -6,16 +6,42 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pandas as pd
+import pyarrow as pa
 
 from batchsvc.errors import DataError
 
 
 @dataclass
 class Batch:
-    frame: pd.DataFrame  # indexed by each row's 1-based number in the whole input (in its file, for several files)
+    """Rows as the reader gives them: a pandas frame, or an Arrow batch (Parquet) made a frame only when asked.
+
+    The Arrow form lets scoring feed the engine and write the output without pandas (scoring/arrow_path.py)."""
+    rows: pd.DataFrame | None = None  # indexed by each row's 1-based number in the input (in its file, for several)
     csv: bool = False  # CSV rows are named by file line (row number + 1, for the header)
     bad: list[dict] = field(default_factory=list)  # rows the reader could not split into fields
     file: str | None = None  # the file the rows come from, when a job reads several (errors name it); else None
+    arrow: pa.RecordBatch | None = None  # the rows as read from Parquet, before any conversion
+    first_row: int = 1  # the 1-based number of the Arrow batch's first row
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The rows as a frame numbered by input row (converted from Arrow once, on first use)."""
+        if self.rows is None:
+            assert self.arrow is not None, "a Batch holds a frame or an Arrow batch"
+            self.rows = numbered(plain_text(self.arrow).to_pandas(), self.first_row)
+        return self.rows
+
+    @frame.setter
+    def frame(self, rows: pd.DataFrame) -> None:
+        self.rows, self.arrow = rows, None
+
+
+def plain_text(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Dictionary-encoded columns (text read as categories) decoded to their values, as pandas should see them."""
+    if not any(pa.types.is_dictionary(f.type) for f in batch.schema):
+        return batch
+    columns = [c.dictionary_decode() if pa.types.is_dictionary(c.type) else c for c in batch.columns]
+    return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 
 def numbered(frame: pd.DataFrame, first_row: int) -> pd.DataFrame:

@@ -11,6 +11,7 @@ text is at most GZIP_COUNTED_MAX_BYTES (and shares a chunk like any small file);
 own, its rows unknown until read. Rows are numbered within their file, and errors and bad rows name the file.
 """
 
+import dataclasses
 import gzip
 from collections.abc import Iterator, Sequence
 
@@ -60,7 +61,7 @@ def read_chunk(sources: list[FileSource], chunk: dict, columns: list[str] | None
         source = sources[piece["file"]]
         with naming_file(source.name):
             for batch in read_file_chunk(source, piece, columns, batch_rows, text):
-                batch = Batch(batch.frame, csv=batch.csv, bad=in_file(batch.bad, source.name), file=source.name)
+                batch = dataclasses.replace(batch, bad=in_file(batch.bad, source.name), file=source.name)
                 yield _with_source_file(batch, source.name) if source_file else batch
 
 

@@ -17,6 +17,7 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
+from batchsvc.scoring import parquet_join
 from batchsvc.scoring.predict import PREDICTION, PROBABILITY_PREFIX
 
 STREAM_BATCH_ROWS = 65_536
@@ -39,18 +40,20 @@ Sink = BinaryIO | io.RawIOBase  # a binary file, or a Drain
 
 
 class PartWriter:
-    """Appends scored batches to one Parquet part."""
+    """Appends scored batches (Arrow tables) to one Parquet part."""
 
     def __init__(self, sink: BinaryIO):
         self.sink, self.rows = sink, 0
         self.writer: pq.ParquetWriter | None = None
 
-    def write(self, frame: pd.DataFrame) -> None:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+    def write(self, rows: pa.Table | pd.DataFrame) -> None:
+        table = pa.Table.from_pandas(rows, preserve_index=False) if isinstance(rows, pd.DataFrame) else rows
         if self.writer is None:
-            self.writer = pq.ParquetWriter(self.sink, table.schema)
-        self.writer.write_table(table.cast(self.writer.schema))
-        self.rows += len(frame)
+            self.writer = parquet_writer(self.sink, table.schema)
+        if not table.schema.equals(self.writer.schema):
+            table = table.cast(self.writer.schema)
+        self.writer.write_table(table)
+        self.rows += table.num_rows
 
     def close(self) -> None:
         if self.writer is None:  # a chunk whose rows were all bad: an empty part keeps the order simple
@@ -59,16 +62,30 @@ class PartWriter:
             self.writer.close()
 
 
+def parquet_writer(dest: Sink, schema: pa.Schema) -> pq.ParquetWriter:
+    """A Parquet writer that dictionary-encodes text columns only: trying a dictionary on every column of numbers
+    (pyarrow's default) took over half the time of writing a scored part, and their pages end up plain anyway."""
+    text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
+            or pa.types.is_dictionary(f.type)]
+    return pq.ParquetWriter(dest, schema, use_dictionary=text)
+
+
 def assemble(parts: list[Opener], fmt: str, dest: BinaryIO) -> int:
-    """Stream the parts, in order, into one file of the given format; returns the row count."""
-    schema = _unified_schema(parts)
+    """Stream the parts, in order, into one file of the given format; returns the row count.
+
+    Parquet parts that share one schema are joined as they are (their row groups copied, nothing decoded)."""
+    schemas = [_schema(p) for p in parts]
+    filled = [(p, s) for p, s in zip(parts, schemas) if len(s)]
+    if fmt == "parquet" and filled and all(s.equals(filled[0][1]) for _, s in filled):
+        return parquet_join.join([p for p, _ in filled], dest)
+    schema = _unified_schema(schemas)
     return write_batches(_batches(parts, schema), schema, fmt, dest)
 
 
-def _unified_schema(parts: list[Opener]) -> pa.Schema:
+def _unified_schema(all_schemas: list[pa.Schema]) -> pa.Schema:
     """One schema for all parts, column by column; a column read as numbers in one chunk and text in
     another becomes text (and only that column)."""
-    schemas = [s for s in (_schema(p) for p in parts) if len(s)]
+    schemas = [s for s in all_schemas if len(s)]
     if not schemas:
         return pa.schema([])
     fields = [_unified_field([s.field(name) for s in schemas if name in s.names]) for name in schemas[0].names]
@@ -76,8 +93,9 @@ def _unified_schema(parts: list[Opener]) -> pa.Schema:
 
 
 def _schema(part: Opener) -> pa.Schema:
+    """A part's Arrow schema, without the metadata pandas adds (parts written from pandas or Arrow compare equal)."""
     with part() as f:
-        return pq.read_schema(f)
+        return pq.read_schema(f).remove_metadata()
 
 
 def _unified_field(versions: list[pa.Field]) -> pa.Field:
@@ -100,7 +118,7 @@ def _batches(parts: Iterable[Opener], schema: pa.Schema) -> Iterator[pa.RecordBa
 def open_writer(fmt: str, dest: Sink, schema: pa.Schema):
     """A writer with write_batch() and close() for parquet, csv or jsonl, to a binary file object."""
     if fmt == "parquet":
-        return pq.ParquetWriter(dest, schema)
+        return parquet_writer(dest, schema)
     if fmt == "csv":
         return CsvWriter(dest, schema)
     return JsonlWriter(dest)

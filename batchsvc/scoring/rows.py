@@ -125,9 +125,11 @@ def _scalar_ok(value, chars: int) -> bool:
     return isinstance(value, SCALARS) and not (isinstance(value, str) and len(value) > chars)
 
 
-def engine_inputs(columns: Columns, info: ModelInfo, text: set[str]) -> dict[str, np.ndarray]:
-    """One (n, 1) array per feature: str objects for the engine's text inputs, float32 for numbers."""
-    return {f: np.array(v, dtype=object if f in text else np.float32).reshape(-1, 1) for f, v in columns.items()}
+def engine_inputs(columns: Columns, info: ModelInfo, text: set[str],
+                  number: type = np.float32) -> dict[str, np.ndarray]:
+    """One (n, 1) array per feature: str objects for the engine's text inputs, `number` (the session's float32, or
+    float64 for an exact tree engine) for the others."""
+    return {f: np.array(v, dtype=object if f in text else number).reshape(-1, 1) for f, v in columns.items()}
 
 
 def watson_answer(prediction: np.ndarray, proba: np.ndarray | None) -> dict:

@@ -4,8 +4,10 @@ Pure: it knows nothing of Redis, Dramatiq or files, so the chunk path and the sm
 """
 
 import pandas as pd
+import pyarrow as pa
 
 from batchsvc.errors import DataError, SchemaError, ScoringError, TooManyBadRows
+from batchsvc.scoring.arrow_path import score_arrow
 from batchsvc.scoring.batch import Batch, in_file, naming_file
 from batchsvc.scoring.engines.categories import unknown_rows
 from batchsvc.scoring.engines.code import ERROR_COLUMN
@@ -26,6 +28,17 @@ def score_batch(model, info: ModelInfo, batch: Batch, passthrough: list[str], ma
     with naming_file(batch.file):
         rows, bad = _score(model, info, batch, passthrough, max_bad_rows, bad_seen)
     return rows, in_file(bad, batch.file)
+
+
+def score_table(model, info: ModelInfo, batch: Batch, passthrough: list[str], max_bad_rows: int,
+                bad_seen: int) -> tuple[pa.Table, list[dict]]:
+    """score_batch's result as an Arrow table; a clean Arrow batch never becomes a pandas frame on the way."""
+    if batch.arrow is not None and not batch.bad:
+        table = score_arrow(as_engine(model, info), info, batch.arrow, passthrough)
+        if table is not None:
+            return table, []
+    rows, bad = score_batch(model, info, batch, passthrough, max_bad_rows, bad_seen)
+    return pa.Table.from_pandas(rows, preserve_index=False), bad
 
 
 def _score(model, info: ModelInfo, batch: Batch, passthrough: list[str], max_bad_rows: int,

@@ -12,12 +12,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import BinaryIO
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from batchsvc.errors import UnreadableInput
-from batchsvc.scoring.batch import Batch, numbered
+from batchsvc.scoring.batch import Batch, numbered  # noqa: F401 (numbered: jobs/ import it from here)
 from batchsvc.scoring.csvparse import header_names, parse_csv
 from batchsvc.scoring.prepare import require_unique
 
@@ -177,7 +176,7 @@ def read_file_chunk(source: FileSource, chunk: dict, columns: list[str] | None, 
     try:
         if "rows" in chunk:
             start, stop = chunk["rows"]
-            yield from _read_parquet_rows(source, start, stop, columns, batch_rows)
+            yield from _read_parquet_rows(source, start, stop, columns, batch_rows, text)
         elif "bytes" in chunk:
             yield _read_csv_bytes(source, chunk, columns, text)
         else:
@@ -186,10 +185,15 @@ def read_file_chunk(source: FileSource, chunk: dict, columns: list[str] | None, 
         raise UnreadableInput(f"cannot read {source.name}: {exc}") from None
 
 
-def _read_parquet_rows(source: FileSource, start: int, stop: int, columns, batch_rows: int) -> Iterator[Batch]:
-    """pre_buffer: a row group's column chunks are read in a few coalesced requests, not one per column (S3)."""
+def _read_parquet_rows(source: FileSource, start: int, stop: int, columns, batch_rows: int,
+                       text: Sequence[str]) -> Iterator[Batch]:
+    """pre_buffer: a row group's column chunks are read in a few coalesced requests, not one per column (S3).
+    Text features stored as strings are read as Parquet's own dictionaries: each category is decoded once."""
     with source.open() as f:
-        yield from _parquet_rows(pq.ParquetFile(f, pre_buffer=True), start, stop, columns, batch_rows)
+        meta = pq.read_metadata(f)  # the footer, read once and handed to the reader
+        names = meta.schema.to_arrow_schema().names
+        reader = pq.ParquetFile(f, metadata=meta, pre_buffer=True, read_dictionary=[c for c in text if c in names])
+        yield from _parquet_rows(reader, start, stop, columns, batch_rows)
 
 
 def _parquet_rows(pf: pq.ParquetFile, start: int, stop: int, columns, batch_rows: int) -> Iterator[Batch]:
@@ -206,7 +210,7 @@ def _parquet_rows(pf: pq.ParquetFile, start: int, stop: int, columns, batch_rows
     for batch in pf.iter_batches(batch_size=batch_rows, row_groups=groups, columns=columns):
         lo, hi = max(start, pos), min(stop, pos + batch.num_rows)
         if lo < hi:
-            yield Batch(numbered(_to_pandas(batch.slice(lo - pos, hi - lo)), lo + 1))
+            yield Batch(arrow=batch.slice(lo - pos, hi - lo), first_row=lo + 1)
         pos += batch.num_rows
         if pos >= stop:
             return
@@ -232,7 +236,3 @@ def _read_csv_stream(source: FileSource, columns, batch_rows: int, text: Sequenc
             line += len(lines)
         if line == 2:
             raise UnreadableInput(f"{source.name} has a header but no rows")
-
-
-def _to_pandas(table) -> pd.DataFrame:
-    return table.to_pandas()

@@ -25,9 +25,10 @@ CODEC = HashCodec(json_fields=frozenset({"model", "spec", "error", "result", "ch
                                         "attempts", "score", "touched_at"}))
 EVENTS_KEPT = 10_000
 
-# KEYS: job, finished index, one status index per JobStatus (in enum order), done channel, hooks due
+# KEYS: job, finished index, one status index per JobStatus (in enum order), events list, done channel, hooks due
 # ARGV: allowed (comma list), new status, every status (comma list, enum order), "1" if the new one is final,
-#       now (Unix microseconds: the finished index's score), field, value, ...
+#       now (Unix microseconds: the finished index's score), the event (JSON), events kept, field, value, ...
+# The event is logged before the done channel is told: a long poll that wakes on it finds the event there.
 # A final status the job's notify_on names queues its webhook (storage/hooks.py) in the same call.
 _TRANSITION = """
 local cur = redis.call('HGET', KEYS[1], 'status')
@@ -37,7 +38,9 @@ for s in string.gmatch(ARGV[1], '[^,]+') do if s == cur then ok = true end end
 if not ok then return 0 end
 local id = redis.call('HGET', KEYS[1], 'id')
 local score = redis.call('HGET', KEYS[1], 'score')
-redis.call('HSET', KEYS[1], 'status', ARGV[2], unpack(ARGV, 6))
+redis.call('HSET', KEYS[1], 'status', ARGV[2], unpack(ARGV, 8))
+redis.call('RPUSH', KEYS[#KEYS - 2], ARGV[6])
+redis.call('LTRIM', KEYS[#KEYS - 2], -tonumber(ARGV[7]), -1)
 local i = 0
 for name in string.gmatch(ARGV[3], '[^,]+') do
   i = i + 1
@@ -104,15 +107,13 @@ class JobStore:
             fields.setdefault("finished_at", iso())
         fields.setdefault("touched_at", int(time.time()))
         keys = [self.keys.job(job_id), self.keys.jobs_finished(),
-                *(self.keys.jobs_by_status(s.value) for s in JobStatus), self.keys.job_done_channel(job_id),
-                self.keys.hooks_due()]
+                *(self.keys.jobs_by_status(s.value) for s in JobStatus), self.keys.job_events(job_id),
+                self.keys.job_done_channel(job_id), self.keys.hooks_due()]
+        error = {"error": fields["error"]} if "error" in fields else {}
         args = [",".join(s.value for s in allowed), to.value, STATUS_LIST, "1" if to in FINISHED else "0",
-                time.time_ns() // 1000, *_flatten(CODEC.encode(fields))]
-        changed = self._transition(keys=keys, args=args) == 1
-        if changed:
-            error = {"error": fields["error"]} if "error" in fields else {}
-            self.add_event(job_id, to.value, **error, **(event or {}))
-        return changed
+                time.time_ns() // 1000, event_json(to.value, **error, **(event or {})), EVENTS_KEPT,
+                *_flatten(CODEC.encode(fields))]
+        return self._transition(keys=keys, args=args) == 1
 
     def ids_with_status(self, status: JobStatus, limit: int | None = None) -> list[str]:
         """The oldest `limit` jobs in a state (all of them for None)."""

@@ -36,6 +36,7 @@ class Engine:
     name = ""
     strict: dict[str, set] = {}
     takes_missing = False  # True: missing values reach predict as they are (a code model handles its own)
+    takes_arrow = False  # True: predict takes an Arrow batch of clean rows as well (scoring/arrow_path.py)
 
     def predict(self, features: Features) -> Scores:
         """Predictions for every row of `features` (the model's feature columns), in order."""

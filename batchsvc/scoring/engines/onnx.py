@@ -1,7 +1,8 @@
 """The onnx engine: compile a fitted scikit-learn model with skl2onnx, score it with onnxruntime.
 
 Text features are fed as string tensors, numbers as float32 (a double graph fails to load on the
-credit-risk pipeline: a Normalizer float/double mismatch); probabilities come back as one array.
+credit-risk pipeline: a Normalizer float/double mismatch), or as float64 for a tree ensemble (its splits
+made exact by trees.py); probabilities come back as one array.
 """
 
 import numpy as np
@@ -9,6 +10,7 @@ import numpy as np
 from batchsvc.scoring.engines import ONNX, Engine, Features, Scores
 from batchsvc.scoring.engines.feed import number_column, text_column
 from batchsvc.scoring.engines.steps import walk
+from batchsvc.scoring.engines.trees import TreesUnmatched, float32_trees, make_exact
 from batchsvc.scoring.modelinfo import ModelInfo
 
 ERROR_CHARS = 300  # how much of a converter's message a refusal keeps
@@ -24,10 +26,16 @@ def compile_onnx(model, info: ModelInfo) -> bytes:
     from skl2onnx import to_onnx
 
     options = {id(model): {"zipmap": False}} if info.task == "classification" else None
+    trees = float32_trees(model)
     try:
-        graph = to_onnx(model, initial_types=input_types(info), options=options)
+        graph = to_onnx(model, initial_types=input_types(info, double=trees is not None), options=options)
     except Exception as exc:
         raise Refused(f"unsupported step: {type(exc).__name__}: {exc}"[:ERROR_CHARS]) from None
+    if trees is not None:
+        try:
+            make_exact(graph, trees)
+        except TreesUnmatched as exc:
+            raise Refused(f"tree ensemble: {exc}") from None
     return graph.SerializeToString()
 
 
@@ -43,35 +51,44 @@ def check_supported(model) -> None:
                 raise Refused(f"unsupported step {type(step).__name__}: a missing value is one of its categories")
 
 
-def input_types(info: ModelInfo) -> list:
-    """One [None, 1] tensor per named feature (string for text, float for numbers), or one float matrix."""
-    from skl2onnx.common.data_types import FloatTensorType, StringTensorType
+def input_types(info: ModelInfo, double: bool = False) -> list:
+    """One [None, 1] tensor per named feature (string for text, float for numbers), or one float matrix;
+    numbers as doubles where `double` (a tree ensemble: trees.py)."""
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType, StringTensorType
 
+    number = DoubleTensorType if double else FloatTensorType
     if not info.named_features:
-        return [("X", FloatTensorType([None, len(info.features)]))]
+        return [("X", number([None, len(info.features)]))]
     numeric = set(info.numeric_features)
-    return [(f, FloatTensorType([None, 1]) if f in numeric else StringTensorType([None, 1])) for f in info.features]
+    return [(f, number([None, 1]) if f in numeric else StringTensorType([None, 1])) for f in info.features]
 
 
 class OnnxEngine(Engine):
     name = ONNX
+    takes_arrow = True
 
     def __init__(self, artefact: bytes, info: ModelInfo, strict: dict[str, set], threads: int = 1,
-                 allow_nan: bool = False):
+                 allow_nan: bool = False, exact: Engine | None = None):
+        """`exact`: the model's own engine, which scores batches with a missing number (a tree graph routes NaN
+        otherwise than scikit-learn does), so a missing value gets what scikit-learn gives it."""
         import onnxruntime as ort
 
         options = ort.SessionOptions()
         options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
         self.session = ort.InferenceSession(artefact, options, providers=["CPUExecutionProvider"])
-        self.info, self.strict, self.allow_nan = info, strict, allow_nan
+        self.info, self.strict, self.allow_nan, self.exact = info, strict, allow_nan, exact
         self.text = {i.name for i in self.session.get_inputs() if i.type == "tensor(string)"}
+        self.number = np.float64 if any(i.type == "tensor(double)" for i in self.session.get_inputs()) else np.float32
         names = [o.name for o in self.session.get_outputs()]
         self.output = "probabilities" if info.has_proba and "probabilities" in names else names[-1]
         self.classes = _classes(info.classes)
 
     def predict(self, features: Features) -> Scores:
         """One session run over the batch."""
-        return self.predict_arrays(self.feed(features))
+        feed = self.feed(features)
+        if self.exact is not None and _has_nan(feed, self.text):
+            return self.exact.predict(features)
+        return self.predict_arrays(feed)
 
     def predict_arrays(self, feed: dict[str, np.ndarray]) -> Scores:
         """One session run over inputs already shaped as the session takes them (the online fast path's)."""
@@ -86,8 +103,8 @@ class OnnxEngine(Engine):
     def feed(self, features: Features) -> dict[str, np.ndarray]:
         """The session's inputs, one array per feature (or one matrix for a model fitted on an array)."""
         if not self.info.named_features:
-            return {"X": np.hstack([number_column(features, f) for f in self.info.features])}
-        return {f: text_column(features, f) if f in self.text else number_column(features, f)
+            return {"X": np.hstack([number_column(features, f, self.number) for f in self.info.features])}
+        return {f: text_column(features, f) if f in self.text else number_column(features, f, self.number)
                 for f in self.info.features}
 
 
@@ -96,6 +113,10 @@ def _refuse_nan(feed: dict[str, np.ndarray], text: set[str]) -> None:
     for name, values in feed.items():
         if name not in text and np.isnan(values).any():
             raise ValueError(f"Input {name} contains NaN.")
+
+
+def _has_nan(feed: dict[str, np.ndarray], text: set[str]) -> bool:
+    return any(name not in text and np.isnan(values).any() for name, values in feed.items())
 
 
 def allows_nan(model) -> bool:

@@ -3,6 +3,7 @@
 import numpy as np
 import pyarrow as pa
 
+from batchsvc.scoring.batch import plain_text
 from batchsvc.scoring.engines import SKLEARN, Engine, Features, Scores
 from batchsvc.scoring.engines.categories import strict_categories
 from batchsvc.scoring.modelinfo import ModelInfo
@@ -10,6 +11,7 @@ from batchsvc.scoring.modelinfo import ModelInfo
 
 class SklearnEngine(Engine):
     name = SKLEARN
+    takes_arrow = True
 
     def __init__(self, model, info: ModelInfo):
         self.model, self.info = model, info
@@ -18,7 +20,7 @@ class SklearnEngine(Engine):
 
     def predict(self, features: Features) -> Scores:
         """One predict_proba (classifiers) or predict (regressors) over the batch."""
-        frame = features.to_pandas() if isinstance(features, pa.RecordBatch) else features
+        frame = plain_text(features).to_pandas() if isinstance(features, pa.RecordBatch) else features
         X = frame if self.info.named_features else frame.to_numpy()
         if self.classes is not None and self.info.has_proba:
             proba = self.model.predict_proba(X)

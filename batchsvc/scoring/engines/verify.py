@@ -1,6 +1,7 @@
 """Compile a version's fast engine and accept it only if it agrees with scikit-learn and is faster.
 
-Agreement, on the verification sample: every label equal and every probability within the tolerance
+Agreement, on the verification sample (plus, for a tree ensemble, copies of it at the trees' splits): every label
+equal and every probability within the tolerance
 (regression values: within tolerance × max(1, |value|)). Speed: best of TIMING_ROUNDS runs over the whole
 sample, each engine on one thread, interleaved so that a busy machine slows both alike.
 """
@@ -18,6 +19,7 @@ from batchsvc.scoring.engines.categories import strict_categories, unknown_rows
 from batchsvc.scoring.engines.onnx import OnnxEngine, Refused, allows_nan, compile_onnx
 from batchsvc.scoring.engines.sklearn import SklearnEngine
 from batchsvc.scoring.engines.synth import synthesise
+from batchsvc.scoring.engines.trees import float32_trees, split_rows
 from batchsvc.scoring.modelinfo import ModelInfo
 from batchsvc.scoring.prepare import prepare, require_columns
 
@@ -35,9 +37,14 @@ def trial(model, info: ModelInfo, sample: pd.DataFrame | None, tolerance: float)
     try:
         strict = strict_categories(model)
         rows = synthesise(model, info) if sample is None else sample_rows(sample, info, strict)
+        splits = split_rows(model, rows)
+        if len(splits):
+            rows = pd.concat([rows, splits], ignore_index=True)
+            record["sample"]["at_splits"] = len(splits)
         record["sample"]["rows"] = len(rows)
         artefact = compile_onnx(model, info)
-        candidate = OnnxEngine(artefact, info, strict, allow_nan=allows_nan(model))
+        exact = SklearnEngine(model, info) if float32_trees(model) else None
+        candidate = OnnxEngine(artefact, info, strict, allow_nan=allows_nan(model), exact=exact)
         record.update(verify(SklearnEngine(model, info), candidate, rows, tolerance))
     except (Refused, DataError) as exc:
         record["refused_reason"] = str(exc) if isinstance(exc, Refused) else f"sample unusable: {exc}"
