@@ -1,4 +1,4 @@
-"""Drives batchsvc with the real tritonclient[http]; run by tests/test_oip.py with .venv-triton's python.
+"""Drives batchsvc with the real tritonclient[http]; run by tests/test_oip.py with its own venv's python.
 
     python oip_client.py URL DEPLOYMENT MODEL ROWS.json
     (ROWS.json: {"fields": [...], "values": [[...]], "numeric": [...]}; MODEL's version 1 is asked by version)
