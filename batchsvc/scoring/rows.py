@@ -153,10 +153,18 @@ def _as_written(values: np.ndarray) -> list:
 
 
 def _plain(value):
-    """A value as the full path's JSON holds it: a float rounded as pandas' to_json rounds it."""
+    """A value as the full path's JSON holds it: a float rounded as pandas' to_json rounds it (its encoder's
+    modp_dtoa: the fraction scaled in double arithmetic, an exact half to even), JSON_DIGITS digits."""
     if not isinstance(value, float) or value == 0 or not math.isfinite(value):
         return value
     low, high = FIXED_RANGE
-    if low <= abs(value) < high:
-        return float(f"{value:.{JSON_DIGITS}f}")
-    return float(f"{value:.{JSON_DIGITS - 1}e}")
+    if not low <= abs(value) < high:
+        return float(f"{value:.{JSON_DIGITS - 1}e}")
+    whole = int(abs(value))
+    scaled = (abs(value) - whole) * 10**JSON_DIGITS
+    fraction = int(scaled)
+    if scaled - fraction > 0.5 or (scaled - fraction == 0.5 and (fraction == 0 or fraction & 1)):
+        fraction += 1
+    if fraction == 10**JSON_DIGITS:
+        whole, fraction = whole + 1, 0
+    return math.copysign(float(f"{whole}.{fraction:0{JSON_DIGITS}d}"), value)
