@@ -12,6 +12,7 @@ SERVICE = "batchsvc"
 DOWN_AFTER_MS = 1000  # a primary silent this long is subjectively down (odown once two Sentinels agree)
 FAILOVER_TIMEOUT_MS = 3000  # also: a Sentinel starts no second failover of the service within twice this
 QUORUM = 2
+SHUTDOWN_WAIT_S = 30
 
 
 class Node(RedisServer):
@@ -24,6 +25,12 @@ class Node(RedisServer):
 
     def client(self) -> redis.Redis:
         return redis.Redis(port=self.port, decode_responses=True, socket_connect_timeout=1)
+
+    def stop(self) -> None:
+        """SIGTERM; a primary waits up to Redis's shutdown-timeout (10 s) for lagging replicas, so allow more."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=SHUTDOWN_WAIT_S)
 
 
 class SentinelCluster:

@@ -181,6 +181,7 @@ def test_with_the_replica_stopped_a_submit_is_refused_503_never_promised_202(ha,
     # Given a model, and the replica stopped
     model = register_slow(ha, "no-replica", 0.0)
     primary, replica = cluster.roles()
+    wait_for(lambda: cluster.replicas_of(primary) >= 1, 30, 0.05, "the replica in sync after earlier failovers")
     replica.stop()
     try:
         wait_for(lambda: cluster.replicas_of(primary) == 0, 10, 0.05, "the primary to see no replica")

@@ -4,7 +4,7 @@ answers the list of predictions, as Azure's generated scikit-learn script does.
 
 Every request whose deployment names a model version is logged on the deployment (newest first, bounded): run()'s
 error with its traceback, init's traceback when it fails, and what the version's init printed, with the first
-request this process answers with it.
+request this process answers for each deployment.
 """
 
 import json
@@ -29,7 +29,7 @@ from batchsvc.scoring.engines import CODE
 from batchsvc.storage.services import Services
 
 TRACEBACK_MAX_CHARS = 8_000  # a log entry keeps the last this many characters of a traceback or of init's output
-_INIT_LOGGED: set[str] = set()  # versions (sha256) whose init output this process has logged
+_INIT_LOGGED: set[str] = set()  # "deployment:sha256" pairs whose init output this process has logged
 
 
 async def score(request: Request) -> Response:
@@ -58,8 +58,8 @@ def respond(svc: Services, cache: ModelCache, deployment: dict, raw: bytes, head
              {"state": "failed", "reason": exc.message})
         raise
     output = None
-    if meta["sha256"] not in _INIT_LOGGED:
-        _INIT_LOGGED.add(meta["sha256"])
+    if f"{deployment['name']}:{meta['sha256']}" not in _INIT_LOGGED:
+        _INIT_LOGGED.add(f"{deployment['name']}:{meta['sha256']}")
         output = engine.init_output or None
     state = {"state": "ready", "reason": None, "serving": serving(meta)}
     _log(svc, deployment, started, answer.status, answer.error, answer.traceback, output, state, meta["version"])
