@@ -18,9 +18,9 @@ from batchsvc.api.errors import status_for
 from batchsvc.api.online_limits import run_limited
 from batchsvc.api.state import services
 from batchsvc.clock import iso
-from batchsvc.errors import BatchsvcError, ModelNotFound, ModelUnavailable
+from batchsvc.errors import BatchsvcError
 from batchsvc.jobs.model_cache import ModelCache
-from batchsvc.jobs.online import Scored, row_count, score_online, serving
+from batchsvc.jobs.online import Scored, row_count, score_online, shown_state
 from batchsvc.jobs.online_fast import fast_scored
 from batchsvc.schemas import PredictionRequest
 from batchsvc.scoring.output import relabeled
@@ -91,16 +91,11 @@ def _log(svc: Services, deployment: dict, rows: int, started: float, exc: Except
          scored: Scored | None) -> None:
     """One log entry and the counters; a success shows the deployment ready, a model that is gone or fails to
     load shows it failed."""
-    meta = scored and scored.meta
+    meta = scored.meta if scored else None
     entry = {"time": iso(), "rows": rows, "ms": round((time.perf_counter() - started) * 1000, 3),
              "status": 200 if exc is None else status_for(exc), "version": meta and meta["version"],
              "engine": scored and scored.engine, "error": _describe(exc)}
-    state = None
-    if meta:
-        state = {"state": "ready", "reason": None, "serving": serving(meta)}
-    elif isinstance(exc, (ModelUnavailable, ModelNotFound)):
-        state = {"state": "failed", "reason": exc.message}
-    svc.request_log.add(deployment["name"], entry, state)
+    svc.request_log.add(deployment["name"], entry, shown_state(meta, exc))
 
 
 def _describe(exc: Exception | None) -> str | None:

@@ -91,6 +91,16 @@ def check_deployment(svc: Services, cache: ModelCache, name: str) -> dict:
     return svc.deployments.get(name)
 
 
+def shown_state(meta: dict | None, exc: Exception | None) -> dict | None:
+    """The state a deployment's request showed: ready serving the version that answered, failed when its model is
+    gone or does not load, else none (a bad body says nothing of the deployment)."""
+    if meta:
+        return {"state": "ready", "reason": None, "serving": serving(meta)}
+    if isinstance(exc, (ModelUnavailable, ModelNotFound)):
+        return {"state": "failed", "reason": exc.message}
+    return None
+
+
 def serving(meta: dict) -> dict:
     """The served version as a deployment records it (the checksum tells a re-registered file apart)."""
     return {"name": meta["name"], "version": meta["version"], "sha256": meta["sha256"]}

@@ -47,9 +47,6 @@ class HookOutbox:
         """The delivery was answered 2xx or given up: it is never tried again."""
         self.r.zrem(self.key, _item(job_id, event, attempt))
 
-    def pending(self) -> int:
-        return int(self.r.zcard(self.key))
-
 
 def _item(job_id: str, event: str, attempt: int) -> str:
     return f"{job_id}|{event}|{attempt}"

@@ -22,7 +22,7 @@ from batchsvc.api.state import services
 from batchsvc.clock import iso
 from batchsvc.errors import InvalidRequest, ModelNotFound, ModelUnavailable
 from batchsvc.jobs.model_cache import ModelCache
-from batchsvc.jobs.online import resolve, run_entry_script, serving
+from batchsvc.jobs.online import resolve, run_entry_script, shown_state
 from batchsvc.schemas import PredictionRequest
 from batchsvc.scoring.azure_run import FAILED_HEADER, Answer
 from batchsvc.scoring.engines import CODE
@@ -55,14 +55,14 @@ def respond(svc: Services, cache: ModelCache, deployment: dict, raw: bytes, head
     except (ModelUnavailable, ModelNotFound) as exc:
         cause = getattr(exc.__cause__, "traceback", None)
         _log(svc, deployment, started, status_for(exc), f"{exc.type}: {exc.message}", cause, None,
-             {"state": "failed", "reason": exc.message})
+             shown_state(None, exc))
         raise
-    output = None
-    if f"{deployment['name']}:{meta['sha256']}" not in _INIT_LOGGED:
-        _INIT_LOGGED.add(f"{deployment['name']}:{meta['sha256']}")
+    output, logged = None, f"{deployment['name']}:{meta['sha256']}"
+    if logged not in _INIT_LOGGED:
+        _INIT_LOGGED.add(logged)
         output = engine.init_output or None
-    state = {"state": "ready", "reason": None, "serving": serving(meta)}
-    _log(svc, deployment, started, answer.status, answer.error, answer.traceback, output, state, meta["version"])
+    _log(svc, deployment, started, answer.status, answer.error, answer.traceback, output, shown_state(meta, None),
+         meta["version"])
     return answer
 
 
@@ -82,11 +82,11 @@ def translate(raw: bytes) -> PredictionRequest:
 
 
 def _log(svc: Services, deployment: dict, started: float, status: int, error: str | None, trace: str | None,
-         output: str | None, state: dict, version: int | None = None) -> None:
+         output: str | None, state: dict | None, version: int | None = None) -> None:
     """One entry on the deployment's log, with the state the request showed."""
     entry = {"time": iso(), "rows": 0, "ms": round((time.perf_counter() - started) * 1000, 3), "status": status,
              "version": version, "engine": CODE, "error": error, "traceback": _tail(trace), "output": _tail(output)}
-    svc.deployments.record_request(deployment["name"], entry, state)
+    svc.request_log.add(deployment["name"], entry, state)  # batched off the request path, as native requests are
 
 
 def _tail(text: str | None) -> str | None:
