@@ -4,7 +4,7 @@ client, same run.
 Trains the credit-risk pipeline (batchsvc.scoring.sample) and saves it once; then, one server at a time:
   - batchsvc: a private redis-server and `batchsvc api --workers N` (for each N asked), the model registered
     (its onnx engine compiled and verified) and deployed;
-  - its peers (scripts/bench_peers.py), each installed by this script into its own venv under .venv-bench/:
+  - its peers (scripts/bench_peers.py), each installed by this script into its own venv (tests/vendors.py):
     MLServer 1.7.1 with mlserver-sklearn, Azure's azmlinfsrv 1.5.1, MLflow's `models serve` (mlflow-skinny
     3.18.0), each with its default settings, on loopback only (azmlinfsrv binds 0.0.0.0 and has no host option:
     it runs, with its client, in a network namespace of its own with only `lo` up: `unshare --net`);

@@ -1,5 +1,5 @@
-"""The peers of scripts/bench_online.py: other model servers, each installed by the bench into its own venv under
-.venv-bench/ (git-ignored, reused once complete), serving the same fitted pipeline on loopback.
+"""The peers of scripts/bench_online.py: other model servers, each installed by the bench into its own venv
+(tests/vendors.py: outside the clone, reused once complete), serving the same fitted pipeline on loopback.
 
     python scripts/bench_peers.py          # install (or check) every peer's venv now
 """
@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VENVS = ROOT / ".venv-bench"
+sys.path.insert(0, str(ROOT / "tests"))  # the one builder of vendors' venvs, which the tests use too
+from vendors import vendor_venv  # noqa: E402
+
 INSTALL_TIMEOUT_S = 1800
 
 
@@ -29,26 +31,15 @@ class Peer:
     name: str
     packages: list[str]
 
-    @property
-    def venv(self) -> Path:
-        return VENVS / self.name
+    def requirements(self) -> list[str]:
+        return [*self.packages, sklearn_pin()]
 
     @property
     def bin(self) -> Path:
-        return self.venv / "bin"
-
-    def spec(self) -> str:
-        return " ".join([*self.packages, sklearn_pin()])
+        """The bin folder of the peer's own venv (tests/vendors.py), installed unless a run completed these pins."""
+        return vendor_venv(f"bench-{self.name}", self.requirements(), INSTALL_TIMEOUT_S).parent
 
     def install(self) -> Path:
-        """The venv's bin folder, installed unless a previous run completed this very spec."""
-        done = self.venv / ".complete"
-        if done.exists() and done.read_text() == self.spec():
-            return self.bin
-        subprocess.run([sys.executable, "-m", "venv", "--clear", str(self.venv)], check=True, timeout=300)
-        subprocess.run([str(self.bin / "python"), "-m", "pip", "install", "-q", *self.packages, sklearn_pin()],
-                       check=True, timeout=INSTALL_TIMEOUT_S)
-        done.write_text(self.spec())
         return self.bin
 
 
