@@ -141,7 +141,10 @@ def submit(client: httpx.Client, body: dict) -> dict:
 def wait_job(client: httpx.Client, job_id: str, timeout_s: float = JOB_WAIT_S) -> dict:
     """The job once finished, through the server's long poll."""
     def finished():
-        job = client.get(f"/v1/jobs/{job_id}", params={"wait": 10}).json()
+        response = client.get(f"/v1/jobs/{job_id}", params={"wait": 10})
+        if response.status_code == 503:  # Redis away or failing over: the API says try again (Retry-After)
+            return None
+        job = response.json()
         return job if job["status"] in ("completed", "failed", "canceled") else None
     return wait_for(finished, timeout_s, 0, f"job {job_id} to finish")
 

@@ -27,10 +27,19 @@ class Node(RedisServer):
         return redis.Redis(port=self.port, decode_responses=True, socket_connect_timeout=1)
 
     def stop(self) -> None:
-        """SIGTERM; a primary waits up to Redis's shutdown-timeout (10 s) for lagging replicas, so allow more."""
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=SHUTDOWN_WAIT_S)
+        """SIGTERM until it exits: Redis refuses one while it writes its initial AOF ("can't exit"), and a primary
+        waits up to its shutdown-timeout (10 s) for lagging replicas."""
+        proc = self.proc
+        if proc is None or proc.poll() is not None:
+            return
+
+        def stopped() -> bool:
+            proc.terminate()
+            try:
+                return proc.wait(timeout=1) is not None
+            except subprocess.TimeoutExpired:
+                return False
+        wait_for(stopped, SHUTDOWN_WAIT_S, 0, f"redis-server on port {self.port} to stop")
 
 
 class SentinelCluster:
