@@ -61,6 +61,7 @@ class Settings(BaseSettings):
 
     job_ttl_s: int = Field(7 * 86_400, ge=0)  # finished jobs, their keys and files go this long after; 0 keeps them
     upload_ttl_s: int = Field(86_400, ge=0)  # unused uploads go this long after they were made; 0 keeps them
+    capture_retention_s: int = Field(7 * 86_400, ge=0)  # captured payloads go this long after; 0 keeps them
     gc_every_s: int = Field(60, gt=0)  # how often the scheduler leader applies retention
 
     webhook_allow: str | None = None  # ','-separated hosts or CIDRs hooks may target; None: public addresses only

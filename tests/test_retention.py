@@ -100,7 +100,7 @@ def test_a_finished_job_past_the_ttl_is_gone_everywhere_and_a_younger_one_stays(
     # When retention runs with a TTL that makes only the first one old
     removed = retention.collect(kept.services(job_ttl_s=3600), now=cutoff + 3600)
     # Then the old job is gone from GET, its events, every listing, the counts, Redis and the disk
-    assert removed == {"jobs": 1, "uploads": 0}
+    assert removed == {"jobs": 1, "uploads": 0, "captures": 0}
     assert kept.client.get(f"/v1/jobs/{old['id']}").status_code == 404
     assert kept.client.get(f"/v1/jobs/{old['id']}/events").status_code == 404
     for query in ({}, {"status": "completed"}, {"model": kept.model}):
@@ -119,7 +119,7 @@ def test_a_ttl_of_0_keeps_finished_jobs_and_uploads(kept):
     # When retention runs a year later with both TTLs 0
     removed = retention.collect_all(kept.services(job_ttl_s=0, upload_ttl_s=0), now=time.time() + YEAR_S)
     # Then nothing is removed: the job reads back and the upload still scores
-    assert removed == {"jobs": 0, "uploads": 0}
+    assert removed == {"jobs": 0, "uploads": 0, "captures": 0}
     assert kept.client.get(f"/v1/jobs/{job['id']}").json()["status"] == "completed"
     assert kept.results_dir(job["id"]).is_dir()
     scored = run_job(kept.client, {"model": kept.model, "input": {"upload": upload}})
@@ -180,7 +180,8 @@ def test_batchsvc_gc_removes_expired_jobs_and_uploads_and_says_how_many(kept):
     wait_for(lambda: said.append(gc(kept)) or kept.client.get(f"/v1/jobs/{job['id']}").status_code == 404,
              60, 0.2, "batchsvc gc to remove the job")
     # Then the job and the upload are gone and the command said so
-    counts = re.fullmatch(r"removed (\d+) finished jobs older than 1 s and (\d+) unused uploads older than 1 s\n",
+    counts = re.fullmatch(r"removed (\d+) finished jobs older than 1 s and (\d+) unused uploads older than 1 s; "
+                          r"\d+ capture files older than \d+ s\n",
                           said[-1])
     assert counts and int(counts[1]) >= 1, said
     assert upload_answer(kept, upload) == 404

@@ -7,7 +7,7 @@ import dataclasses
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from batchsvc.api import console, deployments, jobs, models, ops, predictions, schedules, tokens, uploads
+from batchsvc.api import captures, console, deployments, jobs, models, ops, predictions, schedules, tokens, uploads
 from batchsvc.api.azure import errors as azure_errors
 from batchsvc.api.azure.routes import ENDPOINTS as AZURE_ENDPOINTS
 from batchsvc.api.draining import on_stop_signal
@@ -126,6 +126,10 @@ ENDPOINTS = [
     E("GET", "/v1/deployments/{name}/logs", deployments.logs, "A deployment's recent requests, newest first",
       "deployments", R.READER, response=DeploymentLogs,
       query={"limit": {"type": "integer", "minimum": 1, "maximum": LOG_ENTRIES}}),
+    E("GET", "/v1/deployments/{name}/captures", captures.list_captures, "A deployment's capture files (Parquet), "
+      "newest first", "deployments", R.READER, response=captures.CaptureList,
+      query={"limit": {"type": "integer", "minimum": 1, "maximum": captures.LIST_MAX}, "cursor": "string"},
+      errors=(404, 422)),
     E("POST", "/v1/deployments/{name}/predictions", predictions.predict_deployment,
       "Score rows now with the deployment's model", "predictions", R.SCORER, body=PredictionRequest,
       response=PredictionResponse, errors=(400, 404, 413, 422, 429, 504)),
@@ -171,11 +175,13 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
         app.state.aredis = connect_async(svc.settings)
         listener = ChangeListener(svc.redis, svc.keys, svc.local).start()  # deployments, versions, keys in memory
         svc.request_log.start()  # request logs written in batches
+        svc.captures.start()  # captured payloads too (storage/captures.py)
         on_stop_signal(app.state.draining)  # SIGTERM answers open long polls at once
         try:
             yield
         finally:
             svc.request_log.stop()
+            svc.captures.stop()
             listener.stop()
             app.state.compiler.stop()
             await app.state.aredis.aclose()

@@ -48,6 +48,8 @@ async def deploy(request: Request, body: DeploymentRequest) -> dict:
               "engine": body.engine, "label_field": body.label_field,
               "limits": body.limits and body.limits.model_dump(exclude_none=True), "created_at": now, "updated_at": now,
               "created_by": principal(request).name}
+    if body.capture and body.capture.percent:
+        record["capture"] = body.capture.model_dump()
     await run_in_threadpool(svc.deployments.create, record)
     return await _checked(request, body.name)
 
@@ -67,7 +69,8 @@ async def change(request: Request) -> Response:
     svc, name = services(request), request.path_params["name"]
     body = await read_json(request, DeploymentPatch)
     given = body.model_dump(include=body.model_fields_set)
-    fields = {k: v for k, v in given.items() if v is not None or k in ("engine", "limits")}  # null: the default
+    nullable = ("engine", "limits", "capture")  # null: the default
+    fields = {k: v for k, v in given.items() if v is not None or k in nullable}
     if fields.get("limits"):
         fields["limits"] = {k: v for k, v in fields["limits"].items() if v is not None}
     if "model" in fields:

@@ -19,6 +19,7 @@ from batchsvc.api.online_limits import run_limited
 from batchsvc.api.state import services
 from batchsvc.clock import iso
 from batchsvc.errors import BatchsvcError
+from batchsvc.jobs.capture import capture_request
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.online import Scored, row_count, score_online, shown_state
 from batchsvc.jobs.online_fast import fast_scored
@@ -68,7 +69,7 @@ def fast_logged(svc: Services, cache: ModelCache, target: str | dict, raw: bytes
         return None
     if isinstance(target, dict):
         rows = sum(len(table["values"]) for table in scored.body["predictions"])
-        _log(svc, target, rows, started, None, scored)
+        _log(svc, target, rows, started, None, scored, raw)
     return orjson.dumps(scored.body)
 
 
@@ -79,23 +80,24 @@ def predict_logged(svc: Services, cache: ModelCache, target: str | dict, body: P
         scored = score_online(svc, cache, target, body)
     except Exception as exc:
         if isinstance(target, dict):
-            _log(svc, target, row_count(body), started, exc, None)
+            _log(svc, target, row_count(body), started, exc, None, body)
         raise
     if isinstance(target, dict):
-        _log(svc, target, row_count(body), started, None, scored)
+        _log(svc, target, row_count(body), started, None, scored, body)
         scored.body = relabeled(scored.body, target.get("label_field") or PREDICTION)
     return scored
 
 
 def _log(svc: Services, deployment: dict, rows: int, started: float, exc: Exception | None,
-         scored: Scored | None) -> None:
+         scored: Scored | None, given: bytes | PredictionRequest) -> None:
     """One log entry and the counters; a success shows the deployment ready, a model that is gone or fails to
-    load shows it failed."""
+    load shows it failed. A sampled request is captured with its body (`given`) and answer (jobs/capture.py)."""
     meta = scored.meta if scored else None
     entry = {"time": iso(), "rows": rows, "ms": round((time.perf_counter() - started) * 1000, 3),
              "status": 200 if exc is None else status_for(exc), "version": meta and meta["version"],
              "engine": scored and scored.engine, "error": _describe(exc)}
     svc.request_log.add(deployment["name"], entry, shown_state(meta, exc))
+    capture_request(svc, deployment, entry, meta, given, scored and scored.body)
 
 
 def _describe(exc: Exception | None) -> str | None:

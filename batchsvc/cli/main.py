@@ -124,14 +124,16 @@ def scheduler() -> None:
 
 @main.command()
 def gc() -> None:
-    """Apply retention now: remove expired finished jobs and unused uploads (talks to Redis directly)."""
+    """Apply retention now: remove expired finished jobs, unused uploads and capture files (talks to Redis
+    and the data dir directly)."""
     from batchsvc.jobs import retention
     from batchsvc.storage.services import get_services
 
     svc = get_services()
     removed = retention.collect_all(svc)
     click.echo(f"removed {removed['jobs']} finished jobs {_age(svc.settings.job_ttl_s)} "
-               f"and {removed['uploads']} unused uploads {_age(svc.settings.upload_ttl_s)}")
+               f"and {removed['uploads']} unused uploads {_age(svc.settings.upload_ttl_s)}; "
+               f"{removed['captures']} capture files {_age(svc.settings.capture_retention_s)}")
 
 
 def _age(ttl_s: int) -> str:

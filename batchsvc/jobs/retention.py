@@ -5,13 +5,15 @@ it finished: the transition that finishes a job also puts it on a finished index
 the collector deletes through the job store, which knows every index from the record (a Redis EXPIRE on
 the record would leave index entries and counts behind). An upload goes BATCHSVC_UPLOAD_TTL_S after it was
 made unless a queued or running job or a schedule's job template reads it; one found in use is looked at
-again a TTL later. 0 keeps either forever. Each call does a bounded batch: `batchsvc gc` repeats it until
+again a TTL later. Capture files (storage/captures.py) go BATCHSVC_CAPTURE_RETENTION_S after their last
+request. 0 keeps any of them forever. Each call does a bounded batch: `batchsvc gc` repeats it until
 nothing expired is left; the scheduler leader runs a Collector every BATCHSVC_GC_EVERY_S.
 """
 
 import logging
 import time
 
+from batchsvc.storage.capture_files import expire
 from batchsvc.storage.files import locate
 from batchsvc.storage.services import Services
 
@@ -23,9 +25,11 @@ TICK_BUDGET_S = 0.5  # a Collector tick calls collect() again while batches come
 def collect(svc: Services, now: float | None = None, batch: int = GC_BATCH) -> dict:
     """Remove up to `batch` expired jobs and `batch` expired uploads as of `now` (Unix seconds); counts."""
     now_s = time.time() if now is None else now
-    counts = {"jobs": len(collect_jobs(svc, now_s, batch)), "uploads": len(collect_uploads(svc, now_s, batch))}
+    counts = {"jobs": len(collect_jobs(svc, now_s, batch)), "uploads": len(collect_uploads(svc, now_s, batch)),
+              "captures": collect_captures(svc, now_s, batch)}
     if any(counts.values()):
-        log.info("retention removed %(jobs)s finished jobs and %(uploads)s uploads", counts)
+        log.info("retention removed %(jobs)s finished jobs, %(uploads)s uploads and %(captures)s capture files",
+                 counts)
     return counts
 
 
@@ -36,7 +40,7 @@ def collect_all(svc: Services, now: float | None = None, batch: int = GC_BATCH) 
 
 def _drain(svc: Services, now: float | None, batch: int, deadline: float | None = None) -> tuple[dict, bool]:
     """collect() until a batch comes back short (True) or the monotonic deadline passes (False); the totals."""
-    total = {"jobs": 0, "uploads": 0}
+    total = {"jobs": 0, "uploads": 0, "captures": 0}
     while deadline is None or time.monotonic() < deadline:
         counts = collect(svc, now, batch)
         total = {kind: total[kind] + counts[kind] for kind in total}
@@ -70,6 +74,15 @@ def collect_uploads(svc: Services, now_s: float, batch: int) -> list[str]:
         if record and record.get("path"):
             locate(record["path"]).unlink()
     return gone
+
+
+def collect_captures(svc: Services, now_s: float, batch: int) -> int:
+    """Delete capture files whose last request is over BATCHSVC_CAPTURE_RETENTION_S before now_s (about
+    `batch` at most); the files deleted."""
+    ttl_s = svc.settings.capture_retention_s
+    if not ttl_s:
+        return 0
+    return expire(svc.data.captures_root(), int((now_s - ttl_s) * 1000), batch)
 
 
 def uploads_in_use(svc: Services) -> set[str]:

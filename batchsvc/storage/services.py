@@ -7,6 +7,7 @@ import redis
 
 from batchsvc.settings import Settings, get_settings
 from batchsvc.storage.api_keys import KeyStore
+from batchsvc.storage.captures import CaptureWriter
 from batchsvc.storage.connect import connect
 from batchsvc.storage.counters import Counters
 from batchsvc.storage.deployment_keys import DeploymentKeys
@@ -105,6 +106,11 @@ class Services:
     @cached_property
     def hooks(self) -> HookOutbox:
         return HookOutbox(self.redis, self.keys)
+
+    @cached_property
+    def captures(self) -> CaptureWriter:
+        """Captured payloads: written at once, or in batches once an API process starts it."""
+        return CaptureWriter()
 
     @cached_property
     def workers(self) -> WorkerRegistry:

@@ -21,6 +21,7 @@ from batchsvc.api.predictions import predict_logged
 from batchsvc.api.state import services
 from batchsvc.clock import iso
 from batchsvc.errors import InvalidRequest, ModelNotFound, ModelUnavailable
+from batchsvc.jobs.capture import capture_request
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.online import resolve, run_entry_script, shown_state
 from batchsvc.schemas import PredictionRequest
@@ -55,14 +56,14 @@ def respond(svc: Services, cache: ModelCache, deployment: dict, raw: bytes, head
     except (ModelUnavailable, ModelNotFound) as exc:
         cause = getattr(exc.__cause__, "traceback", None)
         _log(svc, deployment, started, status_for(exc), f"{exc.type}: {exc.message}", cause, None,
-             shown_state(None, exc))
+             shown_state(None, exc), captured=(meta, raw, None))
         raise
     output, logged = None, f"{deployment['name']}:{meta['sha256']}"
     if logged not in _INIT_LOGGED:
         _INIT_LOGGED.add(logged)
         output = engine.init_output or None
     _log(svc, deployment, started, answer.status, answer.error, answer.traceback, output, shown_state(meta, None),
-         meta["version"])
+         meta["version"], (meta, raw, answer.body))
     return answer
 
 
@@ -82,11 +83,17 @@ def translate(raw: bytes) -> PredictionRequest:
 
 
 def _log(svc: Services, deployment: dict, started: float, status: int, error: str | None, trace: str | None,
-         output: str | None, state: dict | None, version: int | None = None) -> None:
-    """One entry on the deployment's log, with the state the request showed."""
+         output: str | None, state: dict | None, version: int | None = None,
+         captured: tuple[dict, bytes, bytes | None] | None = None) -> None:
+    """One entry on the deployment's log, with the state the request showed; `captured` (the version, the raw
+    body and answer) is offered to the deployment's capture as text (jobs/capture.py)."""
     entry = {"time": iso(), "rows": 0, "ms": round((time.perf_counter() - started) * 1000, 3), "status": status,
              "version": version, "engine": CODE, "error": error, "traceback": _tail(trace), "output": _tail(output)}
     svc.request_log.add(deployment["name"], entry, state)  # batched off the request path, as native requests are
+    if captured:
+        meta, raw, body = captured
+        capture_request(svc, deployment, entry, meta, raw.decode("utf-8", "replace"),
+                        body and body.decode("utf-8", "replace"))
 
 
 def _tail(text: str | None) -> str | None:

@@ -12,7 +12,7 @@ from batchsvc.storage.files.location import Location
 from batchsvc.storage.files.stores import locate
 
 FORMAT_SUFFIXES = {"parquet": ".parquet", "csv": ".csv", "jsonl": ".jsonl"}
-MANAGED_FOLDERS = ("models", "uploads", "results", "redis")
+MANAGED_FOLDERS = ("models", "uploads", "results", "redis", "captures")
 
 
 class DataDir:
@@ -66,6 +66,16 @@ class DataDir:
 
     def errors_file(self, job_id: str) -> Location:
         return self.job_dir(job_id) / "errors.jsonl"
+
+    def captures_root(self) -> Location:
+        """Captured payloads (storage/captures.py): deployments/<name>/... and jobs/<id>/..."""
+        return self.root / "captures"
+
+    def deployment_captures(self, name: str) -> Location:
+        return self.captures_root() / "deployments" / _part(name)
+
+    def job_captures(self, job_id: str) -> Location:
+        return self.captures_root() / "jobs" / _part(job_id)
 
 
 def _part(name: str) -> str:

@@ -1,0 +1,53 @@
+"""GET /v1/deployments/{name}/captures: a deployment's capture files, newest first, a page at a time."""
+
+import re
+from datetime import UTC, datetime
+
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from batchsvc.api.params import int_param
+from batchsvc.api.state import services
+from batchsvc.clock import iso
+from batchsvc.errors import InvalidRequest
+from batchsvc.storage.capture_files import CaptureFile, page
+
+LIST_DEFAULT, LIST_MAX = 50, 1000
+CURSOR = re.compile(r"^\d{4}-\d\d-\d\d/\d\d/[0-9a-f-]+\.parquet$")  # a key, as next_cursor gives it
+
+
+class CaptureFileRecord(BaseModel):
+    path: str = Field(description="the Parquet file: a path in the data dir, or its s3:// URL")
+    first: str = Field(description="the time of its first captured request")
+    last: str = Field(description="the time of its last captured request")
+    rows: int = Field(description="rows: one per input row of each captured request")
+    bytes: int
+
+
+class CaptureList(BaseModel):
+    captures: list[CaptureFileRecord] = Field(description="newest first")
+    next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last one")
+
+
+async def list_captures(request: Request) -> Response:
+    svc, name = services(request), request.path_params["name"]
+    limit = int_param(request, "limit", LIST_DEFAULT, 1, LIST_MAX) or LIST_DEFAULT
+    cursor = request.query_params.get("cursor")
+    if cursor is not None and not CURSOR.match(cursor):
+        raise InvalidRequest("cursor must be the next_cursor of a previous page", field="cursor")
+    await run_in_threadpool(svc.deployments.spec, name)  # 404 for a deployment that is not there
+    await run_in_threadpool(svc.captures.flush)  # this process's latest captures are in the answer
+    files, next_cursor = await run_in_threadpool(page, svc.data.deployment_captures(name), limit, cursor)
+    shown = CaptureList(captures=[_record(f) for f in files], next_cursor=next_cursor)
+    return JSONResponse(shown.model_dump(mode="json"))
+
+
+def _record(f: CaptureFile) -> CaptureFileRecord:
+    return CaptureFileRecord(path=f.location.url, first=_iso(f.first_ms), last=_iso(f.last_ms), rows=f.rows,
+                             bytes=f.bytes)
+
+
+def _iso(ms: int) -> str:
+    return iso(datetime.fromtimestamp(ms / 1000, UTC))
