@@ -66,7 +66,7 @@ def request_of(job: dict) -> JobRequest:
     return JobRequest.model_validate({
         "model": f"{model['name']}@{model['version']}", "input": given, "name": job.get("name"),
         "output": spec.output.model_dump(), "chunk_size": spec.chunk_size, "max_bad_rows": spec.max_bad_rows,
-        "notify": spec.notify and spec.notify.model_dump(exclude_none=True)})
+        "notify": spec.notify and spec.notify.model_dump(exclude_none=True), "capture": spec.capture})
 
 
 def _withdraw(svc: Services, job_id: str, request: JobRequest, owner: str | None) -> None:
@@ -87,7 +87,7 @@ def check_request(svc: Services, request: JobTemplate, *, must_exist: bool = Tru
     meta = {**svc.registry.resolve(ref), "ref": ref}
     spec = JobSpec(input=_check_input(svc, request, meta, must_exist), output=_output(svc, request),
                    chunk_size=request.chunk_size, max_bad_rows=request.max_bad_rows, engine=request.engine,
-                   notify=check_hook(svc.settings, request.notify))
+                   notify=check_hook(svc.settings, request.notify), capture=request.capture)
     return meta, spec
 
 

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 
 from batchsvc.jobs.cancel import discard_if_stopped
+from batchsvc.jobs.capture import capture_batch
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.running import WORKER, RunningJob, check_bad_row_budget, note_chunk, write_bad_rows
 from batchsvc.jobs.spec import FileSpec
@@ -66,6 +67,7 @@ def _score_chunk(svc: Services, job: RunningJob, chunk: dict, cache: ModelCache)
         for batch in _batches(svc, job, chunk, info):
             rows, batch_bad = score_table(model, info, batch, spec.output.passthrough, spec.max_bad_rows, len(bad))
             writer.write(rows)
+            capture_batch(svc, job, chunk["index"], batch, rows, batch_bad, info.features)
             bad += batch_bad
         writer.close()
     if bad:

@@ -7,6 +7,7 @@ import time
 
 from batchsvc.clock import iso
 from batchsvc.jobs.cancel import discard_if_stopped
+from batchsvc.jobs.capture import capture_batch
 from batchsvc.jobs.deliver import delivery, withdraw
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.running import RUNNING, WORKER, RunningJob, note_chunk, result_record, write_bad_rows
@@ -36,6 +37,7 @@ def run_small(svc: Services, job: RunningJob, cache: ModelCache) -> None:
     model, info = job.model(svc, cache)
     rows, bad = score_batch(model, info, sources.Batch(sources.numbered(frame, 1)),
                             job.spec.output.passthrough, job.spec.max_bad_rows, 0)
+    capture_batch(svc, job, 0, sources.Batch(sources.numbered(frame, 1)), rows, bad, info.features)
     fmt = job.spec.output.format
     with atomic_file(svc.data.result_file(job.id, fmt)) as f:
         output.write_frame(rows, fmt, f)

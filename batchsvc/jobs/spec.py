@@ -74,6 +74,7 @@ class JobSpec(BaseModel):
     chunk_size: int | None = None
     max_bad_rows: int = 0
     engine: Literal["auto", "sklearn"] = "auto"  # sklearn: the exact path, whatever the version verified
+    capture: bool = False  # a sample of each scored batch kept under captures/jobs/<id>/ (jobs/capture.py)
 
     @property
     def inline(self) -> bool:

@@ -97,6 +97,8 @@ class JobTemplate(Strict):
     engine: Literal["auto", "sklearn"] = Field(
         "auto", description="auto: the version's fastest verified engine; sklearn: the exact scikit-learn path")
     notify: NotifySpec | None = None
+    capture: bool = Field(False, description="keep a sample of the scored rows with their outputs as Parquet "
+                          "captures under captures/jobs/<id>/ in the data dir (docs/captures.md)")
 
 
 class JobRequest(JobTemplate):
@@ -135,6 +137,7 @@ class JobRecord(BaseModel):
     input: dict | None = Field(None, description="where its rows come from: {kind: file, path, format, files} "
                                                  "(files: how many, for a folder or glob), {kind: upload, upload, "
                                                  "format} or {kind: inline, rows}")
+    capture: bool = Field(False, description="whether a sample of its scored rows is captured")
 
     @classmethod
     def from_stored(cls, job: dict) -> "JobRecord":
@@ -144,6 +147,7 @@ class JobRecord(BaseModel):
         fields: dict[str, Any] = {name: job.get(name) for name in cls.model_fields if name not in ("progress", "input")}
         hook = (job.get("spec") or {}).get("notify")
         fields["notify"] = hook and {"url": hook["url"], "events": hook["events"]}
+        fields["capture"] = bool((job.get("spec") or {}).get("capture"))
         return cls(progress=progress, input=input_summary((job.get("spec") or {}).get("input")), **fields)
 
 

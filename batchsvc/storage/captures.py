@@ -17,6 +17,7 @@ import uuid
 from collections import defaultdict
 from datetime import UTC, datetime
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from batchsvc.errors import StorageError
@@ -48,6 +49,7 @@ class CaptureWriter:
     def __init__(self) -> None:
         self.process = uuid.uuid4().hex[:8]  # tells apart the files of processes writing the same hour
         self.dropped = 0
+        self._dropped_logged = 0
         self._seq = 0
         self._random = random.Random()
         self._pending: list[tuple[Location, Captured]] = []
@@ -96,6 +98,9 @@ class CaptureWriter:
             batch, self._pending, self._rows = self._pending, [], 0
         if batch:
             self._write(batch)
+        if self.dropped > self._dropped_logged:
+            log.warning("captures: %d captured requests dropped so far (buffer full or store failing)", self.dropped)
+            self._dropped_logged = self.dropped
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -117,14 +122,19 @@ class CaptureWriter:
                 log.warning("captures: %d captured requests not written: %s", len(items), exc)
 
     def _write_file(self, hour: Location, items: list[Captured]) -> None:
-        table = table_of(items)
         times = [item.time_ms for item in items]
         with self._lock:
             self._seq += 1
             seq = self._seq
-        target = hour / file_name(min(times), max(times), table.num_rows, self.process, seq)
-        with atomic_file(target) as out:
-            pq.write_table(table, out)
+        write_table(hour, table_of(items), min(times), max(times), self.process, seq)
+
+
+def write_table(hour: Location, table: pa.Table, first_ms: int, last_ms: int, process: str, seq: int) -> Location:
+    """Write one capture file into its hour folder, whole or not at all; where it went."""
+    target = hour / file_name(first_ms, last_ms, table.num_rows, process, seq)
+    with atomic_file(target) as out:
+        pq.write_table(table, out)
+    return target
 
 
 def now_ms() -> int:
