@@ -144,6 +144,11 @@ def _merge_feature(a: dict, b: dict) -> dict:
     return merged
 
 
+def empty_profile(baseline: dict) -> dict:
+    """The profile of no rows (what a job shows before its first chunk is scored)."""
+    return profile_of(pd.DataFrame(), baseline)
+
+
 def merge_all(profiles: list[dict]) -> dict | None:
     """Profiles merged in order (None for none)."""
     merged = None
