@@ -7,7 +7,19 @@ import dataclasses
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from batchsvc.api import captures, console, deployments, jobs, models, ops, predictions, schedules, tokens, uploads
+from batchsvc.api import (
+    captures,
+    console,
+    deployments,
+    jobs,
+    models,
+    ops,
+    predictions,
+    profiles,
+    schedules,
+    tokens,
+    uploads,
+)
 from batchsvc.api.azure import errors as azure_errors
 from batchsvc.api.azure.routes import ENDPOINTS as AZURE_ENDPOINTS
 from batchsvc.api.draining import on_stop_signal
@@ -45,6 +57,8 @@ from batchsvc.schemas import (
     TokenResponse,
     UploadRecord,
 )
+from batchsvc.schemas.jobs import JobProfile
+from batchsvc.schemas.models import DriftAlert
 from batchsvc.status import JobStatus
 from batchsvc.storage.connect import connect_async
 from batchsvc.storage.deployments import LOG_ENTRIES
@@ -63,7 +77,9 @@ ENDPOINTS = [
                                     "tags": "comma-separated",
                                     "features": "column names, for a model fitted on a plain array",
                                     "sample": "rows (CSV or Parquet) to verify a compiled engine on",
-                                    "force": "true: a new version even for the latest version's very file"},
+                                    "force": "true: a new version even for the latest version's very file",
+                                    "baseline": "training rows (CSV or Parquet) to judge drift against",
+                                    "drift_alert": 'the model\'s drift thresholds as JSON, e.g. {"psi": 0.2}'},
       response=ModelVersion, status=201, errors=(400, 413, 422)),
     E("GET", "/v1/models", models.list_models, "List models", "models", R.READER, response=ModelList, errors=()),
     E("GET", "/v1/models/{name}", models.get_model, "A model with its versions and aliases", "models", R.READER,
@@ -150,6 +166,14 @@ ENDPOINTS = [
     E("GET", "/", console.page, "The web console (its files under /console/): jobs with live progress and their "
       "pages, schedules, models and a try-it form; it calls the API with the key typed into it and offers only "
       "what that key's role may do", "operations", R.OPEN, media_type="text/html", errors=()),
+    E("GET", "/v1/jobs/{job_id}/profile", profiles.job_profile, "The job's input profile against its version's "
+      "baseline: per feature PSI, unseen and missing shares, and the features that drifted", "jobs", R.READER,
+      response=JobProfile, errors=(404,)),
+    E("GET", "/v1/models/{name}/drift_alert", profiles.get_drift_alert, "The model's drift thresholds", "models",
+      R.READER, response=DriftAlert, errors=(404,)),
+    E("PUT", "/v1/models/{name}/drift_alert", profiles.set_drift_alert, "Set the model's drift thresholds "
+      "(later jobs are judged by them)", "models", R.ADMIN, body=DriftAlert, response=DriftAlert,
+      errors=(404, 413, 422), durable=True),
 ]
 
 

@@ -9,30 +9,36 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from batchsvc.api.params import check_form_fields, read_json
+from batchsvc.api.profiles import drift_alert_field, model_with_alert
 from batchsvc.api.state import services
 from batchsvc.errors import InvalidRequest
 from batchsvc.jobs.compile import read_sample
 from batchsvc.schemas import AliasRequest, Model, ModelList, ModelVersion
 
 COPY_BLOCK_BYTES = 1 << 20
-MODEL_FIELDS = ("file", "description", "tags", "features", "sample", "force")
+MODEL_FIELDS = ("file", "description", "tags", "features", "sample", "force", "baseline", "drift_alert")
 
 
 async def register(request: Request) -> Response:
     svc, name = services(request), request.path_params["name"]
-    async with request.form(max_files=2, max_fields=10) as form:
+    async with request.form(max_files=3, max_fields=10) as form:
         check_form_fields(form, MODEL_FIELDS)
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise InvalidRequest("send the joblib file (or a code model's zip) as the multipart field 'file'",
                                  field="file")
         sample = await _sample(form.get("sample"))
+        baseline = await _sample(form.get("baseline"), "baseline")
+        alert = drift_alert_field(form.get("drift_alert"))
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "model.joblib"
             await _save(upload, path)
             meta, created = await run_in_threadpool(
                 svc.registry.register, name, path, str(form.get("description") or ""),
-                _split(form.get("tags")), _split(form.get("features")) or None, _flag(form.get("force")))
+                _split(form.get("tags")), _split(form.get("features")) or None, _flag(form.get("force")),
+                baseline, sample)
+    if alert is not None:
+        await run_in_threadpool(svc.drift.set_alert, name, alert)
     if created and meta.get("kind") != "code":  # a code model has no fast engine to compile
         meta = await request.app.state.compiler.compile(meta, sample)  # in the compile process
     return JSONResponse(_public(meta), status_code=201 if created else 200)
@@ -53,14 +59,14 @@ async def compile_engine(request: Request) -> Response:
     return JSONResponse(_public(await request.app.state.compiler.compile(meta)))
 
 
-async def _sample(field):
-    """The verification sample sent with a registration (CSV or Parquet), or None."""
+async def _sample(field, name: str = "sample"):
+    """The verification sample (or drift baseline: name) sent with a registration (CSV or Parquet), or None."""
     if field is None or field == "":
         return None
     if not isinstance(field, UploadFile):
-        raise InvalidRequest("send the verification sample as a file in the multipart field 'sample'",
-                             field="sample")
-    return await run_in_threadpool(read_sample, await field.read(), field.filename or "sample")
+        raise InvalidRequest(f"send the {name} as a file (CSV or Parquet) in the multipart field '{name}'",
+                             field=name)
+    return await run_in_threadpool(read_sample, await field.read(), field.filename or name, name)
 
 
 async def _save(upload: UploadFile, path: Path) -> None:
@@ -90,7 +96,8 @@ async def list_models(request: Request) -> Response:
 
 
 async def get_model(request: Request) -> Response:
-    model = await run_in_threadpool(services(request).registry.describe, request.path_params["name"])
+    svc = services(request)
+    model = await run_in_threadpool(model_with_alert, svc, request.path_params["name"])
     return JSONResponse(_model(model))
 
 

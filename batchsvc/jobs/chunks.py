@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 
 from batchsvc.jobs.cancel import discard_if_stopped
 from batchsvc.jobs.capture import capture_batch
+from batchsvc.jobs.drift import ChunkProfile
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.running import WORKER, RunningJob, check_bad_row_budget, note_chunk, write_bad_rows
 from batchsvc.jobs.spec import FileSpec
@@ -62,9 +63,11 @@ def _score_chunk(svc: Services, job: RunningJob, chunk: dict, cache: ModelCache)
     model, info = job.model(svc, cache)
     spec, part = job.spec, svc.data.part_file(job.id, chunk["index"])
     bad: list[dict] = []
+    drift = ChunkProfile(svc, job.record["model"])
     with atomic_file(part) as f:
         writer = output.PartWriter(f)
         for batch in _batches(svc, job, chunk, info):
+            drift.add(batch)
             rows, batch_bad = score_table(model, info, batch, spec.output.passthrough, spec.max_bad_rows, len(bad))
             writer.write(rows)
             capture_batch(svc, job, chunk["index"], batch, rows, batch_bad, info.features)
@@ -72,6 +75,7 @@ def _score_chunk(svc: Services, job: RunningJob, chunk: dict, cache: ModelCache)
         writer.close()
     if bad:
         write_bad_rows(svc.data.bad_rows_part(job.id, chunk["index"]), bad)
+    drift.save(svc, job.id, chunk["index"])
     return {"rows": writer.rows, "bad_rows": len(bad), "part": part.name, "engine": model.name}
 
 

@@ -36,12 +36,12 @@ def compile_version(svc: Services, meta: dict, sample: pd.DataFrame | None = Non
     return svc.registry.set_engine(meta["name"], meta["version"], record)
 
 
-def read_sample(data: bytes, filename: str) -> pd.DataFrame:
-    """A verification sample sent with a registration: Parquet (by magic bytes) or CSV."""
+def read_sample(data: bytes, filename: str, field: str = "sample") -> pd.DataFrame:
+    """A verification sample (or baseline: `field`) sent with a registration: Parquet (by magic bytes) or CSV."""
     try:
         if data[:4] == b"PAR1":
             return pq.read_table(io.BytesIO(data)).to_pandas()
         return pacsv.read_csv(io.BytesIO(data)).to_pandas()
     except Exception as exc:
-        raise InvalidRequest(f"sample {filename!r} is neither a readable CSV nor Parquet file: {exc}",
-                             field="sample") from None
+        raise InvalidRequest(f"{field} {filename!r} is neither a readable CSV nor Parquet file: {exc}",
+                             field=field) from None

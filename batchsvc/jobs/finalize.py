@@ -8,6 +8,7 @@ Parts are removed only after the job is completed.
 import time
 
 from batchsvc.jobs.deliver import delivery, withdraw
+from batchsvc.jobs.drift import drift_result, queue_drift_hook
 from batchsvc.jobs.running import RUNNING, WORKER, RunningJob, check_bad_row_budget, result_record
 from batchsvc.scoring import output
 from batchsvc.status import JobStatus
@@ -29,9 +30,10 @@ def finalize(svc: Services, job_id: str) -> None:
         if svc.store.status(job_id) != JobStatus.RUNNING:
             return
         raise
-    result = {**_result(svc, job, rows, bad_rows), **delivery(svc, job)}
+    result = {**_result(svc, job, rows, bad_rows), **delivery(svc, job), **drift_result(svc, job.record)}
     timing = {"finalize_seconds": round(time.perf_counter() - started, 4), "worker": WORKER}
     if svc.store.transition(job_id, JobStatus.COMPLETED, RUNNING, result=result, event=timing):
+        queue_drift_hook(svc, job_id, job.spec, result)
         svc.data.parts_dir(job_id).remove_tree()
     elif svc.store.status(job_id) != JobStatus.COMPLETED:  # canceled or failed meanwhile
         withdraw(svc, job)

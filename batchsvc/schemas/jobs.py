@@ -68,7 +68,7 @@ class OutputSpec(Strict):
         return [value] if isinstance(value, str) else value
 
 
-HookEvent = Literal["completed", "failed", "canceled"]
+HookEvent = Literal["completed", "failed", "canceled", "drift"]  # drift: see docs/drift.md
 
 
 def _default_events() -> list[HookEvent]:
@@ -167,3 +167,17 @@ def input_summary(source: dict | None) -> dict | None:
 class JobList(BaseModel):
     jobs: list[JobRecord]
     next_cursor: str | None
+
+
+class JobProfile(BaseModel):
+    """A job's input profile against its version's baseline (docs/drift.md); partial while the job runs."""
+    job_id: str
+    model: ModelRef
+    status: JobStatus
+    complete: bool = Field(description="every chunk is counted: the profile covers the whole input")
+    rows: int
+    thresholds: dict = Field(description="the model's drift thresholds the features were judged by")
+    features: dict = Field(description="per feature: psi, unseen_share, missing_share, drifted (and unseen: the "
+                                       "most frequent categories the baseline never saw)")
+    drifted: list[str] = Field(description="the features whose PSI is above the threshold")
+    profile: dict = Field(description="the merged counts in the baseline's bins")

@@ -50,6 +50,8 @@ class ModelVersion(BaseModel):
     requirements: list[str] = Field([], description="a code model's requirements, checked at registration")
     state: Literal["ready", "failed"] = Field("ready", description="failed: a code version's init() raised")
     init_error: InitError | None = None
+    baseline: dict | None = Field(None, description="the drift baseline: per feature its type, missing share, "
+                                  "quantiles or category frequencies, and the rows it was made of (docs/drift.md)")
 
 
 class Model(BaseModel):
@@ -57,6 +59,7 @@ class Model(BaseModel):
     latest_version: int
     aliases: dict[str, int]
     versions: list[ModelVersion]
+    drift_alert: "DriftAlert | None" = None
 
 
 class ModelSummary(BaseModel):
@@ -76,3 +79,11 @@ class UploadRecord(BaseModel):
     upload: str
     bytes: int
     format: Literal["csv", "parquet"]
+
+
+class DriftAlert(Strict):
+    """A model's drift thresholds: a job whose input has a feature with PSI above `psi` is marked drifted."""
+    psi: float = Field(0.2, gt=0, le=10, description="population stability index above which a feature drifted")
+
+
+Model.model_rebuild()

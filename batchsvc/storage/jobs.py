@@ -205,7 +205,7 @@ class JobStore:
         with self.r.pipeline() as p:
             for job_id in job_ids:
                 p.delete(self.keys.job(job_id), self.keys.job_events(job_id), self.keys.job_chunks(job_id),
-                         self.keys.job_inflight(job_id))
+                         self.keys.job_inflight(job_id), self.keys.job_profiles(job_id))
                 for index in (self.keys.jobs_index(), self.keys.jobs_unsent(), self.keys.jobs_finished()):
                     p.zrem(index, job_id)
             for job in records:

@@ -6,11 +6,13 @@ from pathlib import Path
 from typing import cast
 
 import joblib
+import pandas as pd
 import redis
 
 from batchsvc.clock import iso
 from batchsvc.errors import InvalidModel, InvalidRequest, ModelNotFound
 from batchsvc.names import check_name
+from batchsvc.scoring.baseline import version_baseline
 from batchsvc.scoring.modelinfo import ModelInfo, inspect_model
 from batchsvc.storage.code_models import inspect_code, is_zip
 from batchsvc.storage.files import DataDir, copy_file, locate
@@ -54,20 +56,25 @@ class Registry:
         announce(self.r, self.keys, f"model:{name}", self.cache)
 
     def register(self, name: str, upload: Path, description: str = "", tags: list[str] | None = None,
-                 features: list[str] | None = None, force: bool = False) -> tuple[dict, bool]:
+                 features: list[str] | None = None, force: bool = False, baseline: pd.DataFrame | None = None,
+                 sample: pd.DataFrame | None = None) -> tuple[dict, bool]:
         """Inspect an uploaded joblib file (or a code model's zip), then store it as the model's next version;
-        returns (meta, created): the same file as the latest version answers that version unless force."""
+        returns (meta, created): the same file as the latest version answers that version unless force.
+        Its drift baseline comes from the `baseline` rows (refused when they do not fit), else the `sample`."""
         check_name(name)
         latest, digest = self._latest(name), _sha256(upload)
         if latest is not None and not force and latest["sha256"] == digest:
             return latest, False
         code = is_zip(upload)
         info = inspect_code(upload) if code else inspect_model(_load(upload), features).to_dict()
+        drift_baseline = version_baseline(info, baseline, sample)
         version = self.r.incr(self.keys.model_next_version(name))
         dest = (self.data.code_file if code else self.data.model_file)(name, version)
         copy_file(locate(upload), dest)
         meta = {"name": name, "version": version, "sha256": digest, "size_bytes": upload.stat().st_size,
                 "description": description, "tags": tags or [], "created_at": iso(), **info}
+        if drift_baseline is not None:
+            meta["baseline"] = drift_baseline
         with self.r.pipeline() as p:
             p.hset(self.keys.model_versions(name), str(version), json.dumps(meta))
             p.sadd(self.keys.models_index(), name)

@@ -171,3 +171,11 @@ class Keys:
     def queue_wakeup_channel(self, queue: str) -> str:
         """Pub/sub: a message was enqueued on the queue, so idle consumers fetch at once."""
         return f"{self.prefix}:wakeup:{queue}"
+
+    def job_profiles(self, job_id: str) -> str:
+        """Hash: chunk index -> the JSON drift profile of that chunk's input (a retried chunk overwrites its own)."""
+        return f"{self.prefix}:job:{job_id}:profiles"
+
+    def model_drift_alert(self, name: str) -> str:
+        """String: the model's drift thresholds as JSON ({"psi": 0.2}); absent means the defaults."""
+        return f"{self.prefix}:model:{name}:drift-alert"

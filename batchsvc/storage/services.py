@@ -19,6 +19,7 @@ from batchsvc.storage.jobs import JobStore
 from batchsvc.storage.ledger import ChunkLedger
 from batchsvc.storage.local_cache import LocalCache
 from batchsvc.storage.models import Registry
+from batchsvc.storage.profiles import DriftStore
 from batchsvc.storage.redis_keys import Keys
 from batchsvc.storage.replication import ReplicaAck
 from batchsvc.storage.request_log import RequestLog
@@ -115,6 +116,11 @@ class Services:
     @cached_property
     def workers(self) -> WorkerRegistry:
         return WorkerRegistry(self.redis, self.keys)
+
+    @cached_property
+    def drift(self) -> DriftStore:
+        """Chunk profiles and models' drift thresholds (storage/profiles.py)."""
+        return DriftStore(self.redis, self.keys)
 
 
 _services: Services | None = None
