@@ -1,4 +1,5 @@
-"""GET /v1/deployments/{name}/captures: a deployment's capture files, newest first, a page at a time."""
+"""A deployment's captures: GET /v1/deployments/{name}/captures (its files, newest first, a page at a time) and
+GET /v1/deployments/{name}/drift?window=1h (the captured rows of the window against their versions' baselines)."""
 
 import re
 from datetime import UTC, datetime
@@ -12,9 +13,11 @@ from batchsvc.api.params import int_param
 from batchsvc.api.state import services
 from batchsvc.clock import iso
 from batchsvc.errors import InvalidRequest
+from batchsvc.jobs.deployment_drift import deployment_drift
 from batchsvc.storage.capture_files import CaptureFile, page
 
 LIST_DEFAULT, LIST_MAX = 50, 1000
+WINDOW_DEFAULT = "1h"
 CURSOR = re.compile(r"^\d{4}-\d\d-\d\d/\d\d/[0-9a-f-]+\.parquet$")  # a key, as next_cursor gives it
 
 
@@ -29,6 +32,37 @@ class CaptureFileRecord(BaseModel):
 class CaptureList(BaseModel):
     captures: list[CaptureFileRecord] = Field(description="newest first")
     next_cursor: str | None = Field(description="pass as ?cursor= for the next page; null on the last one")
+
+
+class VersionDrift(BaseModel):
+    model: str
+    version: int
+    baseline: bool = Field(description="false: the version has no baseline, so only its rows are counted")
+    rows: int
+    thresholds: dict | None = None
+    features: dict | None = Field(None, description="per feature: psi, unseen_share, missing_share, drifted "
+                                  "(and the unseen categories seen most)")
+    drifted: list[str] = Field([], description="the features whose PSI is over the model's drift_alert psi")
+
+
+class DeploymentDrift(BaseModel):
+    deployment: str
+    window: str
+    since: str
+    until: str
+    files: int = Field(description="capture files read")
+    rows: int = Field(description="captured rows in the window")
+    unanswered_rows: int = Field(description="rows of requests no version answered (not compared)")
+    drifted: list[str] = Field(description="features drifted for any version")
+    versions: list[VersionDrift] = Field(description="one report per version that answered in the window")
+
+
+async def drift(request: Request) -> Response:
+    svc, name = services(request), request.path_params["name"]
+    window = request.query_params.get("window", WINDOW_DEFAULT)
+    await run_in_threadpool(svc.captures.flush)  # this process's latest captures count too
+    report = await run_in_threadpool(deployment_drift, svc, name, window)
+    return JSONResponse(DeploymentDrift.model_validate(report).model_dump(mode="json"))
 
 
 async def list_captures(request: Request) -> Response:
