@@ -25,11 +25,13 @@ def deployments() -> None:
 @click.option("--model", "-m", required=True, help="name, name@3 or name@alias (an alias is followed as it moves)")
 @click.option("--description", default="", help="free text")
 @click.option("--engine", type=click.Choice(["auto", "sklearn"]), help="sklearn forces the exact path [default: auto]")
+@click.option("--capture", type=click.FloatRange(0, 100), help="percent of requests to capture (docs/captures.md)")
 @url_option
 @json_option
-def deployments_create(name, model, description, engine, url, as_json) -> None:
+def deployments_create(name, model, description, engine, capture, url, as_json) -> None:
     """Deploy MODEL under NAME; prints its state and scoring URL."""
-    fetch_and_show(url, as_json, lambda c: c.create_deployment(name, model, description, engine), show_deployment)
+    fetch_and_show(url, as_json, lambda c: c.create_deployment(name, model, description, engine, capture),
+                   show_deployment)
 
 
 @deployments.command("list")
@@ -107,6 +109,7 @@ def show_deployment(d: dict) -> None:
              else "")), ("model", d["model"]), ("serving", f"{serving['name']}@{serving['version']}" if serving
              else "nothing"), ("engine", d.get("engine") or "auto"), ("scoring", f"POST {d['scoring_url']}"),
              ("requests", f"{counters['requests']:,} ({counters['rows']:,} rows, {counters['errors']:,} errors)"),
+             ("capture", f"{d['capture']['percent']:g}% of requests" if d.get("capture") else None),
              ("created", view.local_time(d["created_at"])), ("description", d.get("description") or None)]
     for label, value in lines:
         if value is not None:

@@ -15,6 +15,7 @@ from batchsvc import __version__
 from batchsvc.cli import view
 from batchsvc.cli.api_keys import keys
 from batchsvc.cli.commands import commands as client_commands
+from batchsvc.cli.deployment_captures import deployment_captures, deployment_drift
 from batchsvc.cli.deployment_keys import deployment_keys, regenerate_key
 from batchsvc.cli.deployments import deployments
 from batchsvc.cli.schedule_commands import schedules
@@ -45,6 +46,8 @@ main.add_command(serve)
 main.add_command(deployments)
 deployments.add_command(deployment_keys)
 deployments.add_command(regenerate_key)
+deployments.add_command(deployment_captures)
+deployments.add_command(deployment_drift)
 main.commands.update(client_commands.commands)  # models, submit, status, jobs, cancel, results, events
 
 ALLOW_NO_KEYS_HELP = "serve on a non-loopback address with no API keys (auth off): only behind an authenticating proxy"

@@ -20,11 +20,15 @@ class DeploymentCalls:
     def _request(self, method: str, path: str, **kwargs) -> httpx.Response:
         raise NotImplementedError
 
-    def create_deployment(self, name: str, model: str, description: str = "", engine: str | None = None) -> dict:
-        """A deployment NAME serving `model` (name, name@3 or name@alias); its record, state checked."""
+    def create_deployment(self, name: str, model: str, description: str = "", engine: str | None = None,
+                          capture: float | None = None) -> dict:
+        """A deployment NAME serving `model` (name, name@3 or name@alias), capturing `capture` percent of its
+        requests; its record, state checked."""
         body: dict[str, Any] = {"name": name, "model": model, "description": description}
         if engine:
             body["engine"] = engine
+        if capture:
+            body["capture"] = {"percent": capture}
         return self._json("POST", "/v1/deployments", json=body)
 
     def deployments(self) -> builtins.list[dict]:
@@ -44,6 +48,18 @@ class DeploymentCalls:
         """Its latest requests, newest first: time, rows, ms, status, version, engine, error."""
         params = {"limit": limit} if limit else {}
         return self._json("GET", f"/v1/deployments/{name}/logs", params=params)["logs"]
+
+    def deployment_captures(self, name: str, limit: int | None = None, cursor: str | None = None) -> dict:
+        """A page of its capture files, newest first: {"captures": [{path, first, last, rows, bytes}],
+        "next_cursor"}."""
+        params: dict[str, Any] = {"limit": limit} if limit else {}
+        if cursor:
+            params["cursor"] = cursor
+        return self._json("GET", f"/v1/deployments/{name}/captures", params=params)
+
+    def deployment_drift(self, name: str, window: str = "1h") -> dict:
+        """The drift of its captured requests over the last `window` (90s, 30m, 1h, 7d), per answering version."""
+        return self._json("GET", f"/v1/deployments/{name}/drift", params={"window": window})
 
     def predict(self, name: str, fields: builtins.list[str], values: builtins.list[builtins.list]) -> dict:
         """Score rows now with deployment NAME: {"fields": ["prediction", "probability"], "values": [...]}."""
