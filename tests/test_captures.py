@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from harness import JOB_WAIT_S, register, start_api, unique, wait_for
 
+from batchsvc.client.bundle import zip_folder
 from batchsvc.scoring.sample import FIELDS, make_credit_risk
 
 META = ["time", "request", "row", "model", "version", "ms", "status", "error"]
@@ -162,3 +163,42 @@ def test_captures_are_written_to_an_s3_data_dir(s3_api, s3_server, credit_estima
     table = pq.read_table(io.BytesIO(s3_server.get(files[0]["path"])))
     assert table.num_rows == files[0]["rows"] == 4
     assert table.column("input.LoanAmount").to_pylist() == frame["LoanAmount"].tolist()
+
+
+def test_a_code_models_azure_requests_are_captured_as_text(client, tmp_path):
+    # Given an Azure entry script deployed from a folder, capturing every request
+    folder = tmp_path / "echo"
+    folder.mkdir()
+    (folder / "score.py").write_text("import json\n\n\ndef init():\n    pass\n\n\n"
+                                     "def run(raw_data):\n    return {'echo': json.loads(raw_data)['data']}\n")
+    model = unique("echo")
+    registered = client.post(f"/v1/models/{model}/versions", files={"file": ("model.zip", zip_folder(folder))})
+    assert registered.status_code == 201, registered.text
+    name = deploy(client, model, 100)
+    # When its Azure scoring URI answers a good body and one its run() raises on
+    good = client.post(f"/api/v1/service/{name}/score", content=b'{"data": [1, 2]}')
+    bad = client.post(f"/api/v1/service/{name}/score", content=b'{"rows": []}')
+    assert (good.status_code, bad.status_code) == (200, 500)
+    # Then each is one row holding the raw body and answer as text, with its status and error
+    captured = read_local(all_files(client, name)).to_pandas().sort_values("time", kind="stable")
+    assert captured["input.body"].tolist() == ['{"data": [1, 2]}', '{"rows": []}']
+    assert captured["output.body"].iloc[0] == good.text and captured["status"].tolist() == [200, 500]
+    assert captured["error"].isna().iloc[0] and "KeyError" in captured["error"].iloc[1]
+
+
+def test_a_patch_turns_capture_on_and_off(client, credit_model):
+    # Given a deployment created without capture
+    name = unique("cap")
+    created = client.post("/v1/deployments", json={"name": name, "model": credit_model})
+    assert created.status_code == 201 and created.json()["capture"] is None, created.text
+    body = {"records": make_credit_risk(1, seed=6)[FIELDS].to_dict(orient="records")}
+    # When it answers once, then once with capture on, then once after capture was set to null
+    predict(client, name, body)
+    on = client.patch(f"/v1/deployments/{name}", json={"capture": {"percent": 100}})
+    predict(client, name, body)
+    off = client.patch(f"/v1/deployments/{name}", json={"capture": None})
+    predict(client, name, body)
+    # Then the record showed each setting, and only the middle request was captured
+    assert on.json()["capture"] == {"percent": 100} and off.json()["capture"] is None
+    files = all_files(client, name)
+    assert [f["rows"] for f in files] == [1]
