@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from batchsvc.storage.background import BackgroundThread
 from batchsvc.storage.capture_table import Captured, table_of
 from batchsvc.storage.files import Location, atomic_file
 
@@ -28,6 +29,7 @@ log = logging.getLogger(__name__)
 FLUSH_EVERY_S = 1.0  # the longest a capture waits in memory
 FLUSH_ROWS = 5_000  # rows waiting that make the writer write before the second is up
 MAX_PENDING = 10_000  # captured requests held in memory; past it a new one is dropped and counted
+STOP_S = 30  # how long stop() waits for the thread's last write
 SUFFIX = ".parquet"
 
 
@@ -42,10 +44,13 @@ def hour_folder(folder: Location, time_ms: int) -> Location:
     return folder / moment.strftime("%Y-%m-%d") / moment.strftime("%H")
 
 
-class CaptureWriter:
+class CaptureWriter(BackgroundThread):
     """This process's captures: a bounded buffer, and the thread that writes it as Parquet files."""
 
+    thread_name = "captures"
+
     def __init__(self) -> None:
+        super().__init__()
         self.process = uuid.uuid4().hex[:8]  # tells apart the files of processes writing the same hour
         self.dropped = 0
         self._dropped_logged = 0
@@ -54,9 +59,6 @@ class CaptureWriter:
         self._pending: list[tuple[Location, Captured]] = []
         self._rows = 0
         self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def sampled(self, percent: float | None) -> bool:
         """Whether to capture this request: true for `percent` of calls, independently each time."""
@@ -64,7 +66,7 @@ class CaptureWriter:
 
     def add(self, folder: Location, item: Captured, rows: int = 1) -> None:
         """Hand one captured request over: kept for the next write, or written now if not started."""
-        if self._thread is None:
+        if not self.started:
             self._write([(folder, item)])
             return
         with self._lock:
@@ -77,18 +79,9 @@ class CaptureWriter:
         if full:
             self._wake.set()
 
-    def start(self) -> "CaptureWriter":
-        self._thread = threading.Thread(target=self._run, name="captures", daemon=True)
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
         """Write what is left; later captures are written at once."""
-        if self._thread is not None:
-            self._stop.set()
-            self._wake.set()
-            self._thread.join(timeout=30)
-            self._thread = None
+        self._end_thread(STOP_S)
         self.flush()
 
     def flush(self) -> None:

@@ -10,26 +10,28 @@ import threading
 
 import redis
 
+from batchsvc.storage.background import BackgroundThread
 from batchsvc.storage.deployments import DeploymentStore
 
 log = logging.getLogger(__name__)
 
 GATHER_S = 0.005  # how long a batch gathers after its first entry before one pipeline writes it
+STOP_S = 10  # how long stop() waits for the thread's last write
 MAX_PENDING = 50_000  # entries held while Redis does not answer; past it the oldest are dropped (and logged)
 
 
-class RequestLog:
+class RequestLog(BackgroundThread):
+    thread_name = "request-log"
+
     def __init__(self, store: DeploymentStore):
+        super().__init__()
         self.store = store
         self._pending: list[tuple[str, dict, dict | None]] = []
         self._lock = threading.Lock()
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def add(self, name: str, entry: dict, state: dict | None) -> None:
         """Log one request of deployment `name` (and the state it showed): soon, or now if not started."""
-        if self._thread is None:
+        if not self.started:
             self.store.record_request(name, entry, state)
             return
         with self._lock:
@@ -39,18 +41,9 @@ class RequestLog:
                 log.warning("request log: Redis is behind; dropped the oldest unwritten entry")
         self._wake.set()
 
-    def start(self) -> "RequestLog":
-        self._thread = threading.Thread(target=self._run, name="request-log", daemon=True)
-        self._thread.start()
-        return self
-
     def stop(self) -> None:
         """Write what is left, then write at once again."""
-        if self._thread is not None:
-            self._stop.set()
-            self._wake.set()
-            self._thread.join(timeout=10)
-            self._thread = None
+        self._end_thread(STOP_S)
         try:
             self.flush()
         except (redis.RedisError, OSError):
