@@ -193,3 +193,14 @@ def _parquet(frame: pd.DataFrame) -> bytes:
     buffer = io.BytesIO()
     frame.to_parquet(buffer, index=False)
     return buffer.getvalue()
+
+
+def test_given_a_small_inline_job_when_it_drifts_then_it_is_flagged_too(client, drift_model):
+    """Given an inline job small enough for the one-batch path, whose rows carry the shift, when it completes,
+    then it is flagged like a file job, naming the same features."""
+    rows = shifted_rows().iloc[:400]
+    job = wait_job(client, submit(client, {"model": drift_model, "max_bad_rows": 400,
+                                           "input": {"fields": FIELDS, "values": rows[FIELDS].values.tolist()}})["id"])
+    assert job["status"] == "completed", job["error"]
+    assert sorted(job["result"]["drift"]["drifted"]) == SHIFTED
+    assert client.get(f"/v1/jobs/{job['id']}/profile").json()["rows"] == 400
