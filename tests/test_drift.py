@@ -8,10 +8,13 @@ import uuid
 import joblib
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from harness import submit, wait_for, wait_job
 from receiver import receiver  # noqa: F401 (fixture)
 from test_recovery import CHUNK, ROWS, stalled_running_job
 
+from batchsvc.cli.main import main
+from batchsvc.client.client import Client
 from batchsvc.scoring.profile import profile_of
 from batchsvc.scoring.sample import FIELDS, WATSON_ROW, make_credit_risk
 from batchsvc.storage.services import get_services
@@ -204,3 +207,25 @@ def test_given_a_small_inline_job_when_it_drifts_then_it_is_flagged_too(client, 
     assert job["status"] == "completed", job["error"]
     assert sorted(job["result"]["drift"]["drifted"]) == SHIFTED
     assert client.get(f"/v1/jobs/{job['id']}/profile").json()["rows"] == 400
+
+
+def test_given_the_cli_when_a_model_is_registered_with_a_baseline_then_profile_marks_the_drifted(
+        api_url, credit_estimator, inputs_dir, tmp_path):
+    """Given `batchsvc models register --baseline`, when a shifted job has run, then `batchsvc profile JOB_ID`
+    prints every feature with its PSI and marks exactly the shifted ones DRIFTED."""
+    cli = CliRunner()
+    env = {"BATCHSVC_API_URL": api_url}
+    name, model_file, training = f"drift-cli-{uuid.uuid4().hex[:6]}", tmp_path / "m.joblib", tmp_path / "t.parquet"
+    joblib.dump(credit_estimator, model_file)
+    make_credit_risk(3_000, seed=7).to_parquet(training)
+    registered = cli.invoke(main, ["models", "register", name, str(model_file), "--baseline", str(training)], env=env)
+    assert registered.exit_code == 0, registered.output
+    with Client(api_url) as c:
+        job = c.submit_body(job_body(name, write_input(inputs_dir, shifted_rows()))).wait()
+    shown = cli.invoke(main, ["profile", job.id], env=env)
+    assert shown.exit_code == 0, shown.output
+    marked = [line.split()[0] for line in shown.output.splitlines() if line.endswith("DRIFTED")]
+    assert sorted(marked) == SHIFTED
+    assert len(shown.output.splitlines()) == 2 + len(FIELDS)  # a header, one line per feature, the summary
+    assert shown.output.splitlines()[-1].endswith("drifted: LoanAmount, LoanPurpose") or \
+        shown.output.splitlines()[-1].endswith("drifted: LoanPurpose, LoanAmount")
