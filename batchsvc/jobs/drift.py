@@ -1,7 +1,8 @@
 """A job's drift: each chunk profiles the rows it scores, and the merged profile is compared with the baseline of
 the version that scored them (docs/drift.md).
 
-The chunk path calls ChunkProfile.add per batch and .save once; finalize calls drift_result, then queue_drift_hook.
+The chunk path calls ChunkProfile.add per batch and .save once; finalize calls drift_result, then queue_drift_hook;
+the small-job path calls profile_whole, then queue_drift_hook.
 """
 
 from batchsvc.errors import NotFound
@@ -63,6 +64,14 @@ def drift_result(svc: Services, job: dict) -> dict:
         svc.store.add_event(job["id"], "drift", features=drifted, psi=psi, thresholds=report["thresholds"])
     return {"drift": {"drifted": drifted, "thresholds": report["thresholds"],
                       "url": f"/v1/jobs/{job['id']}/profile"}}
+
+
+def profile_whole(svc: Services, job: dict, batch: Batch) -> dict:
+    """The small-job path's drift in one call: its one batch profiled as chunk 0, then drift_result."""
+    profile = ChunkProfile(svc, job["model"])
+    profile.add(batch)
+    profile.save(svc, job["id"], 0)
+    return drift_result(svc, job)
 
 
 def queue_drift_hook(svc: Services, job_id: str, spec: JobSpec, result: dict) -> None:

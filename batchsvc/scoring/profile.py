@@ -44,9 +44,8 @@ def _spec(values: pd.Series) -> dict:
         numbers = numbers[np.isfinite(numbers)]
         if not len(numbers):
             return {"type": "number", "quantiles": [], "cuts": []}
-        quantiles = np.quantile(numbers, np.linspace(0, 1, BINS + 1))
-        return {"type": "number", "quantiles": [float(q) for q in quantiles],
-                "cuts": [float(c) for c in np.unique(quantiles[1:-1])]}
+        quantiles = [_round(q) for q in np.quantile(numbers, np.linspace(0, 1, BINS + 1))]
+        return {"type": "number", "quantiles": quantiles, "cuts": sorted(set(quantiles[1:-1]))}
     counts = values.dropna().astype(str).value_counts()
     top = counts.iloc[:TOP_K]
     total = int(counts.sum())
@@ -193,6 +192,11 @@ def _psi(expected: np.ndarray | None, actual: np.ndarray | None) -> float | None
 
 def _is_number(dtype) -> bool:
     return is_numeric_dtype(dtype) and not is_bool_dtype(dtype)
+
+
+def _round(value: float) -> float:
+    """A bin edge to 10 significant digits: what is stored (and bins later rows) is what is shown."""
+    return float(f"{value:.10g}")
 
 
 def _share(part: int, whole: int) -> float:
