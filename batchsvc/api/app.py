@@ -7,7 +7,7 @@ import dataclasses
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from batchsvc.api import console, deployments, jobs, models, ops, predictions, schedules, tokens, uploads
+from batchsvc.api import console, deployments, jobs, models, ops, predictions, rollout, schedules, tokens, uploads
 from batchsvc.api.azure import errors as azure_errors
 from batchsvc.api.azure.routes import ENDPOINTS as AZURE_ENDPOINTS
 from batchsvc.api.draining import on_stop_signal
@@ -18,6 +18,7 @@ from batchsvc.api.openapi import document
 from batchsvc.api.routing import Endpoint, starlette_routes
 from batchsvc.api.watson import errors as watson_errors
 from batchsvc.api.watson.routes import ENDPOINTS as WATSON_ENDPOINTS
+from batchsvc.jobs import shadow
 from batchsvc.jobs.compile_process import Compiler
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.online import API_CACHED_MODELS
@@ -45,9 +46,11 @@ from batchsvc.schemas import (
     TokenResponse,
     UploadRecord,
 )
+from batchsvc.schemas.deployments import DeploymentHistoryList, ShadowComparison
 from batchsvc.status import JobStatus
 from batchsvc.storage.connect import connect_async
 from batchsvc.storage.deployments import LOG_ENTRIES
+from batchsvc.storage.history import HISTORY_ENTRIES
 from batchsvc.storage.local_cache import ChangeListener
 from batchsvc.storage.services import Services, get_services
 from batchsvc.worker.broker import install_broker
@@ -146,6 +149,12 @@ ENDPOINTS = [
     E("GET", "/", console.page, "The web console (its files under /console/): jobs with live progress and their "
       "pages, schedules, models and a try-it form; it calls the API with the key typed into it and offers only "
       "what that key's role may do", "operations", R.OPEN, media_type="text/html", errors=()),
+    E("GET", "/v1/deployments/{name}/history", rollout.history, "A deployment's changes (who, when, each field "
+      "from and to), newest first", "deployments", R.READER, response=DeploymentHistoryList, errors=(404,),
+      query={"limit": {"type": "integer", "minimum": 1, "maximum": HISTORY_ENTRIES}}),
+    E("GET", "/v1/deployments/{name}/shadow", rollout.shadow_comparison, "The live comparison of a deployment's "
+      "shadow with the answers given: label agreement, |Δp| per class, the shadow's latency and errors",
+      "deployments", R.READER, response=ShadowComparison, errors=(404,)),
 ]
 
 
@@ -176,6 +185,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
             yield
         finally:
             svc.request_log.stop()
+            shadow.stop(app.state.model_cache)  # the shadow pool, its last comparison figures written
             listener.stop()
             app.state.compiler.stop()
             await app.state.aredis.aclose()

@@ -171,3 +171,11 @@ class Keys:
     def queue_wakeup_channel(self, queue: str) -> str:
         """Pub/sub: a message was enqueued on the queue, so idle consumers fetch at once."""
         return f"{self.prefix}:wakeup:{queue}"
+
+    def deployment_shadow(self, name: str) -> str:
+        """Hash: the shadow comparison of a deployment (its shadow reference, sums and maxima)."""
+        return f"{self.prefix}:deployment:{name}:shadow"
+
+    def deployment_history(self, name: str) -> str:
+        """List (newest first, capped) of a deployment's changes: time, by whom, each field from and to."""
+        return f"{self.prefix}:deployment:{name}:history"
