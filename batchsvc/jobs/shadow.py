@@ -1,8 +1,10 @@
 """Shadow scoring: a deployment's `shadow` version scores a share of its requests off the request path.
 
 After the answer is made, `Mirror.offer` hands the request to a small pool of SHADOW_THREADS threads per process;
-when SHADOW_QUEUE requests already wait, it is dropped and counted instead: the answer is never slowed or failed by
-the shadow. The shadow's thread scores the same body with the shadow version, compares both answers (`figures`)
+when SHADOW_QUEUE requests already wait, it is dropped and counted instead: an answer never waits for the shadow
+and never fails with it (the shadow's scoring does share the process's CPU with the requests that follow:
+scripts/bench_rollout.py measures what it adds). The shadow's thread scores the same body with the shadow version (by the fast path when the primary's
+answer came from it and the shadow's engine takes it, else the full path), compares both answers (`figures`)
 and gathers the figures in process (storage/shadow_stats.py writes them to Redis in batches).
 
 Hook for captured payloads: `add_listener(fn)` registers fn(pair: ShadowPair), called in the shadow's thread
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.online import Scored, score_online
+from batchsvc.jobs.online_fast import fast_scored
 from batchsvc.schemas import PredictionRequest
 from batchsvc.storage.services import Services
 from batchsvc.storage.shadow_stats import ShadowStats
@@ -35,7 +38,7 @@ class ShadowPair:
     """One shadowed request: the deployment, the shadow reference, both answers (or the shadow's error)."""
     deployment: str
     shadow_ref: str
-    body: PredictionRequest
+    body: PredictionRequest | bytes  # as the primary got it: parsed, or the raw JSON of a fast-path request
     primary: Scored
     shadow: Scored | None
     error: str | None
@@ -92,16 +95,19 @@ class Mirror:
             self._slots.release()
 
     def _score(self, record: dict, ref: str, body: PredictionRequest | bytes, primary: Scored) -> ShadowPair:
-        """The shadow's answer to the same body (or its error), timed."""
-        started = time.perf_counter()
-        parsed = body if isinstance(body, PredictionRequest) else PredictionRequest.model_validate_json(body)
+        """The shadow's answer to the same body (or its error), timed: the fast path's when it takes a raw body,
+        as the primary's, else the full path's."""
+        started, target = time.perf_counter(), {**record, "routed": ref}
         shadow, error = None, None
         try:
-            shadow = score_online(self.svc, self.cache, {**record, "routed": ref}, parsed)
+            shadow = fast_scored(self.svc, self.cache, target, body) if isinstance(body, bytes) else None
+            if shadow is None:
+                parsed = body if isinstance(body, PredictionRequest) else PredictionRequest.model_validate_json(body)
+                shadow = score_online(self.svc, self.cache, target, parsed)
         except Exception as exc:  # the shadow's failure is counted, never raised
             error = f"{type(exc).__name__}: {getattr(exc, 'message', exc)}"
         ms = (time.perf_counter() - started) * 1000
-        return ShadowPair(record["name"], ref, parsed, primary, shadow, error, ms)
+        return ShadowPair(record["name"], ref, body, primary, shadow, error, ms)
 
     def _classes(self, primary: Scored) -> list | None:
         try:
