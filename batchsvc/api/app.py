@@ -150,7 +150,7 @@ ENDPOINTS = [
       "pages, schedules, models and a try-it form; it calls the API with the key typed into it and offers only "
       "what that key's role may do", "operations", R.OPEN, media_type="text/html", errors=()),
     E("GET", "/v1/deployments/{name}/history", rollout.history, "A deployment's changes (who, when, each field "
-      "from and to), newest first", "deployments", R.READER, response=DeploymentHistoryList, errors=(404,),
+      "from and to), newest first", "deployments", R.READER, response=DeploymentHistoryList, errors=(404, 422),
       query={"limit": {"type": "integer", "minimum": 1, "maximum": HISTORY_ENTRIES}}),
     E("GET", "/v1/deployments/{name}/shadow", rollout.shadow_comparison, "The live comparison of a deployment's "
       "shadow with the answers given: label agreement, |Δp| per class, the shadow's latency and errors",

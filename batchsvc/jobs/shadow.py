@@ -3,9 +3,10 @@
 After the answer is made, `Mirror.offer` hands the request to a small pool of SHADOW_THREADS threads per process;
 when SHADOW_QUEUE requests already wait, it is dropped and counted instead: an answer never waits for the shadow
 and never fails with it (the shadow's scoring does share the process's CPU with the requests that follow:
-scripts/bench_rollout.py measures what it adds). The shadow's thread scores the same body with the shadow version (by the fast path when the primary's
-answer came from it and the shadow's engine takes it, else the full path), compares both answers (`figures`)
-and gathers the figures in process (storage/shadow_stats.py writes them to Redis in batches).
+scripts/bench_rollout.py measures what it adds). The shadow's thread scores the same body with the shadow
+version (by the fast path when the primary's answer came from it and the shadow's engine takes it, else the full
+path), compares both answers (`figures`) and gathers the figures in process (storage/shadow_stats.py writes them
+to Redis in batches).
 
 Hook for captured payloads: `add_listener(fn)` registers fn(pair: ShadowPair), called in the shadow's thread
 with both answers (the primary's and the shadow's, or the shadow's error) for every shadowed request; a listener
