@@ -4,7 +4,7 @@
     ├── ConfigError            a setting has a bad value (at start)
     ├── NotFound               404: ModelNotFound, JobNotFound, UploadNotFound (AssetNotFound),
     │                               ScheduleNotFound, DeploymentNotFound
-    ├── InvalidRequest         422: PathNotAllowed, InputNotFound, InvalidModel
+    ├── InvalidRequest         422: PathNotAllowed, InputNotFound, InvalidModel; BadHeader (400)
     ├── Unauthorized           401
     ├── Forbidden              403
     ├── Conflict               409
@@ -73,6 +73,10 @@ class DeploymentNotFound(NotFound):
 
 class InvalidRequest(BatchsvcError):
     """A request that is well-formed but cannot be accepted (HTTP 422)."""
+
+
+class BadHeader(InvalidRequest):
+    """A request header whose value the route cannot take (HTTP 400); `field` names the header."""
 
 
 class PathNotAllowed(InvalidRequest):

@@ -16,6 +16,7 @@ from batchsvc.api import (
     ops,
     predictions,
     profiles,
+    rollout,
     schedules,
     tokens,
     uploads,
@@ -30,6 +31,7 @@ from batchsvc.api.openapi import document
 from batchsvc.api.routing import Endpoint, starlette_routes
 from batchsvc.api.watson import errors as watson_errors
 from batchsvc.api.watson.routes import ENDPOINTS as WATSON_ENDPOINTS
+from batchsvc.jobs import shadow
 from batchsvc.jobs.compile_process import Compiler
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.online import API_CACHED_MODELS
@@ -57,11 +59,13 @@ from batchsvc.schemas import (
     TokenResponse,
     UploadRecord,
 )
+from batchsvc.schemas.deployments import DeploymentHistoryList, ShadowComparison
 from batchsvc.schemas.jobs import JobProfile
 from batchsvc.schemas.models import DriftAlert
 from batchsvc.status import JobStatus
 from batchsvc.storage.connect import connect_async
 from batchsvc.storage.deployments import LOG_ENTRIES
+from batchsvc.storage.history import HISTORY_ENTRIES
 from batchsvc.storage.local_cache import ChangeListener
 from batchsvc.storage.services import Services, get_services
 from batchsvc.worker.broker import install_broker
@@ -177,6 +181,12 @@ ENDPOINTS = [
     E("PUT", "/v1/models/{name}/drift_alert", profiles.set_drift_alert, "Set the model's drift thresholds "
       "(later jobs are judged by them)", "models", R.ADMIN, body=DriftAlert, response=DriftAlert,
       errors=(400, 404, 413, 422), durable=True),
+    E("GET", "/v1/deployments/{name}/history", rollout.history, "A deployment's changes (who, when, each field "
+      "from and to), newest first", "deployments", R.READER, response=DeploymentHistoryList, errors=(404, 422),
+      query={"limit": {"type": "integer", "minimum": 1, "maximum": HISTORY_ENTRIES}}),
+    E("GET", "/v1/deployments/{name}/shadow", rollout.shadow_comparison, "The live comparison of a deployment's "
+      "shadow with the answers given: label agreement, |Δp| per class, the shadow's latency and errors",
+      "deployments", R.READER, response=ShadowComparison, errors=(404,)),
 ]
 
 
@@ -209,6 +219,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
         finally:
             svc.request_log.stop()
             svc.captures.stop()
+            shadow.stop(app.state.model_cache)  # the shadow pool, its last comparison figures written
             listener.stop()
             app.state.compiler.stop()
             await app.state.aredis.aclose()

@@ -1,4 +1,5 @@
-"""/v1/deployments: create, read (state checked when read), change, delete, and the request log."""
+"""/v1/deployments: create, read (state checked when read), change (recorded in its history: api/rollout.py),
+delete, and the request log."""
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -7,8 +8,10 @@ from starlette.responses import JSONResponse, Response
 from batchsvc.api.auth import principal
 from batchsvc.api.azure.paths import scoring_uri
 from batchsvc.api.params import int_param, read_json
+from batchsvc.api.rollout import check_refs, record_change
 from batchsvc.api.state import services
 from batchsvc.clock import iso
+from batchsvc.errors import InvalidRequest
 from batchsvc.jobs.online import check_deployment
 from batchsvc.names import check_name
 from batchsvc.schemas import DeploymentList, DeploymentLogs, DeploymentPatch, DeploymentRecord, DeploymentRequest
@@ -42,9 +45,13 @@ async def deploy(request: Request, body: DeploymentRequest) -> dict:
     """Store a new deployment and check its model: the record, ready or failed (Watson ML's create calls it too)."""
     svc = services(request)
     check_name(body.name, "deployment name")
-    await run_in_threadpool(svc.registry.resolve, body.model)  # 404 naming the model now, not at the first call
+    if not body.model and not body.traffic:
+        raise InvalidRequest("give model (one reference) or traffic (a split between references)", field="model")
+    given = {"model": body.model, "traffic": body.traffic, "shadow": body.shadow and body.shadow.model_dump()}
+    served = await run_in_threadpool(check_refs, svc, given)  # 404 naming the model now, not at the first call
     now = iso()
-    record = {"name": body.name, "id": new_deployment_id(), "model": body.model, "description": body.description,
+    record = {"name": body.name, "id": new_deployment_id(), "model": served["model"], "traffic": served["traffic"],
+              "shadow": served["shadow"], "description": body.description,
               "engine": body.engine, "label_field": body.label_field,
               "limits": body.limits and body.limits.model_dump(exclude_none=True), "created_at": now, "updated_at": now,
               "created_by": principal(request).name}
@@ -69,14 +76,16 @@ async def change(request: Request) -> Response:
     svc, name = services(request), request.path_params["name"]
     body = await read_json(request, DeploymentPatch)
     given = body.model_dump(include=body.model_fields_set)
-    nullable = ("engine", "limits", "capture")  # null: the default
+    nullable = ("engine", "limits", "capture", "traffic", "shadow")  # null: the default (no split, no shadow)
     fields = {k: v for k, v in given.items() if v is not None or k in nullable}
     if fields.get("limits"):
         fields["limits"] = {k: v for k, v in fields["limits"].items() if v is not None}
-    if "model" in fields:
-        await run_in_threadpool(svc.registry.resolve, fields["model"])
+    before = await run_in_threadpool(svc.deployments.get, name)
+    fields = await run_in_threadpool(check_refs, svc, fields)  # each reference named when it names nothing
     await run_in_threadpool(lambda: svc.deployments.change(name, **fields))
-    return JSONResponse(present(request, await _checked(request, name)))
+    after = await _checked(request, name)
+    await run_in_threadpool(record_change, request, before, after)
+    return JSONResponse(present(request, after))
 
 
 async def delete(request: Request) -> Response:

@@ -23,6 +23,7 @@ STATUS_BY_ERROR = [
     (e.NotFound, 404),
     (e.PayloadTooLarge, 413),
     (e.Conflict, 409),
+    (e.BadHeader, 400),
     (e.InvalidRequest, 422),
     (e.DataError, 422),
     (e.ModelError, 422),

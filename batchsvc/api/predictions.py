@@ -5,6 +5,8 @@ no pandas, no Redis round trip); anything else, and anything the fast path canno
 would, takes the full path. Either scores in the thread pool, never on the event loop's thread, within the
 target's limits (api/online_limits.py). A deployment's request is logged and counted (with the state it showed)
 in batches off the request path (storage/request_log.py); `predict_logged` is what the Watson ML routes call too.
+A deployment's request is routed first (jobs/online.routed: its pin and routing-key headers), answered with a
+`batchsvc-version: name@version` header, and offered to its shadow once answered (jobs/shadow.py).
 """
 
 import time
@@ -19,10 +21,12 @@ from batchsvc.api.online_limits import run_limited
 from batchsvc.api.state import services
 from batchsvc.clock import iso
 from batchsvc.errors import BatchsvcError
+from batchsvc.jobs import shadow
 from batchsvc.jobs.capture import capture_request
 from batchsvc.jobs.model_cache import ModelCache
-from batchsvc.jobs.online import Scored, row_count, score_online, shown_state
+from batchsvc.jobs.online import Scored, primary, routed, row_count, score_online, shown_state
 from batchsvc.jobs.online_fast import fast_scored
+from batchsvc.jobs.routing import VERSION_HEADER
 from batchsvc.schemas import PredictionRequest
 from batchsvc.scoring.output import relabeled
 from batchsvc.scoring.predict import PREDICTION
@@ -44,6 +48,7 @@ async def predict_model(request: Request) -> Response:
 async def _predict(request: Request, svc: Services, target: str | dict) -> Response:
     """The fast path's answer when it takes the body, else the full path's; either within the target's limits."""
     raw, cache, fast = await request.body(), request.app.state.model_cache, request.app.state.online_fast
+    target = routed(target, request.headers)  # once, before it scores: the fast and full paths answer alike
     return await run_limited(request, target, lambda: _answer(svc, cache, target, raw, fast))
 
 
@@ -51,9 +56,15 @@ def _answer(svc: Services, cache: ModelCache, target: str | dict, raw: bytes, fa
     if fast and _default_label(target):
         answer = fast_logged(svc, cache, target, raw)
         if answer is not None:
-            return Response(answer, media_type=JSON)
+            return Response(answer[0], media_type=JSON, headers=version_header(answer[1]))
     body = PredictionRequest.model_validate_json(raw)  # a bad body: 400 or 422 naming the field (api/errors.py)
-    return JSONResponse(predict_logged(svc, cache, target, body).body)
+    scored = predict_logged(svc, cache, target, body)
+    return JSONResponse(scored.body, headers=version_header(scored))
+
+
+def version_header(scored: Scored) -> dict[str, str]:
+    """The response header saying which version answered."""
+    return {VERSION_HEADER: f"{scored.meta['name']}@{scored.meta['version']}"}
 
 
 def _default_label(target: str | dict) -> bool:
@@ -61,8 +72,9 @@ def _default_label(target: str | dict) -> bool:
     return not isinstance(target, dict) or (target.get("label_field") or PREDICTION) == PREDICTION
 
 
-def fast_logged(svc: Services, cache: ModelCache, target: str | dict, raw: bytes) -> bytes | None:
-    """The fast path's answer as JSON bytes, a deployment's request logged as a success; None: take the full path."""
+def fast_logged(svc: Services, cache: ModelCache, target: str | dict, raw: bytes) -> tuple[bytes, Scored] | None:
+    """The fast path's answer as JSON bytes (and as scored), a deployment's request logged as a success and offered
+    to its shadow; None: take the full path."""
     started = time.perf_counter()
     scored = fast_scored(svc, cache, target, raw)
     if scored is None:
@@ -70,7 +82,8 @@ def fast_logged(svc: Services, cache: ModelCache, target: str | dict, raw: bytes
     if isinstance(target, dict):
         rows = sum(len(table["values"]) for table in scored.body["predictions"])
         _log(svc, target, rows, started, None, scored, raw)
-    return orjson.dumps(scored.body)
+        shadow.mirror(svc, cache).offer(target, raw, scored)
+    return orjson.dumps(scored.body), scored
 
 
 def predict_logged(svc: Services, cache: ModelCache, target: str | dict, body: PredictionRequest) -> Scored:
@@ -84,6 +97,7 @@ def predict_logged(svc: Services, cache: ModelCache, target: str | dict, body: P
         raise
     if isinstance(target, dict):
         _log(svc, target, row_count(body), started, None, scored, body)
+        shadow.mirror(svc, cache).offer(target, body, Scored(scored.body, scored.meta, scored.engine))
         scored.body = relabeled(scored.body, target.get("label_field") or PREDICTION)
     return scored
 
@@ -96,7 +110,7 @@ def _log(svc: Services, deployment: dict, rows: int, started: float, exc: Except
     entry = {"time": iso(), "rows": rows, "ms": round((time.perf_counter() - started) * 1000, 3),
              "status": 200 if exc is None else status_for(exc), "version": meta and meta["version"],
              "engine": scored and scored.engine, "error": _describe(exc)}
-    svc.request_log.add(deployment["name"], entry, shown_state(meta, exc))
+    svc.request_log.add(deployment["name"], entry, shown_state(meta, exc) if primary(deployment) else None)
     capture_request(svc, deployment, entry, meta, given, scored and scored.body)
 
 

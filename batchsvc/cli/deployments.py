@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from batchsvc.cli import view
+from batchsvc.cli import rollout, view
 from batchsvc.cli.commands import connect, fetch_and_show, json_option, url_option
 
 
@@ -101,16 +101,23 @@ def deployments_predict(name, input_file, pairs, url, as_json) -> None:
     view.print_json(answer) if as_json else tables.predictions_table(answer, version.get("classes"))
 
 
+for _command in (rollout.traffic, rollout.shadow, rollout.history):  # traffic split, shadow, history: cli/rollout.py
+    deployments.add_command(_command)
+
+
 def show_deployment(d: dict) -> None:
     """A deployment as aligned 'label: value' lines."""
     serving = d.get("serving")
     counters = d["counters"]
+    split = d.get("traffic") and ", ".join(f"{ref} {weight}%" for ref, weight in d["traffic"].items())
+    shadow = d.get("shadow") and f"{d['shadow']['model']} on {d['shadow']['percent']}% of requests"
     lines = [("name", d["name"]), ("id", d["id"]), ("state", d["state"] + (f": {d['reason']}" if d.get("reason")
              else "")), ("model", d["model"]), ("serving", f"{serving['name']}@{serving['version']}" if serving
              else "nothing"), ("engine", d.get("engine") or "auto"), ("scoring", f"POST {d['scoring_url']}"),
              ("requests", f"{counters['requests']:,} ({counters['rows']:,} rows, {counters['errors']:,} errors)"),
              ("capture", f"{d['capture']['percent']:g}% of requests" if d.get("capture") else None),
-             ("created", view.local_time(d["created_at"])), ("description", d.get("description") or None)]
+             ("created", view.local_time(d["created_at"])), ("description", d.get("description") or None),
+             ("traffic", split or None), ("shadow", shadow or None)]
     for label, value in lines:
         if value is not None:
             click.echo(f"{label + ':':13} {value}")

@@ -65,3 +65,20 @@ class DeploymentCalls:
         """Score rows now with deployment NAME: {"fields": ["prediction", "probability"], "values": [...]}."""
         body = {"input_data": [{"fields": fields, "values": values}]}
         return self._json("POST", f"/v1/deployments/{name}/predictions", json=body)["predictions"][0]
+
+    def set_traffic(self, name: str, traffic: dict[str, int]) -> dict:
+        """Split deployment NAME's requests by weight, e.g. {"credit-risk@3": 90, "credit-risk@4": 10} (sum 100)."""
+        return self.change_deployment(name, traffic=traffic)
+
+    def set_shadow(self, name: str, model: str | None, percent: int = 100) -> dict:
+        """Let `model` score `percent`% of deployment NAME's requests off the request path; None: no shadow."""
+        return self.change_deployment(name, shadow={"model": model, "percent": percent} if model else None)
+
+    def shadow_comparison(self, name: str) -> dict:
+        """The live comparison of its shadow: requests, label agreement, |Δp| per class, latency, errors."""
+        return self._json("GET", f"/v1/deployments/{name}/shadow")
+
+    def deployment_history(self, name: str, limit: int | None = None) -> builtins.list[dict]:
+        """Its changes, newest first: time, by, changes {field: {from, to}}."""
+        params = {"limit": limit} if limit else {}
+        return self._json("GET", f"/v1/deployments/{name}/history", params=params)["history"]

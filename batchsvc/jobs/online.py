@@ -3,10 +3,15 @@
 `score_online` serves both the native routes and the Watson ML ones: give it a model reference or a
 deployment's record (`svc.deployments.spec(name)` or `.by_id(id)`); the reference is resolved on every call
 (one round trip), so an alias moved under a deployment is followed at once. The caller logs the request.
+A deployment's request is routed once, before it scores, to one reference of its traffic split (`routed`, with
+the pin and routing-key headers when the dialect has them; jobs/routing.py chooses); the routed record carries
+the choice under "routed", so routing it again keeps it.
 `run_entry_script` serves the Azure ML route of a code model: its run() gets the raw body (scoring/azure_run.py).
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import overload
 
 from batchsvc.errors import (
     BatchsvcError,
@@ -17,6 +22,7 @@ from batchsvc.errors import (
     ModelUnavailable,
     PayloadTooLarge,
 )
+from batchsvc.jobs import routing
 from batchsvc.jobs.accept import check_inline
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.schemas import PredictionRequest, RecordsInput, TableInput
@@ -43,6 +49,7 @@ class Scored:
 def score_online(svc: Services, cache: ModelCache, target: str | dict, body: PredictionRequest) -> Scored:
     """Score a body ({"input_data": [...]} or {"records": [...]}) with a model reference or a deployment."""
     entries = _entries(body, svc.settings.max_online_rows)
+    target = routed(target)
     meta = resolve(svc, target)
     requested = (target.get("engine") if isinstance(target, dict) else None) or AUTO
     model = load_model(cache, meta, requested)
@@ -61,15 +68,34 @@ def run_entry_script(cache: ModelCache, meta: dict, raw: bytes, headers: dict[st
     return call_run(engine.run, raw, headers, content_type), engine
 
 
+@overload
+def routed(target: dict, headers: Mapping[str, str] | None = None) -> dict: ...
+@overload
+def routed(target: str | dict, headers: Mapping[str, str] | None = None) -> str | dict: ...
+def routed(target: str | dict, headers: Mapping[str, str] | None = None) -> str | dict:
+    """A deployment's record with the reference that answers this request under "routed" (kept when it has one
+    already); a model reference as it is. A bad pin header is a 400 naming it."""
+    if isinstance(target, str) or "routed" in target:
+        return target
+    return {**target, "routed": routing.route(target, headers or {})}
+
+
+def primary(target: dict) -> bool:
+    """Whether a deployment's request went to its `model` (only that one's answers show the deployment's state)."""
+    return target.get("routed", target["model"]) == target["model"]
+
+
 def resolve(svc: Services, target: str | dict) -> dict:
-    """The version a reference names now; for a deployment, the error says whose reference names nothing."""
+    """The version a reference names now (a deployment's routed reference, else its model); for a deployment,
+    the error says whose reference names nothing."""
     if isinstance(target, str):
         return svc.registry.resolve(target)
+    ref = target.get("routed") or target["model"]
     try:
-        return svc.registry.resolve(target["model"])
+        return svc.registry.resolve(ref)
     except ModelNotFound as exc:
-        raise ModelNotFound(f"deployment {target['name']!r} serves {target['model']!r}, which names no model "
-                            f"version now: {exc.message}", model=target["model"]) from None
+        raise ModelNotFound(f"deployment {target['name']!r} serves {ref!r}, which names no model "
+                            f"version now: {exc.message}", model=ref) from None
 
 
 def check_deployment(svc: Services, cache: ModelCache, name: str) -> dict:

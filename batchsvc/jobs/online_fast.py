@@ -10,7 +10,7 @@ import orjson
 
 from batchsvc.errors import BatchsvcError
 from batchsvc.jobs.model_cache import ModelCache
-from batchsvc.jobs.online import Scored, load_model, resolve
+from batchsvc.jobs.online import Scored, load_model, resolve, routed
 from batchsvc.scoring.engines import AUTO, ONNX
 from batchsvc.scoring.rows import Limits, engine_inputs, read_entries, watson_answer
 from batchsvc.settings import Settings
@@ -26,7 +26,7 @@ def fast_scored(svc: Services, cache: ModelCache, target: str | dict, raw: bytes
     """The answer to a raw predictions body, or None when the full path must answer it."""
     try:
         body = orjson.loads(raw)
-        meta = resolve(svc, target)
+        meta = resolve(svc, routed(target))  # a deployment's request is routed once: a routed record keeps it
         requested = (target.get("engine") if isinstance(target, dict) else None) or AUTO
         engine = load_model(cache, meta, requested)
     except (orjson.JSONDecodeError, BatchsvcError):

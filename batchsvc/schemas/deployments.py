@@ -29,10 +29,24 @@ class Capture(Strict):
                            description="the share of requests captured, each drawn independently; 0 captures none")
 
 
+class Shadow(Strict):
+    """A version that scores a share of the requests off the request path, compared with the answers given."""
+    model: str = Field(pattern=MODEL_REF, examples=["credit-risk@5"])
+    percent: int = Field(100, strict=True, ge=1, le=100, description="the share of requests shadowed")
+
+
+TRAFFIC_DOC = ("model references and integer weights summing to 100, e.g. {\"credit-risk@3\": 90, \"credit-risk@4\": "
+               "10}: each request goes to one of them by weight; `model` then shows the heaviest")
+
+
 class DeploymentRequest(Strict):
-    """A stable name and scoring URL over a model reference (an alias under it is followed per request)."""
+    """A stable name and scoring URL over a model reference (an alias under it is followed per request), or over
+    a traffic split between several; optionally a shadow."""
     name: str = Field(pattern=name_pattern(), examples=["credit-risk-online"])
-    model: str = Field(pattern=MODEL_REF, examples=["credit-risk@production"])
+    model: str | None = Field(None, pattern=MODEL_REF, examples=["credit-risk@production"],
+                              description="the one reference it serves; give this or traffic")
+    traffic: dict[str, int] | None = Field(None, description=TRAFFIC_DOC)
+    shadow: Shadow | None = None
     description: str = Field("", max_length=2000)
     engine: Engine | None = Field(None, description="sklearn forces the exact path; auto (default) lets a "
                                                     "verified compiled engine serve")
@@ -50,6 +64,8 @@ class DeploymentPatch(Strict):
     label_field: str | None = Field(None, pattern=LABEL_FIELD)
     limits: Limits | None = Field(None, description="replaces the limits whole; null: the server's defaults")
     capture: Capture | None = Field(None, description="replaces the capture setting; null: capture nothing")
+    traffic: dict[str, int] | None = Field(None, description=TRAFFIC_DOC + "; a new model clears it, null too")
+    shadow: Shadow | None = Field(None, description="null: no shadow")
 
 
 class Counters(BaseModel):
@@ -61,7 +77,10 @@ class Counters(BaseModel):
 class DeploymentRecord(BaseModel):
     name: str
     id: str = Field(description="a UUID: what Watson ML calls the deployment id")
-    model: str = Field(description="the model reference it serves, resolved on every request")
+    model: str = Field(description="the model reference it serves, resolved on every request (with a traffic "
+                                   "split: the heaviest reference)")
+    traffic: dict[str, int] | None = Field(None, description="its split between references, when it has one")
+    shadow: Shadow | None = None
     description: str
     engine: str | None
     label_field: str = Field("prediction", description="the label column's name in its answers")
@@ -129,3 +148,41 @@ class TokenResponse(BaseModel):
     token_type: Literal["Bearer"] = "Bearer"
     expires_in: int = Field(description="seconds")
     expires_at: str
+
+
+class Change(BaseModel):
+    from_: Any = Field(None, alias="from")
+    to: Any = None
+
+
+class HistoryEntry(BaseModel):
+    time: str
+    by: str | None = Field(None, description="the principal that made the change")
+    changes: dict[str, Change] = Field(description="each field changed: its value before and after")
+
+
+class DeploymentHistoryList(BaseModel):
+    history: list[HistoryEntry] = Field(description="every change made by PATCH, newest first")
+
+
+class DeltaP(BaseModel):
+    mean: float
+    max: float
+
+
+class LatencyMs(BaseModel):
+    mean: float
+    max: float | None
+
+
+class ShadowComparison(BaseModel):
+    model: str | None = Field(description="the shadow reference compared (null: no shadow)")
+    percent: int | None
+    requests: int = Field(description="requests the shadow scored or failed")
+    compared: int = Field(description="requests both answered")
+    rows: int = Field(description="rows both answered")
+    errors: int = Field(description="requests the shadow failed on (the answer was not affected)")
+    dropped: int = Field(description="requests not shadowed because the shadow pool was full")
+    label_agreement: float | None = Field(description="the share of rows whose labels are equal")
+    abs_delta_p: dict[str, DeltaP] = Field(description="per class: mean and max |p(primary) - p(shadow)| over rows")
+    latency_ms: LatencyMs | None = Field(description="the shadow's scoring time")

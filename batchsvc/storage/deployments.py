@@ -122,7 +122,8 @@ class DeploymentStore:
     def delete(self, name: str) -> None:
         record = self.spec(name)
         with self.r.pipeline() as p:
-            p.delete(self.keys.deployment(name), self.keys.deployment_logs(name), self.keys.deployment_keys(name))
+            p.delete(self.keys.deployment(name), self.keys.deployment_logs(name), self.keys.deployment_keys(name),
+                     self.keys.deployment_history(name), self.keys.deployment_shadow(name))
             p.zrem(self.keys.deployments_index(), name)
             p.hdel(self.keys.deployment_ids(), record["id"])
             p.execute()

@@ -179,3 +179,11 @@ class Keys:
     def model_drift_alert(self, name: str) -> str:
         """String: the model's drift thresholds as JSON ({"psi": 0.2}); absent means the defaults."""
         return f"{self.prefix}:model:{name}:drift-alert"
+
+    def deployment_shadow(self, name: str) -> str:
+        """Hash: the shadow comparison of a deployment (its shadow reference, sums and maxima)."""
+        return f"{self.prefix}:deployment:{name}:shadow"
+
+    def deployment_history(self, name: str) -> str:
+        """List (newest first, capped) of a deployment's changes: time, by whom, each field from and to."""
+        return f"{self.prefix}:deployment:{name}:history"

@@ -23,7 +23,8 @@ from batchsvc.clock import iso
 from batchsvc.errors import InvalidRequest, ModelNotFound, ModelUnavailable
 from batchsvc.jobs.capture import capture_request
 from batchsvc.jobs.model_cache import ModelCache
-from batchsvc.jobs.online import resolve, run_entry_script, shown_state
+from batchsvc.jobs.online import primary, resolve, routed, run_entry_script, shown_state
+from batchsvc.jobs.routing import VERSION_HEADER
 from batchsvc.schemas import PredictionRequest
 from batchsvc.scoring.azure_run import FAILED_HEADER, Answer
 from batchsvc.scoring.engines import CODE
@@ -44,12 +45,15 @@ async def score(request: Request) -> Response:
 
 
 def respond(svc: Services, cache: ModelCache, deployment: dict, raw: bytes, headers: dict[str, str]) -> Answer:
-    """The answer to one request on the Azure route, logged on the deployment."""
+    """The answer to one request on the Azure route (routed once: its batchsvc-version or azureml-model-deployment
+    pin, its routing key), logged on the deployment."""
+    deployment = routed(deployment, headers)
     meta = resolve(svc, deployment)
+    answered = {VERSION_HEADER: f"{meta['name']}@{meta['version']}"}
     if meta.get("kind") != CODE:
         scored = predict_logged(svc, cache, deployment, translate(raw))
         return Answer(200, json.dumps([row[0] for row in scored.body["predictions"][0]["values"]]).encode(),
-                      {FAILED_HEADER: "False"})
+                      {FAILED_HEADER: "False", **answered})
     started = time.perf_counter()
     try:
         answer, engine = run_entry_script(cache, meta, raw, headers, headers.get("content-type", ""))
@@ -62,8 +66,9 @@ def respond(svc: Services, cache: ModelCache, deployment: dict, raw: bytes, head
     if logged not in _INIT_LOGGED:
         _INIT_LOGGED.add(logged)
         output = engine.init_output or None
-    _log(svc, deployment, started, answer.status, answer.error, answer.traceback, output, shown_state(meta, None),
-         meta["version"], (meta, raw, answer.body))
+    _log(svc, deployment, started, answer.status, answer.error, answer.traceback, output,
+         shown_state(meta, None) if primary(deployment) else None, meta["version"], (meta, raw, answer.body))
+    answer.headers.update(answered)
     return answer
 
 

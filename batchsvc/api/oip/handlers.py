@@ -8,8 +8,9 @@ from starlette.responses import JSONResponse, Response
 from batchsvc import __version__
 from batchsvc.api.oip import targets, tensors
 from batchsvc.api.online_limits import run_limited
-from batchsvc.api.predictions import predict_logged
+from batchsvc.api.predictions import predict_logged, version_header
 from batchsvc.api.state import services
+from batchsvc.jobs.online import routed
 from batchsvc.schemas import PredictionRequest
 from batchsvc.schemas.deployments import PredictionInput
 
@@ -51,14 +52,14 @@ async def infer(request: Request) -> Response:
     body, binary = tensors.split_body(await request.body(), request.headers.get("Inference-Header-Content-Length"))
     table = tensors.rows(body, binary)
     native = PredictionRequest(input_data=[PredictionInput(fields=table.fields, values=table.values)])
-    target = await run_in_threadpool(targets.target, svc, name, version)
+    target = routed(await run_in_threadpool(targets.target, svc, name, version), request.headers)
     cache = request.app.state.model_cache
     scored = await run_limited(request, target, lambda: predict_logged(svc, cache, target, native))
     answer = {"model_name": name, "model_version": str(scored.meta["version"]),
               "outputs": tensors.outputs(scored.body["predictions"][0], body.get("outputs"))}
     if body.get("id") is not None:
         answer["id"] = body["id"]
-    return JSONResponse(answer)
+    return JSONResponse(answer, headers=version_header(scored))
 
 
 def _name(request: Request) -> tuple[str, str | None]:

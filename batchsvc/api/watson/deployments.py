@@ -78,7 +78,8 @@ async def predictions(request: Request) -> Response:
     """Online scoring: the lab's {"input_data": [...]} body, answered by the native scoring as it is."""
     body = await read_json(request, PredictionRequest)
     record = await run_in_threadpool(native.deployment, services(request), request.path_params["deployment_id"])
-    return JSONResponse(await run_limited(request, record, lambda: native.score(request, record, body)))
+    scored = await run_limited(request, record, lambda: native.score(request, record, body))
+    return JSONResponse(scored.body, headers=native.answered_by(scored))
 
 
 async def get_asset(request: Request) -> Response:

@@ -4,8 +4,9 @@ the compatibility layer makes into it is here, so a change there is a change in 
 from starlette.requests import Request
 
 from batchsvc.api.deployments import deploy
-from batchsvc.api.predictions import predict_logged
+from batchsvc.api.predictions import predict_logged, version_header
 from batchsvc.api.state import services
+from batchsvc.jobs.online import Scored, routed
 from batchsvc.roles import Principal
 from batchsvc.schemas import DeploymentRequest, JobInput, JobRequest, OutputSpec, PredictionRequest
 from batchsvc.storage.services import Services
@@ -31,9 +32,15 @@ def deployment_ids(svc: Services) -> dict[str, str]:
     return {record["name"]: record["id"] for record in deployments(svc)}
 
 
-def score(request: Request, record: dict, body: PredictionRequest) -> dict:
-    """The native online answer {"predictions": [...]}, logged and counted on the deployment as native calls are."""
-    return predict_logged(services(request), request.app.state.model_cache, record, body).body
+def score(request: Request, record: dict, body: PredictionRequest) -> Scored:
+    """The native online answer (its body {"predictions": [...]} and the version that answered), routed by the
+    request's pin and routing-key headers, logged and counted on the deployment as native calls are."""
+    return predict_logged(services(request), request.app.state.model_cache, routed(record, request.headers), body)
+
+
+def answered_by(scored: Scored) -> dict[str, str]:
+    """The response header naming the version that answered (batchsvc-version: name@version)."""
+    return version_header(scored)
 
 
 def issue_token(svc: Services, principal: Principal) -> tuple[str, int]:
