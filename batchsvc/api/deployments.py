@@ -46,7 +46,8 @@ async def deploy(request: Request, body: DeploymentRequest) -> dict:
     now = iso()
     record = {"name": body.name, "id": new_deployment_id(), "model": body.model, "description": body.description,
               "engine": body.engine, "label_field": body.label_field,
-              "limits": body.limits and body.limits.model_dump(exclude_none=True), "created_at": now, "updated_at": now,
+              "limits": body.limits and body.limits.model_dump(exclude_none=True),
+              "batching": body.batching and body.batching.model_dump(), "created_at": now, "updated_at": now,
               "created_by": principal(request).name}
     await run_in_threadpool(svc.deployments.create, record)
     return await _checked(request, body.name)
@@ -67,7 +68,8 @@ async def change(request: Request) -> Response:
     svc, name = services(request), request.path_params["name"]
     body = await read_json(request, DeploymentPatch)
     given = body.model_dump(include=body.model_fields_set)
-    fields = {k: v for k, v in given.items() if v is not None or k in ("engine", "limits")}  # null: the default
+    nullable = ("engine", "limits", "batching")  # null: the default (batching: off)
+    fields = {k: v for k, v in given.items() if v is not None or k in nullable}
     if fields.get("limits"):
         fields["limits"] = {k: v for k, v in fields["limits"].items() if v is not None}
     if "model" in fields:

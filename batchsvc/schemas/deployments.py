@@ -23,6 +23,13 @@ class Limits(Strict):
                                    description="milliseconds for waiting and scoring together; past it 504")
 
 
+class Batching(Strict):
+    """Adaptive batching: concurrent requests for one model version scored in one engine call (off when absent)."""
+    max_batch_size: int = Field(32, strict=True, ge=1, le=4_096, description="rows in one engine call at most")
+    max_wait_us: int = Field(500, strict=True, ge=0, le=100_000,
+                             description="microseconds a request may wait for others to join its batch")
+
+
 class DeploymentRequest(Strict):
     """A stable name and scoring URL over a model reference (an alias under it is followed per request)."""
     name: str = Field(pattern=name_pattern(), examples=["credit-risk-online"])
@@ -33,6 +40,7 @@ class DeploymentRequest(Strict):
     label_field: str = Field("prediction", pattern=LABEL_FIELD, description="the label column's name in its "
                              "answers: predictedLabel, as Watson ML answers for Spark pipelines (the lab's app)")
     limits: Limits | None = None
+    batching: Batching | None = Field(None, description="off unless given")
 
 
 class DeploymentPatch(Strict):
@@ -42,6 +50,7 @@ class DeploymentPatch(Strict):
     engine: Engine | None = None
     label_field: str | None = Field(None, pattern=LABEL_FIELD)
     limits: Limits | None = Field(None, description="replaces the limits whole; null: the server's defaults")
+    batching: Batching | None = Field(None, description="replaces the batching settings whole; null: off")
 
 
 class Counters(BaseModel):
@@ -58,6 +67,7 @@ class DeploymentRecord(BaseModel):
     engine: str | None
     label_field: str = Field("prediction", description="the label column's name in its answers")
     limits: Limits | None = Field(None, description="its own limits; those left out are the server's")
+    batching: Batching | None = Field(None, description="its batching settings; null: off")
     state: Literal["ready", "failed"] = Field(description="ready once its model loads and passes its checksum")
     reason: str | None = Field(None, description="why the state is failed")
     serving: ModelRef | None = Field(description="the model version the reference names now")
@@ -84,6 +94,7 @@ class LogEntry(BaseModel):
     traceback: str | None = Field(None, description="a code model's error: its traceback (the last 8,000 characters)")
     output: str | None = Field(None, description="what a code model's init printed, with the first request a process "
                                                  "answers with it")
+    batch: int | None = Field(None, description="requests scored together in its engine call (batching on)")
 
 
 class DeploymentLogs(BaseModel):
