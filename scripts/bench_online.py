@@ -11,7 +11,7 @@ Trains the credit-risk pipeline (batchsvc.scoring.sample) and saves it once; the
 and measures, over keep-alive HTTP clients (httpx): one-row p50/p99 of requests sent one after another, requests/s
 from 8 client threads, and the server's CPU (all its processes, from /proc; batchsvc's Redis too) per request
 during those 8 threads; then requests/s, p50/p99 and CPU per request from 32 client threads (`--crowd`), batchsvc
-once with batching off and once on (a second deployment of the same model with `batching`).
+with batching off and on (a second deployment of the same model with `batching`), the two in alternating runs.
 Prints two tables with the ratios against the best peer, and the load average before and after.
 
     python scripts/bench_online.py                              # batchsvc with 1 and 2 processes, every peer
@@ -48,6 +48,7 @@ WARM_UP_REQUESTS = 100  # per server: models load, caches fill
 START_TIMEOUT_S = 300  # a loaded machine starts a server slowly
 BODY = {"input_data": [{"fields": FIELDS, "values": [WATSON_ROW]}]}
 BATCHED = "batched"  # the name suffix of batchsvc's deployment with batching on
+ROUNDS = 4  # batchsvc's crowd runs, batching off then on, this many times each
 
 
 def parse() -> argparse.Namespace:
@@ -90,9 +91,9 @@ def wait_ready(url: str, proc: subprocess.Popen, log: Path) -> None:
     raise SystemExit(f"the server did not start; the end of {log}:\n{tail}")
 
 
-def measure(path: str, body: dict, pids: list[int], args, crowd_path: str | None = None) -> dict:
+def measure(path: str, body: dict, pids: list[int], args, crowd: bool = True) -> dict:
     """p50/p99 one after another, then requests/s and server CPU (`pids` and their children) per request from the
-    client threads; then the crowd's (at `crowd_path`, by default the same)."""
+    client threads; then the crowd's, unless `crowd` is false (batchsvc's: `alternating`)."""
     with httpx.Client(timeout=60) as c:
         for _ in range(WARM_UP_REQUESTS):
             c.post(path, json=body).raise_for_status()
@@ -101,17 +102,35 @@ def measure(path: str, body: dict, pids: list[int], args, crowd_path: str | None
             started = time.perf_counter()
             c.post(path, json=body).raise_for_status()
             times.append((time.perf_counter() - started) * 1000)
-    burst = clients(path, body, pids, args.threads, args.burst)
+    burst = summary([clients(path, body, pids, args.threads, args.burst)])
     result = {"p50": statistics.median(times), "p99": percentile(times, 99), "rate": burst["rate"],
               "cpu_ms": burst["cpu_ms"]}
-    if args.crowd:
-        result["crowd"] = clients(crowd_path or path, body, pids, args.crowd, args.crowd_requests)
+    if args.crowd and crowd:
+        result["crowd"] = summary([clients(path, body, pids, args.crowd, args.crowd_requests)])
     return result
 
 
-def clients(path: str, body: dict, pids: list[int], threads: int, requests: int) -> dict:
-    """`requests` one-row requests from `threads` client threads (a keep-alive connection each): requests/s, the
-    p50/p99 of their times, and the server's CPU per request."""
+def alternating(paths: dict[str, str], body: dict, pids: list[int], args) -> dict[str, dict]:
+    """The crowd's figures for each path, its runs alternating with the others' (ROUNDS each), so that a load
+    that drifts meets every path alike."""
+    runs: dict[str, list] = {label: [] for label in paths}
+    for _ in range(ROUNDS):
+        for label, path in paths.items():
+            runs[label].append(clients(path, body, pids, args.crowd, args.crowd_requests // ROUNDS))
+    return {label: summary(parts) for label, parts in runs.items()}
+
+
+def summary(runs: list[tuple[list[float], float, float]]) -> dict:
+    """Requests/s, p50/p99 and server CPU ms per request over runs of `clients`."""
+    times = [t for run in runs for t in run[0]]
+    elapsed, cpu = sum(run[1] for run in runs), sum(run[2] for run in runs)
+    return {"rate": len(times) / elapsed, "p50": statistics.median(times), "p99": percentile(times, 99),
+            "cpu_ms": cpu * 1000 / len(times)}
+
+
+def clients(path: str, body: dict, pids: list[int], threads: int, requests: int) -> tuple[list[float], float, float]:
+    """`requests` one-row requests from `threads` client threads (a keep-alive connection each): their times (ms),
+    the seconds they took, and the server's CPU seconds meanwhile."""
     share = [requests // threads + (i < requests % threads) for i in range(threads)]
 
     def client(count: int) -> list[float]:
@@ -127,8 +146,7 @@ def clients(path: str, body: dict, pids: list[int], threads: int, requests: int)
         before, started = sum(map(cpu_s, pids)), time.perf_counter()
         times = [t for each in pool.map(client, share) for t in each]
         elapsed, cpu = time.perf_counter() - started, sum(map(cpu_s, pids)) - before
-    return {"rate": requests / elapsed, "p50": statistics.median(times), "p99": percentile(times, 99),
-            "cpu_ms": cpu * 1000 / requests}
+    return times, elapsed, cpu
 
 
 def percentile(times: list[float], k: int) -> float:
@@ -155,12 +173,13 @@ def batchsvc(processes: int, model_file: Path, tmp: Path, args) -> dict:
                                             "batching": batching}).raise_for_status()
         # the server's CPU is the API processes' and Redis's
         pids, path = [api.pid, redis.pid], f"{url}/v1/deployments/credit-risk-online/predictions"
-        result = measure(path, BODY, pids, args)
+        result = measure(path, BODY, pids, args, crowd=False)
         if args.crowd:
             batched = f"{url}/v1/deployments/credit-risk-{BATCHED}/predictions"
             for _ in range(WARM_UP_REQUESTS):
                 httpx.post(batched, json=BODY, timeout=60).raise_for_status()
-            result["crowd_batched"] = clients(batched, BODY, pids, args.crowd, args.crowd_requests)
+            crowd = alternating({"crowd": path, "crowd_batched": batched}, BODY, pids, args)
+            result.update(crowd)
             logs = httpx.get(f"{url}/v1/deployments/credit-risk-{BATCHED}/logs", params={"limit": 1000}).json()
             sizes = [entry.get("batch") or 1 for entry in logs["logs"]]
             result["crowd_batched"]["batch"] = statistics.mean(sizes)
