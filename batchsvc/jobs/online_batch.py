@@ -60,10 +60,7 @@ class Batcher:
         try:
             batch, index, leader = self._join(key, item, rows, policy)
             if leader:
-                outcomes = _run(batch.items, score_many)
-                with self._lock:
-                    batch.outcomes = outcomes
-                    batch.cond.notify_all()
+                self._lead(batch, score_many)
             else:
                 with self._lock:
                     while batch.outcomes is None:
@@ -75,6 +72,17 @@ class Batcher:
                 self._inflight[key] -= 1
                 if not self._inflight[key]:
                     del self._inflight[key]
+
+    def _lead(self, batch: _Batch, score_many: Callable[[list], list]) -> None:
+        """Score the batch and wake the others; whatever stops the leader, they are woken with an outcome."""
+        stopped = RuntimeError("the request leading this batch stopped before scoring it")
+        outcomes: list[Outcome] = [Outcome(None, stopped, len(batch.items)) for _ in batch.items]
+        try:
+            outcomes = _run(batch.items, score_many)
+        finally:
+            with self._lock:
+                batch.outcomes = outcomes
+                batch.cond.notify_all()
 
     def _join(self, key: Hashable, item, rows: int, policy: BatchPolicy) -> tuple[_Batch, int, bool]:
         """The batch the item is in, its place there, and whether this thread leads it (waiting for followers)."""
