@@ -10,7 +10,7 @@ Trains the credit-risk pipeline (batchsvc.scoring.sample) and saves it once; the
     it runs, with its client, in a network namespace of its own with only `lo` up: `unshare --net`);
 and measures, over keep-alive HTTP clients (httpx): one-row p50/p99 of requests sent one after another, requests/s
 from 8 client threads, and the server's CPU (all its processes, from /proc; batchsvc's Redis too) per request
-during those 8 threads; then requests/s, p50/p99 and CPU per request from 32 client threads (`--crowd`), batchsvc
+during those 8 threads; then requests/s, p50/p99 and CPU per request from 32 asyncio clients (`--crowd`), batchsvc
 with batching off and on (a second deployment of the same model with `batching`), the two in alternating runs.
 Prints two tables with the ratios against the best peer, and the load average before and after.
 
@@ -22,6 +22,7 @@ Targets (issue 21): with 2 API processes >= 5x the best peer's requests/s, p50 <
 """
 
 import argparse
+import asyncio
 import json
 import os
 import statistics
@@ -58,7 +59,7 @@ def parse() -> argparse.Namespace:
     p.add_argument("--sequential", type=int, default=500, help="one-row requests sent one after another")
     p.add_argument("--burst", type=int, default=2000, help="one-row requests sent from the client threads")
     p.add_argument("--threads", type=int, default=8, help="client threads of the burst")
-    p.add_argument("--crowd", type=int, default=32, help="client threads of the crowd run (0: none)")
+    p.add_argument("--crowd", type=int, default=32, help="asyncio clients of the crowd run (0: none)")
     p.add_argument("--crowd-requests", type=int, default=2000, help="one-row requests sent by the crowd")
     p.add_argument("--max-batch-size", type=int, default=32, help="batchsvc's batching: rows per engine call")
     p.add_argument("--max-wait-us", type=int, default=500, help="batchsvc's batching: added wait, microseconds")
@@ -106,7 +107,7 @@ def measure(path: str, body: dict, pids: list[int], args, crowd: bool = True) ->
     result = {"p50": statistics.median(times), "p99": percentile(times, 99), "rate": burst["rate"],
               "cpu_ms": burst["cpu_ms"]}
     if args.crowd and crowd:
-        result["crowd"] = summary([clients(path, body, pids, args.crowd, args.crowd_requests)])
+        result["crowd"] = summary([crowd_clients(path, body, pids, args.crowd, args.crowd_requests)])
     return result
 
 
@@ -116,7 +117,7 @@ def alternating(paths: dict[str, str], body: dict, pids: list[int], args) -> dic
     runs: dict[str, list] = {label: [] for label in paths}
     for _ in range(ROUNDS):
         for label, path in paths.items():
-            runs[label].append(clients(path, body, pids, args.crowd, args.crowd_requests // ROUNDS))
+            runs[label].append(crowd_clients(path, body, pids, args.crowd, args.crowd_requests // ROUNDS))
     return {label: summary(parts) for label, parts in runs.items()}
 
 
@@ -147,6 +148,29 @@ def clients(path: str, body: dict, pids: list[int], threads: int, requests: int)
         times = [t for each in pool.map(client, share) for t in each]
         elapsed, cpu = time.perf_counter() - started, sum(map(cpu_s, pids)) - before
     return times, elapsed, cpu
+
+
+def crowd_clients(path: str, body: dict, pids: list[int], count: int, requests: int
+                  ) -> tuple[list[float], float, float]:
+    """As `clients`, from `count` asyncio clients in one event loop (a keep-alive connection each): 32 Python
+    threads would measure the client's GIL, not the server."""
+    share = [requests // count + (i < requests % count) for i in range(count)]
+
+    async def client(n: int) -> list[float]:
+        times = []
+        async with httpx.AsyncClient(timeout=60) as c:
+            for _ in range(n):
+                started = time.perf_counter()
+                (await c.post(path, json=body)).raise_for_status()
+                times.append((time.perf_counter() - started) * 1000)
+        return times
+
+    async def run() -> list[list[float]]:
+        return await asyncio.gather(*(client(n) for n in share))
+
+    before, started = sum(map(cpu_s, pids)), time.perf_counter()
+    times = [t for each in asyncio.run(run()) for t in each]
+    return times, time.perf_counter() - started, sum(map(cpu_s, pids)) - before
 
 
 def percentile(times: list[float], k: int) -> float:
