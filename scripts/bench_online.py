@@ -10,16 +10,19 @@ Trains the credit-risk pipeline (batchsvc.scoring.sample) and saves it once; the
     it runs, with its client, in a network namespace of its own with only `lo` up: `unshare --net`);
 and measures, over keep-alive HTTP clients (httpx): one-row p50/p99 of requests sent one after another, requests/s
 from 8 client threads, and the server's CPU (all its processes, from /proc; batchsvc's Redis too) per request
-during those 8 threads.
-Prints a table and the ratios against the best peer.
+during those 8 threads; then requests/s, p50/p99 and CPU per request from 32 asyncio clients (`--crowd`), batchsvc
+with batching off and on (a second deployment of the same model with `batching`), the two in alternating runs.
+Prints two tables with the ratios against the best peer, and the load average before and after.
 
     python scripts/bench_online.py                              # batchsvc with 1 and 2 processes, every peer
     python scripts/bench_online.py --processes 2 --peers azureml --sequential 2000 --burst 5000
+    python scripts/bench_online.py --processes 1 --peers --crowd 32 --max-wait-us 1000   # batching alone
 Targets (issue 21): with 2 API processes >= 5x the best peer's requests/s, p50 <= 0.35x the best peer's,
 <= 2 ms of server CPU per one-row request.
 """
 
 import argparse
+import asyncio
 import json
 import os
 import statistics
@@ -45,6 +48,8 @@ TARGET_RATE_X, TARGET_P50_X, TARGET_CPU_MS = 5.0, 0.35, 2.0
 WARM_UP_REQUESTS = 100  # per server: models load, caches fill
 START_TIMEOUT_S = 300  # a loaded machine starts a server slowly
 BODY = {"input_data": [{"fields": FIELDS, "values": [WATSON_ROW]}]}
+BATCHED = "batched"  # the name suffix of batchsvc's deployment with batching on
+ROUNDS = 4  # batchsvc's crowd runs, batching off then on, this many times each
 
 
 def parse() -> argparse.Namespace:
@@ -54,6 +59,10 @@ def parse() -> argparse.Namespace:
     p.add_argument("--sequential", type=int, default=500, help="one-row requests sent one after another")
     p.add_argument("--burst", type=int, default=2000, help="one-row requests sent from the client threads")
     p.add_argument("--threads", type=int, default=8, help="client threads of the burst")
+    p.add_argument("--crowd", type=int, default=32, help="asyncio clients of the crowd run (0: none)")
+    p.add_argument("--crowd-requests", type=int, default=2000, help="one-row requests sent by the crowd")
+    p.add_argument("--max-batch-size", type=int, default=32, help="batchsvc's batching: rows per engine call")
+    p.add_argument("--max-wait-us", type=int, default=500, help="batchsvc's batching: added wait, microseconds")
     p.add_argument("--inside", help=argparse.SUPPRESS)  # internal: measure this peer here (in its namespace)
     p.add_argument("--model", help=argparse.SUPPRESS)
     return p.parse_args()
@@ -83,9 +92,9 @@ def wait_ready(url: str, proc: subprocess.Popen, log: Path) -> None:
     raise SystemExit(f"the server did not start; the end of {log}:\n{tail}")
 
 
-def measure(path: str, body: dict, pids: list[int], args) -> dict:
+def measure(path: str, body: dict, pids: list[int], args, crowd: bool = True) -> dict:
     """p50/p99 one after another, then requests/s and server CPU (`pids` and their children) per request from the
-    client threads."""
+    client threads; then the crowd's, unless `crowd` is false (batchsvc's: `alternating`)."""
     with httpx.Client(timeout=60) as c:
         for _ in range(WARM_UP_REQUESTS):
             c.post(path, json=body).raise_for_status()
@@ -94,19 +103,78 @@ def measure(path: str, body: dict, pids: list[int], args) -> dict:
             started = time.perf_counter()
             c.post(path, json=body).raise_for_status()
             times.append((time.perf_counter() - started) * 1000)
-    share = [args.burst // args.threads + (i < args.burst % args.threads) for i in range(args.threads)]
+    burst = summary([clients(path, body, pids, args.threads, args.burst)])
+    result = {"p50": statistics.median(times), "p99": percentile(times, 99), "rate": burst["rate"],
+              "cpu_ms": burst["cpu_ms"]}
+    if args.crowd and crowd:
+        result["crowd"] = summary([crowd_clients(path, body, pids, args.crowd, args.crowd_requests)])
+    return result
 
-    def client(count: int) -> None:
+
+def alternating(paths: dict[str, str], body: dict, pids: list[int], args) -> dict[str, dict]:
+    """The crowd's figures for each path, its runs alternating with the others' (ROUNDS each), so that a load
+    that drifts meets every path alike."""
+    runs: dict[str, list] = {label: [] for label in paths}
+    for _ in range(ROUNDS):
+        for label, path in paths.items():
+            runs[label].append(crowd_clients(path, body, pids, args.crowd, args.crowd_requests // ROUNDS))
+    return {label: summary(parts) for label, parts in runs.items()}
+
+
+def summary(runs: list[tuple[list[float], float, float]]) -> dict:
+    """Requests/s, p50/p99 and server CPU ms per request over runs of `clients`."""
+    times = [t for run in runs for t in run[0]]
+    elapsed, cpu = sum(run[1] for run in runs), sum(run[2] for run in runs)
+    return {"rate": len(times) / elapsed, "p50": statistics.median(times), "p99": percentile(times, 99),
+            "cpu_ms": cpu * 1000 / len(times)}
+
+
+def clients(path: str, body: dict, pids: list[int], threads: int, requests: int) -> tuple[list[float], float, float]:
+    """`requests` one-row requests from `threads` client threads (a keep-alive connection each): their times (ms),
+    the seconds they took, and the server's CPU seconds meanwhile."""
+    share = [requests // threads + (i < requests % threads) for i in range(threads)]
+
+    def client(count: int) -> list[float]:
+        times = []
         with httpx.Client(timeout=60) as c:
             for _ in range(count):
+                started = time.perf_counter()
                 c.post(path, json=body).raise_for_status()
+                times.append((time.perf_counter() - started) * 1000)
+        return times
 
-    with ThreadPoolExecutor(args.threads) as pool:
+    with ThreadPoolExecutor(threads) as pool:
         before, started = sum(map(cpu_s, pids)), time.perf_counter()
-        list(pool.map(client, share))
+        times = [t for each in pool.map(client, share) for t in each]
         elapsed, cpu = time.perf_counter() - started, sum(map(cpu_s, pids)) - before
-    return {"p50": statistics.median(times), "p99": statistics.quantiles(times, n=100, method="inclusive")[98],
-            "rate": args.burst / elapsed, "cpu_ms": cpu * 1000 / args.burst}
+    return times, elapsed, cpu
+
+
+def crowd_clients(path: str, body: dict, pids: list[int], count: int, requests: int
+                  ) -> tuple[list[float], float, float]:
+    """As `clients`, from `count` asyncio clients in one event loop (a keep-alive connection each): 32 Python
+    threads would measure the client's GIL, not the server."""
+    share = [requests // count + (i < requests % count) for i in range(count)]
+
+    async def client(n: int) -> list[float]:
+        times = []
+        async with httpx.AsyncClient(timeout=60) as c:
+            for _ in range(n):
+                started = time.perf_counter()
+                (await c.post(path, json=body)).raise_for_status()
+                times.append((time.perf_counter() - started) * 1000)
+        return times
+
+    async def run() -> list[list[float]]:
+        return await asyncio.gather(*(client(n) for n in share))
+
+    before, started = sum(map(cpu_s, pids)), time.perf_counter()
+    times = [t for each in asyncio.run(run()) for t in each]
+    return times, time.perf_counter() - started, sum(map(cpu_s, pids)) - before
+
+
+def percentile(times: list[float], k: int) -> float:
+    return statistics.quantiles(times, n=100, method="inclusive")[k - 1]
 
 
 def batchsvc(processes: int, model_file: Path, tmp: Path, args) -> dict:
@@ -124,8 +192,22 @@ def batchsvc(processes: int, model_file: Path, tmp: Path, args) -> dict:
             c.post("/v1/models/credit-risk/versions", files={"file": ("m.joblib", model_file.read_bytes())}
                    ).raise_for_status()
             c.post("/v1/deployments", json={"name": "credit-risk-online", "model": "credit-risk"}).raise_for_status()
+            batching = {"max_batch_size": args.max_batch_size, "max_wait_us": args.max_wait_us}
+            c.post("/v1/deployments", json={"name": f"credit-risk-{BATCHED}", "model": "credit-risk",
+                                            "batching": batching}).raise_for_status()
         # the server's CPU is the API processes' and Redis's
-        return measure(f"{url}/v1/deployments/credit-risk-online/predictions", BODY, [api.pid, redis.pid], args)
+        pids, path = [api.pid, redis.pid], f"{url}/v1/deployments/credit-risk-online/predictions"
+        result = measure(path, BODY, pids, args, crowd=False)
+        if args.crowd:
+            batched = f"{url}/v1/deployments/credit-risk-{BATCHED}/predictions"
+            for _ in range(WARM_UP_REQUESTS):
+                httpx.post(batched, json=BODY, timeout=60).raise_for_status()
+            crowd = alternating({"crowd": path, "crowd_batched": batched}, BODY, pids, args)
+            result.update(crowd)
+            logs = httpx.get(f"{url}/v1/deployments/credit-risk-{BATCHED}/logs", params={"limit": 1000}).json()
+            sizes = [entry.get("batch") or 1 for entry in logs["logs"]]
+            result["crowd_batched"]["batch"] = statistics.mean(sizes)
+        return result
     finally:
         api.terminate()
         api.wait(timeout=60)
@@ -138,7 +220,7 @@ def peer(name: str, model_file: Path, tmp: Path, args) -> dict:
     if name == peers.AZUREML.name and not args.inside:
         command = (f"ip link set lo up && exec {sys.executable} {Path(__file__).resolve()} --inside {name} "
                    f"--model {model_file} --sequential {args.sequential} --burst {args.burst} "
-                   f"--threads {args.threads}")
+                   f"--threads {args.threads} --crowd {args.crowd} --crowd-requests {args.crowd_requests}")
         out = subprocess.run(["unshare", "--net", "sh", "-c", command], capture_output=True, text=True)
         if out.returncode:
             raise SystemExit(f"{name} in its network namespace failed:\n{out.stdout[-2000:]}{out.stderr[-2000:]}")
@@ -159,11 +241,12 @@ def peer(name: str, model_file: Path, tmp: Path, args) -> dict:
         proc.wait(timeout=60)
 
 
-def report(rows: dict[str, dict]) -> None:
+def report(rows: dict[str, dict], args) -> None:
     peer_rows = {k: v for k, v in rows.items() if not k.startswith("batchsvc")}
     best_rate = max((r["rate"] for r in peer_rows.values()), default=None)
     best_p50 = min((r["p50"] for r in peer_rows.values()), default=None)
-    print("\n| server | requests/s (8 threads) | p50 ms | p99 ms | server CPU ms/request | vs best peer |")
+    print(f"\n| server | requests/s ({args.threads} threads) | p50 ms | p99 ms | server CPU ms/request "
+          "| vs best peer |")
     print("| --- | --- | --- | --- | --- | --- |")
     for name, r in rows.items():
         ratio = (f"{r['rate'] / best_rate:.2f}x requests/s, p50 {r['p50'] / best_p50:.2f}x"
@@ -171,7 +254,38 @@ def report(rows: dict[str, dict]) -> None:
         print(f"| {name} | {r['rate']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['cpu_ms']:.2f} | {ratio} |",
               flush=True)
     print(f"targets with 2 API processes: >= {TARGET_RATE_X}x the best peer's requests/s, p50 <= {TARGET_P50_X}x "
-          f"the best peer's, <= {TARGET_CPU_MS} ms server CPU per request")
+          f"the best peer's, <= {TARGET_CPU_MS} ms server CPU per request; 1 process no worse per request than 2")
+    one, two = rows.get("batchsvc, 1 API process(es)"), rows.get("batchsvc, 2 API process(es)")
+    if two and best_rate and best_p50:
+        met = {"requests/s": two["rate"] / best_rate >= TARGET_RATE_X, "p50": two["p50"] / best_p50 <= TARGET_P50_X,
+               "CPU": two["cpu_ms"] <= TARGET_CPU_MS}
+        print("with 2 API processes: " + ", ".join(f"{k} {'met' if v else 'NOT met'}" for k, v in met.items()))
+    if one and two:
+        print(f"1 vs 2 API processes: server CPU per request {one['cpu_ms']:.2f} vs {two['cpu_ms']:.2f} ms, "
+              f"requests/s {one['rate']:.0f} vs {two['rate']:.0f}")
+    if args.crowd:
+        crowd_report(rows, args)
+
+
+def crowd_report(rows: dict[str, dict], args) -> None:
+    """The crowd's table: batchsvc with batching off and on, the peers, and the ratios to the best peer."""
+    crowd = {}
+    for name, r in rows.items():
+        crowd[name] = r["crowd"]
+        if "crowd_batched" in r:
+            crowd[f"{name}, batching {args.max_batch_size} rows / {args.max_wait_us} us (requests per engine call: "
+                  f"{r['crowd_batched']['batch']:.1f})"] = r["crowd_batched"]
+    best = max((r["rate"] for k, r in crowd.items() if not k.startswith("batchsvc")), default=None)
+    print(f"\n| server, {args.crowd} clients | requests/s | p50 ms | p99 ms | server CPU ms/request | vs best peer |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name, r in crowd.items():
+        ratio = f"{r['rate'] / best:.2f}x requests/s" if best else ""
+        print(f"| {name} | {r['rate']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['cpu_ms']:.2f} | {ratio} |",
+              flush=True)
+
+
+def loadavg() -> str:
+    return Path("/proc/loadavg").read_text().strip()
 
 
 def main() -> None:
@@ -181,6 +295,7 @@ def main() -> None:
         if args.inside:
             print(json.dumps(peer(args.inside, Path(args.model), tmp, args)))
             return
+        print(f"load average at the start: {loadavg()}", flush=True)
         model_file = tmp / "model.joblib"
         joblib.dump(train_credit_risk(make_credit_risk(5_000, seed=1)), model_file)
         rows = {}
@@ -190,7 +305,8 @@ def main() -> None:
         for name in args.peers:
             rows[name] = peer(name, model_file, tmp, args)
             print(f"{name}: {rows[name]}", flush=True)
-        report(rows)
+        report(rows, args)
+        print(f"load average at the end: {loadavg()}")
 
 
 if __name__ == "__main__":

@@ -53,7 +53,8 @@ async def deploy(request: Request, body: DeploymentRequest) -> dict:
     record = {"name": body.name, "id": new_deployment_id(), "model": served["model"], "traffic": served["traffic"],
               "shadow": served["shadow"], "description": body.description,
               "engine": body.engine, "label_field": body.label_field,
-              "limits": body.limits and body.limits.model_dump(exclude_none=True), "created_at": now, "updated_at": now,
+              "limits": body.limits and body.limits.model_dump(exclude_none=True),
+              "batching": body.batching and body.batching.model_dump(), "created_at": now, "updated_at": now,
               "created_by": principal(request).name}
     if body.capture and body.capture.percent:
         record["capture"] = body.capture.model_dump()
@@ -76,7 +77,8 @@ async def change(request: Request) -> Response:
     svc, name = services(request), request.path_params["name"]
     body = await read_json(request, DeploymentPatch)
     given = body.model_dump(include=body.model_fields_set)
-    nullable = ("engine", "limits", "capture", "traffic", "shadow")  # null: the default (no split, no shadow)
+    # null: the default (the server's limits, no split, no shadow, no capture, batching off)
+    nullable = ("engine", "limits", "capture", "traffic", "shadow", "batching")
     fields = {k: v for k, v in given.items() if v is not None or k in nullable}
     if fields.get("limits"):
         fields["limits"] = {k: v for k, v in fields["limits"].items() if v is not None}

@@ -110,6 +110,8 @@ def _log(svc: Services, deployment: dict, rows: int, started: float, exc: Except
     entry = {"time": iso(), "rows": rows, "ms": round((time.perf_counter() - started) * 1000, 3),
              "status": 200 if exc is None else status_for(exc), "version": meta and meta["version"],
              "engine": scored and scored.engine, "error": _describe(exc)}
+    if scored and scored.batch:
+        entry["batch"] = scored.batch
     svc.request_log.add(deployment["name"], entry, shown_state(meta, exc) if primary(deployment) else None)
     capture_request(svc, deployment, entry, meta, given, scored and scored.body)
 

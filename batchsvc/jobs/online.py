@@ -44,6 +44,7 @@ class Scored:
     body: dict
     meta: dict
     engine: str | None = None
+    batch: int | None = None  # requests scored together in its engine call (batching on), else None
 
 
 def score_online(svc: Services, cache: ModelCache, target: str | dict, body: PredictionRequest) -> Scored:

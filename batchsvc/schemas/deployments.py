@@ -39,6 +39,13 @@ TRAFFIC_DOC = ("model references and integer weights summing to 100, e.g. {\"cre
                "10}: each request goes to one of them by weight; `model` then shows the heaviest")
 
 
+class Batching(Strict):
+    """Adaptive batching: concurrent requests for one model version scored in one engine call (off when absent)."""
+    max_batch_size: int = Field(32, strict=True, ge=1, le=4_096, description="rows in one engine call at most")
+    max_wait_us: int = Field(500, strict=True, ge=0, le=100_000,
+                             description="microseconds a request may wait for others to join its batch")
+
+
 class DeploymentRequest(Strict):
     """A stable name and scoring URL over a model reference (an alias under it is followed per request), or over
     a traffic split between several; optionally a shadow."""
@@ -54,6 +61,7 @@ class DeploymentRequest(Strict):
                              "answers: predictedLabel, as Watson ML answers for Spark pipelines (the lab's app)")
     limits: Limits | None = None
     capture: Capture | None = None
+    batching: Batching | None = Field(None, description="off unless given")
 
 
 class DeploymentPatch(Strict):
@@ -66,6 +74,7 @@ class DeploymentPatch(Strict):
     capture: Capture | None = Field(None, description="replaces the capture setting; null: capture nothing")
     traffic: dict[str, int] | None = Field(None, description=TRAFFIC_DOC + "; a new model clears it, null too")
     shadow: Shadow | None = Field(None, description="null: no shadow")
+    batching: Batching | None = Field(None, description="replaces the batching settings whole; null: off")
 
 
 class Counters(BaseModel):
@@ -86,6 +95,7 @@ class DeploymentRecord(BaseModel):
     label_field: str = Field("prediction", description="the label column's name in its answers")
     limits: Limits | None = Field(None, description="its own limits; those left out are the server's")
     capture: Capture | None = Field(None, description="the share of requests captured (GET .../captures)")
+    batching: Batching | None = Field(None, description="its batching settings; null: off")
     state: Literal["ready", "failed"] = Field(description="ready once its model loads and passes its checksum")
     reason: str | None = Field(None, description="why the state is failed")
     serving: ModelRef | None = Field(description="the model version the reference names now")
@@ -112,6 +122,7 @@ class LogEntry(BaseModel):
     traceback: str | None = Field(None, description="a code model's error: its traceback (the last 8,000 characters)")
     output: str | None = Field(None, description="what a code model's init printed, with the first request a process "
                                                  "answers with it")
+    batch: int | None = Field(None, description="requests scored together in its engine call (batching on)")
 
 
 class DeploymentLogs(BaseModel):
