@@ -76,6 +76,30 @@ def test_entry_script_answers_as_azmlinfsrv_does(script, client, azure_python, r
         reference.stop()
 
 
+GET_CASES: dict[str, list[str]] = {  # script -> query strings of GET /score (azmlinfsrv reads each value as JSON)
+    "headers": ["a=1&b=x&b=y", ""],
+    "numpy_schema": ["data=[[1,2,3,4,5,6,7,8,9,10]]", "data=[[1,2,3,4,5,6,7,8,9,10]]&method=explain", "method=x"],
+    "model1": ["data=[[1,2,3,4,5,6,7,8,9,10]]", "rows=1"],
+}
+
+
+@pytest.mark.parametrize("script", sorted(GET_CASES))
+def test_get_on_score_answers_as_azmlinfsrv_does(script, client, azure_python, regression_model, tmp_path):
+    # Given the script served by azmlinfsrv and deployed on batchsvc
+    folder = sample_folder(script, regression_model, tmp_path)
+    reference = Azmlinfsrv(azure_python, folder, tmp_path / "azmlinfsrv.log")
+    try:
+        deployment = deploy_folder(client, folder)
+        for query in GET_CASES[script]:
+            # When the same GET with a query string goes to both
+            theirs = httpx.get(f"{reference.url}/score?{query}", headers={"X-Tenant": "contoso"}, timeout=30)
+            ours = client.get(f"/api/v1/service/{deployment}/score?{query}", headers={"X-Tenant": "contoso"})
+            # Then the status, the JSON and the run-failed header are the same
+            assert comparable(ours) == comparable(theirs), f"{script}?{query}: {ours.text} != {theirs.text}"
+    finally:
+        reference.stop()
+
+
 def test_run_errors_and_init_output_are_in_the_deployment_logs(client, regression_model, tmp_path):
     # Given a deployed script whose init prints and whose run raises on a body without data
     deployment = deploy_folder(client, sample_folder("raises", regression_model, tmp_path))
