@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from batchsvc.api.azure.answer import to_response
+from batchsvc.api.azure.answer import request_ids, to_response
 from batchsvc.errors import UserCodeError
 from batchsvc.jobs.code_loader import import_entry
 from batchsvc.scoring.azure_run import Answer, ScoreRequest, call_run, message
@@ -79,10 +79,11 @@ def create_app(folder: Path, model_dir: Path | None = None) -> Starlette:
 
     async def score(request: Request) -> Response:
         asked = ScoreRequest(await request.body(), dict(request.headers), request.method, request.url.query)
-        answer = await run_in_threadpool(_score, script, asked)
+        ids, refused = request_ids(asked.headers)
+        answer = refused if refused is not None else await run_in_threadpool(_score, script, asked)
         if answer.traceback:
             _say(answer.traceback)
-        return to_response(answer)
+        return to_response(answer, ids)
 
     async def swagger_json(request: Request) -> Response:
         loaded = await run_in_threadpool(script.current)

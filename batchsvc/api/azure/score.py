@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from batchsvc.api.azure.access import check_scorer
-from batchsvc.api.azure.answer import to_response
+from batchsvc.api.azure.answer import request_ids, to_response
 from batchsvc.api.azure.paths import SERVICE
 from batchsvc.api.errors import status_for
 from batchsvc.api.online_limits import run_limited
@@ -42,9 +42,12 @@ async def score(request: Request) -> Response:
     await run_in_threadpool(check_scorer, svc, request, deployment)
     asked = ScoreRequest(await request.body(), dict(request.headers), request.method, request.url.query,
                          SERVICE.format(name=name))
+    ids, refused = request_ids(asked.headers)
+    if refused:
+        return to_response(refused, ids)
     cache = request.app.state.model_cache
     answer = await run_limited(request, deployment, lambda: respond(svc, cache, deployment, asked))
-    return to_response(answer)
+    return to_response(answer, ids)
 
 
 def respond(svc: Services, cache: ModelCache, deployment: dict, request: ScoreRequest) -> Answer:
