@@ -76,6 +76,30 @@ def test_entry_script_answers_as_azmlinfsrv_does(script, client, azure_python, r
         reference.stop()
 
 
+GET_CASES: dict[str, list[str]] = {  # script -> query strings of GET /score (azmlinfsrv reads each value as JSON)
+    "headers": ["a=1&b=x&b=y", ""],
+    "numpy_schema": ["data=[[1,2,3,4,5,6,7,8,9,10]]", "data=[[1,2,3,4,5,6,7,8,9,10]]&method=explain", "method=x"],
+    "model1": ["data=[[1,2,3,4,5,6,7,8,9,10]]", "rows=1"],
+}
+
+
+@pytest.mark.parametrize("script", sorted(GET_CASES))
+def test_get_on_score_answers_as_azmlinfsrv_does(script, client, azure_python, regression_model, tmp_path):
+    # Given the script served by azmlinfsrv and deployed on batchsvc
+    folder = sample_folder(script, regression_model, tmp_path)
+    reference = Azmlinfsrv(azure_python, folder, tmp_path / "azmlinfsrv.log")
+    try:
+        deployment = deploy_folder(client, folder)
+        for query in GET_CASES[script]:
+            # When the same GET with a query string goes to both
+            theirs = httpx.get(f"{reference.url}/score?{query}", headers={"X-Tenant": "contoso"}, timeout=30)
+            ours = client.get(f"/api/v1/service/{deployment}/score?{query}", headers={"X-Tenant": "contoso"})
+            # Then the status, the JSON and the run-failed header are the same
+            assert comparable(ours) == comparable(theirs), f"{script}?{query}: {ours.text} != {theirs.text}"
+    finally:
+        reference.stop()
+
+
 def test_run_errors_and_init_output_are_in_the_deployment_logs(client, regression_model, tmp_path):
     # Given a deployed script whose init prints and whose run raises on a body without data
     deployment = deploy_folder(client, sample_folder("raises", regression_model, tmp_path))
@@ -156,3 +180,34 @@ def test_an_init_that_fails_shows_failed_and_its_traceback_in_the_logs(client, t
     # And the log has init's traceback
     entry = client.get(f"/v1/deployments/{name}-svc/logs").json()["logs"][0]
     assert entry["status"] == 503 and "RuntimeError: no model file" in entry["traceback"]
+
+
+ID_CASES = [  # request headers -> the ids both servers answer
+    {"x-request-id": "req-1", "x-ms-client-request-id": "client-1", "TraceId": "trace-1"},
+    {"x-request-id": "req-2", "x-ms-request-id": "legacy-2"},
+    {"x-request-id": "r" * 101},
+    {"x-request-id": "req-4", "x-ms-client-request-id": "c" * 101},
+]
+ID_HEADERS = ("x-request-id", "x-ms-request-id", "x-ms-client-request-id", "traceid")
+
+
+def test_request_ids_are_answered_as_azmlinfsrv_answers_them(client, azure_python, regression_model, tmp_path):
+    # Given a script on both servers
+    folder = sample_folder("raises", regression_model, tmp_path)
+    reference = Azmlinfsrv(azure_python, folder, tmp_path / "azmlinfsrv.log")
+    try:
+        deployment = deploy_folder(client, folder)
+        for headers in ID_CASES:
+            # When a request carries request ids (or ids too long)
+            theirs = httpx.post(reference.url + "/score", content=b'{"data": [1]}', headers=headers, timeout=30)
+            ours = client.post(f"/api/v1/service/{deployment}/score", content=b'{"data": [1]}', headers=headers)
+            # Then the status, the body and the ids answered are the same
+            pick = lambda r: (r.status_code, r.json(), {h: r.headers.get(h) for h in ID_HEADERS})
+            assert pick(ours) == pick(theirs), f"{headers}: {ours.headers} != {theirs.headers}"
+        # And without ids, both make one up (a UUID) and answer it as the legacy id too
+        for made in (client.post(f"/api/v1/service/{deployment}/score", content=b"{}").headers,
+                     httpx.post(reference.url + "/score", content=b"{}", timeout=30).headers):
+            assert len(made["x-request-id"]) == 36 and made["x-ms-request-id"] == made["x-request-id"]
+            assert "x-ms-client-request-id" not in made
+    finally:
+        reference.stop()

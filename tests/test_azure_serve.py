@@ -5,6 +5,7 @@ import os
 
 import httpx
 import pytest
+from azmlinfsrv import SAMPLES
 from harness import Process, free_port, wait_for
 
 SCORE = '''import json
@@ -78,3 +79,17 @@ def test_broken_code_is_shown_and_the_server_lives_on(served):
     # And a fix is picked up as any edit
     (folder / "score.py").write_text(SCORE.format(version=3))
     wait_for(lambda: score(url).status_code == 200 and score(url).json()["version"] == 3, 10, 0.1, "the fix")
+
+
+def test_serve_runs_a_rawhttp_script_on_get_and_post(served):
+    folder, url, _ = served
+    # Given Azure's @rawhttp sample saved over score.py
+    (folder / "score.py").write_text((SAMPLES / "rawhttp" / "score.py").read_text())
+    # When it is called with GET and a query string, then POST with bytes
+    got = wait_for(lambda: (r := httpx.get(url + "/score?a=1&b=x", timeout=10)).status_code == 200 and r, 10, 0.1,
+                   "the rawhttp script")
+    posted = httpx.post(url + "/score", content=b"\x00raw", headers={"X-Tenant": "contoso"}, timeout=10)
+    # Then run read Flask's request and its AMLResponse was sent as it is
+    assert got.content == b"/score?a=1&b=x" and got.headers["access-control-allow-origin"] == "http://www.example.com"
+    assert posted.content == b"\x00raw" and posted.headers["content-type"] == "application/octet-stream"
+    assert posted.headers["x-tenant"] == "contoso" and posted.headers.get_list("vary") == ["Accept", "X-Tenant"]

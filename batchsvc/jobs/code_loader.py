@@ -5,6 +5,7 @@ it is imported and initialised; modules it brought from that folder are dropped 
 two versions (or two models both with a helpers.py) never see each other's modules or globals. Azure's `init()`
 (no parameter) runs with AZUREML_MODEL_DIR (and AML_APP_ROOT, AZUREML_ENTRY_SCRIPT) naming that folder, as azmlinfsrv
 sets them; `init(model_dir)` gets the folder. What init prints is kept on the engine (the deployment's logs show it).
+A run marked with Azure's @rawhttp while score.py is imported is remembered (scoring/azure_rawhttp.py).
 """
 
 import contextlib
@@ -22,6 +23,7 @@ from pathlib import Path
 from types import ModuleType
 
 from batchsvc.errors import ModelError, UserCodeError
+from batchsvc.scoring.azure_rawhttp import EXTRA, VENDOR, VENDOR_MODULES, load_marking, vendor_flags
 from batchsvc.scoring.engines.code import CodeEngine
 from batchsvc.storage.code_models import ENTRY
 
@@ -66,14 +68,31 @@ def import_entry(folder: Path, name: str, label: str, model_dir: Path | None = N
     with _own_path(folder), azure_environment(folder, model_dir), contextlib.redirect_stdout(printed):
         try:
             sys.modules[name] = module
-            spec.loader.exec_module(module)
-            _call_init(module.init, model_dir)
+            load_marking(lambda: _load(spec, module, model_dir))
         except Exception as exc:
             sys.modules.pop(name, None)
             raise UserCodeError(f"{label}: {'init()' if hasattr(module, 'init') else ENTRY} raised "
-                                f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc(),
+                                f"{type(exc).__name__}: {exc}{_missing_vendor(exc)}", traceback=traceback.format_exc(),
                                 phase="init", output=printed.getvalue() or None) from None
     return module, printed.getvalue()
+
+
+def _load(spec, module: ModuleType, model_dir: Path) -> ModuleType:
+    """score.py executed into its module, then its init called."""
+    spec.loader.exec_module(module)
+    _call_init(module.init, model_dir)
+    return module
+
+
+def _missing_vendor(exc: Exception) -> str:
+    """What to install when score.py imports Azure's serving package (its @rawhttp and AMLResponse) and it is not
+    installed: the import names only `azureml`, so the failing line of score.py tells which."""
+    if not isinstance(exc, ModuleNotFoundError) or not (exc.name or "").startswith("azureml"):
+        return ""
+    line = traceback.extract_tb(exc.__traceback__)[-1].line or ""
+    if not any(module in line for module in VENDOR_MODULES) or vendor_flags() is not None:
+        return ""
+    return f" ({line.strip()!r} needs {VENDOR}: install {EXTRA!r} on the server)"
 
 
 def _call_init(init, model_dir: Path) -> None:

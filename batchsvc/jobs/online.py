@@ -27,7 +27,7 @@ from batchsvc.jobs.accept import check_inline
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.schemas import PredictionRequest, RecordsInput, TableInput
 from batchsvc.scoring import sources
-from batchsvc.scoring.azure_run import Answer, call_run
+from batchsvc.scoring.azure_run import Answer, ScoreRequest, call_run
 from batchsvc.scoring.engines import AUTO, SKLEARN
 from batchsvc.scoring.engines.code import CodeEngine
 from batchsvc.scoring.modelinfo import ModelInfo
@@ -59,14 +59,13 @@ def score_online(svc: Services, cache: ModelCache, target: str | dict, body: Pre
     return Scored({"predictions": tables}, meta, getattr(model, "name", None) or SKLEARN)
 
 
-def run_entry_script(cache: ModelCache, meta: dict, raw: bytes, headers: dict[str, str],
-                     content_type: str) -> tuple[Answer, CodeEngine]:
-    """A code version's run() over one raw request, answered as Azure's inference server answers; the engine
-    comes back too (what its init printed goes to the deployment's logs)."""
+def run_entry_script(cache: ModelCache, meta: dict, request: ScoreRequest) -> tuple[Answer, CodeEngine]:
+    """A code version's run() over one request to its scoring URI, answered as Azure's inference server answers;
+    the engine comes back too (what its init printed goes to the deployment's logs)."""
     engine = load_model(cache, meta)
     if not isinstance(engine, CodeEngine):
         raise InvalidRequest(f"model {meta['name']}@{meta['version']} is no code model", field="model")
-    return call_run(engine.run, raw, headers, content_type), engine
+    return call_run(engine.run, request), engine
 
 
 @overload

@@ -1,5 +1,6 @@
-"""One Azure ML entry script served as azmlinfsrv serves it (GET / Healthy, POST /score, GET /swagger.json), no
-Redis, reloaded when score.py or a file beside it changes: the next request re-imports it and calls init again.
+"""One Azure ML entry script served as azmlinfsrv serves it (GET / Healthy, GET and POST /score with @rawhttp too,
+GET /swagger.json), no Redis, reloaded when score.py or a file beside it changes: the next request re-imports it and
+calls init again.
 
 A script that fails to import or init is not fatal: the traceback goes to the terminal, requests answer 503 with
 the error's type and message until the folder changes again.
@@ -19,9 +20,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from batchsvc.api.azure.answer import request_ids, to_response
 from batchsvc.errors import UserCodeError
 from batchsvc.jobs.code_loader import import_entry
-from batchsvc.scoring.azure_run import Answer, call_run, message
+from batchsvc.scoring.azure_run import Answer, ScoreRequest, call_run, message
 from batchsvc.scoring.azure_swagger import swagger
 
 SERVICE_NAME = "ML service"  # azmlinfsrv's default SERVICE_NAME, the swagger's title
@@ -76,11 +78,12 @@ def create_app(folder: Path, model_dir: Path | None = None) -> Starlette:
         return PlainTextResponse("Healthy")
 
     async def score(request: Request) -> Response:
-        raw = await request.body()
-        answer = await run_in_threadpool(_score, script, raw, dict(request.headers))
+        asked = ScoreRequest(await request.body(), dict(request.headers), request.method, request.url.query)
+        ids, refused = request_ids(asked.headers)
+        answer = refused if refused is not None else await run_in_threadpool(_score, script, asked)
         if answer.traceback:
             _say(answer.traceback)
-        return Response(answer.body, answer.status, headers=answer.headers, media_type="application/json")
+        return to_response(answer, ids)
 
     async def swagger_json(request: Request) -> Response:
         loaded = await run_in_threadpool(script.current)
@@ -88,7 +91,7 @@ def create_app(folder: Path, model_dir: Path | None = None) -> Starlette:
             return JSONResponse({"message": _not_loaded(loaded)}, 503)
         return JSONResponse(swagger(loaded.run, SERVICE_NAME))
 
-    routes = [Route("/", health, methods=["GET"]), Route("/score", score, methods=["POST"]),
+    routes = [Route("/", health, methods=["GET"]), Route("/score", score, methods=["GET", "POST"]),
               Route("/swagger.json", swagger_json, methods=["GET"])]
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -100,11 +103,11 @@ def create_app(folder: Path, model_dir: Path | None = None) -> Starlette:
     return app
 
 
-def _score(script: EntryScript, raw: bytes, headers: dict[str, str]) -> Answer:
+def _score(script: EntryScript, asked: ScoreRequest) -> Answer:
     loaded = script.current()
     if loaded.run is None:
         return message(503, _not_loaded(loaded))
-    return call_run(loaded.run, raw, headers, headers.get("content-type", ""))
+    return call_run(loaded.run, asked)
 
 
 def _not_loaded(loaded: Loaded) -> str:

@@ -11,6 +11,7 @@ E, R = Endpoint, Role
 AT = "{deployment}"
 ENDPOINTS = [
     E("POST", SCORING.format(name=AT), score.score, "Score with the entry script (raw body to run)", "azure", R.OPEN),
+    E("GET", SCORING.format(name=AT), score.score, "Score with the query string's values", "azure", R.OPEN),
     E("GET", SWAGGER.format(name=AT), service.swagger_json, "The entry script's Swagger", "azure", R.OPEN),
     E("GET", SERVICE.format(name=AT), service.view, "The deployment as Azure shows it", "azure", R.READER),
     E("POST", "/v1/deployments/{name}/listkeys", keys.list_keys, "Primary and secondary key", "azure", R.ADMIN),

@@ -1,4 +1,5 @@
-"""POST /api/v1/service/{deployment}/score: a code model's run() gets the raw body and answers as azmlinfsrv does;
+"""POST (and GET) /api/v1/service/{deployment}/score: a code model's run() gets the raw body (GET: the query
+string's values; @rawhttp: Flask's request) and answers as azmlinfsrv does;
 a scikit-learn model's deployment takes Azure's {"data": [[...]]} (or records) through the native online core and
 answers the list of predictions, as Azure's generated scikit-learn script does.
 
@@ -15,6 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from batchsvc.api.azure.access import check_scorer
+from batchsvc.api.azure.answer import request_ids, to_response
+from batchsvc.api.azure.paths import SERVICE
 from batchsvc.api.errors import status_for
 from batchsvc.api.online_limits import run_limited
 from batchsvc.api.predictions import predict_logged
@@ -26,7 +29,7 @@ from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.online import primary, resolve, routed, run_entry_script, shown_state
 from batchsvc.jobs.routing import VERSION_HEADER
 from batchsvc.schemas import PredictionRequest
-from batchsvc.scoring.azure_run import FAILED_HEADER, Answer
+from batchsvc.scoring.azure_run import FAILED_HEADER, Answer, ScoreRequest
 from batchsvc.scoring.engines import CODE
 from batchsvc.storage.services import Services
 
@@ -35,39 +38,44 @@ _INIT_LOGGED: set[str] = set()  # "deployment:sha256" pairs whose init output th
 
 
 async def score(request: Request) -> Response:
+    """POST (the body) or GET (the query string) on the scoring URI."""
     svc, name = services(request), request.path_params["deployment"]
     deployment = await run_in_threadpool(svc.deployments.spec, name)
     await run_in_threadpool(check_scorer, svc, request, deployment)
-    raw = await request.body()
-    cache, headers = request.app.state.model_cache, dict(request.headers)
-    answer = await run_limited(request, deployment, lambda: respond(svc, cache, deployment, raw, headers))
-    return Response(answer.body, answer.status, headers=answer.headers, media_type="application/json")
+    asked = ScoreRequest(await request.body(), dict(request.headers), request.method, request.url.query,
+                         SERVICE.format(name=name))
+    ids, refused = request_ids(asked.headers)
+    if refused:
+        return to_response(refused, ids)
+    cache = request.app.state.model_cache
+    answer = await run_limited(request, deployment, lambda: respond(svc, cache, deployment, asked))
+    return to_response(answer, ids)
 
 
-def respond(svc: Services, cache: ModelCache, deployment: dict, raw: bytes, headers: dict[str, str]) -> Answer:
+def respond(svc: Services, cache: ModelCache, deployment: dict, request: ScoreRequest) -> Answer:
     """The answer to one request on the Azure route (routed once: its batchsvc-version or azureml-model-deployment
     pin, its routing key), logged on the deployment."""
-    deployment = routed(deployment, headers)
+    deployment = routed(deployment, request.headers)
     meta = resolve(svc, deployment)
     answered = {VERSION_HEADER: f"{meta['name']}@{meta['version']}"}
     if meta.get("kind") != CODE:
-        scored = predict_logged(svc, cache, deployment, translate(raw))
+        scored = predict_logged(svc, cache, deployment, translate(request.body))
         return Answer(200, json.dumps([row[0] for row in scored.body["predictions"][0]["values"]]).encode(),
                       {FAILED_HEADER: "False", **answered})
     started = time.perf_counter()
     try:
-        answer, engine = run_entry_script(cache, meta, raw, headers, headers.get("content-type", ""))
+        answer, engine = run_entry_script(cache, meta, request)
     except (ModelUnavailable, ModelNotFound) as exc:
         cause = getattr(exc.__cause__, "traceback", None)
         _log(svc, deployment, started, status_for(exc), f"{exc.type}: {exc.message}", cause, None,
-             shown_state(None, exc), captured=(meta, raw, None))
+             shown_state(None, exc) if primary(deployment) else None, captured=(meta, request.body, None))
         raise
     output, logged = None, f"{deployment['name']}:{meta['sha256']}"
     if logged not in _INIT_LOGGED:
         _INIT_LOGGED.add(logged)
         output = engine.init_output or None
     _log(svc, deployment, started, answer.status, answer.error, answer.traceback, output,
-         shown_state(meta, None) if primary(deployment) else None, meta["version"], (meta, raw, answer.body))
+         shown_state(meta, None) if primary(deployment) else None, meta["version"], (meta, request.body, answer.body))
     answer.headers.update(answered)
     return answer
 
