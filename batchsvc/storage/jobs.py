@@ -121,6 +121,17 @@ class JobStore:
         end = -1 if limit is None else limit - 1
         return cast(builtins.list[str], self.r.zrange(self.keys.jobs_by_status(status.value), 0, end))
 
+    def stalled(self, job_ids: builtins.list[str], touched_before_s: float) -> builtins.list[str]:
+        """Those of job_ids still queued or running and last touched before touched_before_s (Unix s), read in
+        one round trip: the reconciler reads whole records only for these, not for a whole backlog."""
+        with self.r.pipeline(transaction=False) as p:
+            for job_id in job_ids:
+                p.hmget(self.keys.job(job_id), ["status", "touched_at"])
+            found = p.execute()
+        active = {s.value for s in ACTIVE}
+        return [job_id for job_id, (status, touched) in zip(job_ids, found)
+                if status in active and int(touched or 0) <= touched_before_s]
+
     def update(self, job_id: str, **fields) -> None:
         self.r.hset(self.keys.job(job_id), mapping=CODEC.encode(fields))
 

@@ -107,3 +107,23 @@ def test_the_record_create_returns_is_the_one_a_read_returns(svc):
         assert [e["event"] for e in svc.store.events(given["id"])] == ["queued"]
     finally:
         svc.store.delete(given["id"])
+
+
+def test_stalled_names_only_active_jobs_untouched_since_the_cutoff(svc):
+    """The reconciler's one-round-trip filter over a backlog: what it keeps is what _reconcile_job would check."""
+    from batchsvc.status import JobStatus
+    from batchsvc.storage.jobs import new_job_id
+
+    # Given an old queued job, a fresh queued one, an old finished one, and an id with no record
+    ids = [new_job_id() for _ in range(4)]
+    for job_id in ids[:3]:
+        svc.store.create({"id": job_id, "model": {"name": "stall-check", "version": 1}})
+    svc.store.update(ids[0], touched_at=1_000)
+    svc.store.transition(ids[2], JobStatus.CANCELED, {JobStatus.QUEUED}, touched_at=1_000)
+    try:
+        # When the jobs stalled before a cutoff between the old and the fresh touch are asked for
+        # Then only the old queued one is named
+        assert svc.store.stalled(ids, 2_000) == [ids[0]]
+    finally:
+        for job_id in ids[:3]:
+            svc.store.delete(job_id)
