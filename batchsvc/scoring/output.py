@@ -27,6 +27,8 @@ PASSTHROUGH_CLASH_PREFIX = "input_"
 def output_frame(rows: pd.DataFrame, predictions: pd.DataFrame, passthrough: list[str]) -> pd.DataFrame:
     """Passthrough columns in front of the predictions, so results join back to their rows."""
     columns = list(rows.columns) if passthrough == ["*"] else passthrough
+    if not columns:  # nothing to put in front (most small jobs): spare the selection and the concat
+        return predictions.reset_index(drop=True)
     kept = rows[columns].rename(columns=lambda c: _unclash(c, predictions.columns))
     return pd.concat([kept.reset_index(drop=True), predictions.reset_index(drop=True)], axis=1)
 

@@ -151,3 +151,12 @@ def test_a_small_jobs_file_and_inline_predictions_equal_those_written_one_by_one
     assert together.getvalue() == separately.getvalue()
     assert shown == output.watson_shape(frame, 2)
     assert len(shown["values"]) == 2 and shown["values"][0][2] == [0.04925376, 0.95074624]
+
+
+def test_an_output_frame_with_nothing_passed_through_is_the_predictions_as_the_concat_would_give():
+    # Given rows indexed by row number and their predictions
+    rows = pd.DataFrame({"a": [1.0, 2.0]}, index=[41, 42])
+    predictions = pd.DataFrame({"prediction": ["Risk", "No Risk"], "probability_Risk": [0.75, 0.5]}, index=[41, 42])
+    # When the output frame passes nothing through, Then it equals the general path's frame, dtypes and index too
+    general = pd.concat([rows[[]].reset_index(drop=True), predictions.reset_index(drop=True)], axis=1)
+    pd.testing.assert_frame_equal(output.output_frame(rows, predictions, []), general)
