@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ from batchsvc.client.client import Client  # noqa: E402
 TARGET_MEDIAN_MS, TARGET_P95_MS, TARGET_RATE = 15, 30, 250
 WARM_UP_JOBS = 20  # each worker process loads the model once; the bench measures warm workers
 START_TIMEOUT_S = 180  # a loaded machine takes a while to import and start the processes
+STOP_TIMEOUT_S = 60  # the worker supervisor gives its processes BATCHSVC_SHUTDOWN_S (30 s) and a margin
 FINISHED_POLL_S = 0.02
 SMALL_FEATURES = ["a", "b", "c", "d"]
 
@@ -43,6 +45,8 @@ def parse() -> argparse.Namespace:
     p.add_argument("--processes", type=int, default=2, help="worker processes")
     p.add_argument("--threads", type=int, default=1, help="worker threads per process (prefetch = threads)")
     p.add_argument("--worker-timeout-ms", type=int, default=1000, help="BATCHSVC_WORKER_TIMEOUT_MS")
+    p.add_argument("--count-redis", type=int, default=20, metavar="JOBS",
+                   help="Redis commands per job, counted with MONITOR over this many sequential jobs (0: skip)")
     p.add_argument("--model", choices=["small", "credit-risk"], default="small",
                    help="small: LogisticRegression on 4 numbers; credit-risk: the 20-column sample pipeline")
     return p.parse_args()
@@ -56,6 +60,7 @@ class Service:
 
     def __enter__(self) -> "Service":
         redis_port, api_port = _free_port(), _free_port()
+        self.redis_url = f"redis://127.0.0.1:{redis_port}/0"
         self.redis = redisproc.start(redis_port, self.tmp / "redis", appendonly=True)
         self.env = {**os.environ, "BATCHSVC_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
                     "BATCHSVC_DATA_DIR": str(self.tmp / "data"),
@@ -96,7 +101,7 @@ class Service:
         for proc in (*self.procs.values(), self.redis):
             proc.terminate()
         for proc in (*self.procs.values(), self.redis):
-            proc.wait(timeout=30)
+            proc.wait(timeout=STOP_TIMEOUT_S)
 
 
 def register_model(client: Client, tmp: Path, kind: str) -> tuple[str, dict]:
@@ -142,6 +147,44 @@ def burst(client: Client, model: str, row: dict, count: int, submitters: int) ->
     done = time.perf_counter()
     after = _job_counts(client)
     return count / (accepted - started), count / (done - started), {s: after[s] - before[s] for s in after}
+
+
+def redis_commands(redis_url: str, client: Client, model: str, row: dict, count: int) -> Counter:
+    """The Redis commands count sequential one-row jobs cost, seen with MONITOR: a command a client sends
+    (a round trip, or part of a pipeline's) by its name, EVALSHA by its script's digest; a command a Lua
+    script runs inside Redis as "lua:NAME"."""
+    import threading
+
+    import redis
+
+    seen: Counter = Counter()
+    stop = threading.Event()
+    with redis.Redis.from_url(redis_url).monitor() as monitor:
+        def listen() -> None:
+            for command in monitor.listen():
+                if stop.is_set():
+                    return
+                words = command["command"].split()
+                name = words[0].upper() if words else "?"
+                name = f"{name} {words[1][:8]}" if name == "EVALSHA" else name
+                seen[f"lua:{name}" if command.get("client_type") == "lua" else name] += 1
+
+        listener = threading.Thread(target=listen, daemon=True)
+        listener.start()
+        sequential(client, model, row, count)
+        stop.set()
+        redis.Redis.from_url(redis_url).ping()  # one more command ends the listener's wait
+        listener.join(timeout=5)
+    return seen
+
+
+def print_commands(seen: Counter, jobs: int) -> None:
+    """Commands sent per job (by name, most first), and those Lua scripts ran inside Redis."""
+    for inside in (False, True):
+        mine = {n: c / jobs for n, c in seen.items() if n.startswith("lua:") == inside}
+        what = "run inside Lua scripts" if inside else "sent by clients (workers' heartbeats included)"
+        print(f"Redis commands per job {what}, MONITOR over {jobs} sequential jobs: {sum(mine.values()):.1f}\n  "
+              + ", ".join(f"{n} {c:.1f}" for n, c in sorted(mine.items(), key=lambda x: -x[1])), flush=True)
 
 
 def _job_counts(client: Client) -> dict[str, int]:
@@ -210,6 +253,9 @@ def main() -> None:
               f"  median {median:.1f} ms [{_mark(median <= TARGET_MEDIAN_MS)}], p95 {p95:.1f} ms "
               f"[{_mark(p95 <= TARGET_P95_MS)}], max {_ms(seen, 1):.1f} ms; the server's created -> finished: "
               f"median {1000 * statistics.median(server):.1f} ms", flush=True)
+        if args.count_redis:
+            seen = redis_commands(svc.redis_url, client, model, row, args.count_redis)
+            print_commands(seen, args.count_redis)
         pids = svc.pids()
         cpu_before = cpu_seconds(pids)
         accept_rate, rate, counts = burst(client, model, row, args.burst, args.submitters)

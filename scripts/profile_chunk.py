@@ -6,6 +6,12 @@ per step (process time: a busy machine slows the wall clock, not these) and each
 prints pyinstrument's call tree of the whole run.
 
   python scripts/profile_chunk.py [--rows 1000000] [--format parquet|csv] [--output parquet|csv] [--pyinstrument]
+
+--trees instead prints where a RandomForest credit pipeline's model time goes per 100k rows (CPU ms, best of 3,
+one thread): scikit-learn's whole pipeline, its preprocessing alone, its forest alone, the onnx engine's whole
+graph, and the same forest alone in onnxruntime; --tl2cgen adds the forest compiled by treelite + tl2cgen with
+gcc (if both are installed; not a dependency), its compile time and how far its probabilities are from
+scikit-learn's.
 """
 
 import argparse
@@ -14,20 +20,25 @@ import os
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+import numpy as np  # noqa: E402
+
 from batchsvc.scoring import filesets, output  # noqa: E402
 from batchsvc.scoring.engines.onnx import OnnxEngine, compile_onnx  # noqa: E402
 from batchsvc.scoring.engines.sklearn import SklearnEngine  # noqa: E402
 from batchsvc.scoring.modelinfo import inspect_model  # noqa: E402
-from batchsvc.scoring.sample import make_credit_risk, train_credit_risk  # noqa: E402
+from batchsvc.scoring.sample import FIELDS, make_credit_risk, train_credit_risk  # noqa: E402
 from batchsvc.scoring.score import score_table  # noqa: E402
 from batchsvc.scoring.sources import FileSource  # noqa: E402
 
 CHUNK_ROWS = 50_000
+TREE_ROWS = 100_000  # --trees: rows per measurement
+BEST_OF = 3  # --trees: runs per measurement, the least CPU kept
 PASSTHROUGH = ["CustomerID"]
 
 
@@ -75,7 +86,12 @@ def main() -> None:
     parser.add_argument("--format", choices=["parquet", "csv"], default="parquet")
     parser.add_argument("--output", choices=["parquet", "csv"], default="parquet")
     parser.add_argument("--pyinstrument", action="store_true")
+    parser.add_argument("--trees", action="store_true", help="the forest's model time per 100k rows, by part")
+    parser.add_argument("--tl2cgen", action="store_true", help="with --trees: also a tl2cgen-compiled forest")
     args = parser.parse_args()
+    if args.trees:
+        profile_trees(args.tl2cgen)
+        return
     model = train_credit_risk(make_credit_risk(20_000, seed=43))
     info = inspect_model(model)
     with tempfile.TemporaryDirectory() as tmp:
@@ -96,6 +112,76 @@ def main() -> None:
                 print(f"  {step:26s} {seconds:7.3f} s  {seconds / total:5.1%}")
             if profiler:
                 print(profiler.output_text(unicode=False, color=False, show_all=False))
+
+
+def cpu_ms(work: Callable[[], object]) -> float:
+    """The least CPU milliseconds of BEST_OF runs of work()."""
+    best = float("inf")
+    for _ in range(BEST_OF):
+        started = time.process_time()
+        work()
+        best = min(best, time.process_time() - started)
+    return 1000 * best
+
+
+def profile_trees(with_tl2cgen: bool) -> None:
+    """--trees: the model time of the bench's forest pipeline, split into its parts, per engine."""
+    from bench_scoring import train  # the bench's own forest
+
+    model = train("forest")
+    info = inspect_model(model)
+    data = make_credit_risk(TREE_ROWS, seed=5)[FIELDS]
+    encoded, forest = model[:-1].transform(data), model[-1]
+    onnx = OnnxEngine(compile_onnx(model, info), info, {})
+    alone = _onnx_forest(forest, encoded)
+    parts = {"scikit-learn, whole pipeline": lambda: SklearnEngine(model, info).predict(data),
+             "scikit-learn, preprocessing only": lambda: model[:-1].transform(data),
+             "scikit-learn, forest only": lambda: forest.predict_proba(encoded),
+             "onnx engine, whole graph (feed + run)": lambda: onnx.predict(data),
+             "onnxruntime, forest only (float32 matrix)": alone}
+    print(f"RandomForest credit pipeline ({len(forest.estimators_)} trees, depth {forest.max_depth}, "
+          f"{encoded.shape[1]} encoded columns): CPU ms per {TREE_ROWS:,} rows, best of {BEST_OF}")
+    for name, work in parts.items():
+        print(f"  {name:44s} {cpu_ms(work):7.0f}", flush=True)
+    if with_tl2cgen:
+        _tl2cgen(forest, encoded)
+
+
+def _onnx_forest(forest, encoded: np.ndarray) -> Callable[[], object]:
+    """The forest alone as an onnxruntime session over a float32 matrix (skl2onnx's own conversion)."""
+    import onnxruntime as ort
+    from skl2onnx import to_onnx
+
+    graph = to_onnx(forest, encoded[:1].astype(np.float32), options={id(forest): {"zipmap": False}})
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(graph.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    matrix = np.ascontiguousarray(encoded, dtype=np.float32)
+    return lambda: session.run(["probabilities"], {"X": matrix})
+
+
+def _tl2cgen(forest, encoded: np.ndarray) -> None:
+    """The forest compiled to a shared library by treelite + tl2cgen (gcc): its time, compile time and error."""
+    try:
+        import tl2cgen
+        import treelite
+    except ImportError:
+        print("  tl2cgen: not installed (pip install treelite tl2cgen)")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.monotonic()
+        library = f"{tmp}/forest.so"
+        tl2cgen.export_lib(treelite.sklearn.import_model(forest), toolchain="gcc", libpath=library,
+                           params={"parallel_comp": os.cpu_count() or 1}, nthread=os.cpu_count() or 1)
+        compiled_s = time.monotonic() - started
+        predictor = tl2cgen.Predictor(library, nthread=1)
+        matrix = tl2cgen.DMatrix(np.ascontiguousarray(encoded, dtype=np.float64), dtype="float64")
+        proba = np.asarray(predictor.predict(matrix)).reshape(len(encoded), -1)
+        print(f"  {'tl2cgen, forest only (float64 matrix)':44s} {cpu_ms(lambda: predictor.predict(matrix)):7.0f}"
+              f"  (compiled in {compiled_s:.0f} s)")
+        exact = forest.predict_proba(encoded)
+        print(f"    its probabilities vs scikit-learn's: max difference {np.abs(proba - exact).max():.3g}, labels "
+              f"equal on {np.mean(proba.argmax(1) == exact.argmax(1)):.4%} of rows")
 
 
 def _profiler():

@@ -64,19 +64,19 @@ async def submit(request: Request) -> Response:
 async def get(request: Request) -> Response:
     job_id = request.path_params["job_id"]
     wait_s = int_param(request, "wait", 0, 0, MAX_WAIT_S)
-    job = await visible_job(request, job_id)
-    if wait_s and not JobStatus(job["status"]).finished:
-        job = await _wait_until_finished(request, job_id, wait_s)
-    return JSONResponse(present(job))
+    if wait_s:
+        return JSONResponse(present(await _wait_until_finished(request, job_id, wait_s)))
+    return JSONResponse(present(await visible_job(request, job_id)))
 
 
 async def _wait_until_finished(request: Request, job_id: str, wait_s: int) -> dict:
     """Hold the request until the job's done message arrives (pub/sub), wait_s pass or the API is told to stop
-    (SIGTERM: the record as it is now, as when the wait runs out)."""
+    (SIGTERM: the record as it is now, as when the wait runs out). The job is read once after subscribing (it
+    may have finished before that), which is also where its visibility is checked."""
     svc, draining = services(request), request.app.state.draining
     async with request.app.state.aredis.pubsub() as pubsub:
         await pubsub.subscribe(svc.keys.job_done_channel(job_id))
-        job = await run_in_threadpool(svc.store.get, job_id)  # it may have finished before we subscribed
+        job = await visible_job(request, job_id)
         if not JobStatus(job["status"]).finished and not draining.is_set():
             waits = [asyncio.ensure_future(_first_message(pubsub)), asyncio.ensure_future(draining.wait())]
             done, pending = await asyncio.wait(waits, timeout=wait_s, return_when=asyncio.FIRST_COMPLETED)

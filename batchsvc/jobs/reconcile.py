@@ -35,7 +35,8 @@ def reconcile(svc: Services, send: Senders, stall_after_s: float, now_s: float |
     live = set(svc.workers.live())
     resent = 0
     for status in (JobStatus.QUEUED, JobStatus.RUNNING):
-        for job_id in svc.store.ids_with_status(status, RECONCILE_BATCH):
+        waiting = svc.store.ids_with_status(status, RECONCILE_BATCH)
+        for job_id in svc.store.stalled(waiting, now_s - stall_after_s):  # a backlog costs one round trip
             resent += _reconcile_job(svc, job_id, send, now_s - stall_after_s, live)
     return resent
 

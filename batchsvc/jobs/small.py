@@ -42,14 +42,13 @@ def run_small(svc: Services, job: RunningJob, cache: ModelCache) -> None:
     drift = profile_whole(svc, job.record, batch)
     fmt = job.spec.output.format
     with atomic_file(svc.data.result_file(job.id, fmt)) as f:
-        output.write_frame(rows, fmt, f)
+        shown = output.write_small(rows, fmt, f, svc.settings.max_inline_result_rows)
     if bad:
         write_bad_rows(svc.data.errors_file(job.id), bad)
     entry = {"rows": len(rows), "bad_rows": len(bad), "seconds": round(time.perf_counter() - started, 4),
              "worker": WORKER, "engine": model.name}
     if _commit(svc, job.id, entry):
-        result = result_record(job.id, len(rows), len(bad), fmt,
-                               output.watson_shape(rows, svc.settings.max_inline_result_rows))
+        result = result_record(job.id, len(rows), len(bad), fmt, shown)
         _complete(svc, job, {**result, **delivery(svc, job), **drift})
 
 

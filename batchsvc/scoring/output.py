@@ -27,6 +27,8 @@ PASSTHROUGH_CLASH_PREFIX = "input_"
 def output_frame(rows: pd.DataFrame, predictions: pd.DataFrame, passthrough: list[str]) -> pd.DataFrame:
     """Passthrough columns in front of the predictions, so results join back to their rows."""
     columns = list(rows.columns) if passthrough == ["*"] else passthrough
+    if not columns:  # nothing to put in front (most small jobs): spare the selection and the concat
+        return predictions.reset_index(drop=True)
     kept = rows[columns].rename(columns=lambda c: _unclash(c, predictions.columns))
     return pd.concat([kept.reset_index(drop=True), predictions.reset_index(drop=True)], axis=1)
 
@@ -174,8 +176,9 @@ class JsonlWriter:
         """The caller owns the file."""
 
 
-def _jsonl(frame: pd.DataFrame) -> bytes:
-    text = text_ready_frame(frame).to_json(orient="records", lines=True, date_format="iso")
+def _jsonl(frame: pd.DataFrame, ready: bool = False) -> bytes:
+    """JSON lines of the frame (ready: its scores are text-ready already)."""
+    text = (frame if ready else text_ready_frame(frame)).to_json(orient="records", lines=True, date_format="iso")
     return text.encode() + (b"\n" if text and not text.endswith("\n") else b"")
 
 
@@ -250,10 +253,21 @@ def watson_predictions(source: BinaryIO, fmt: str, limit: int) -> dict:
     return watson_shape(pd.concat(frames) if frames else pd.DataFrame(columns=schema.names), limit)
 
 
-def watson_shape(frame: pd.DataFrame, limit: int) -> dict:
-    """An output frame's first `limit` rows in Watson ML's shape."""
-    head = text_ready_frame(frame[:limit])
+def watson_shape(frame: pd.DataFrame, limit: int, ready: bool = False) -> dict:
+    """An output frame's first `limit` rows in Watson ML's shape (ready: its scores are text-ready already)."""
+    head = frame[:limit] if ready else text_ready_frame(frame[:limit])
     return _watson_shape(list(head.columns), json.loads(head.to_json(orient="values")))
+
+
+def write_small(frame: pd.DataFrame, fmt: str, dest: BinaryIO, limit: int) -> dict:
+    """write_frame and watson_shape of one small job's output together: its scores made text-ready once, for
+    the file (when it is text) and for the first `limit` rows in Watson ML's shape."""
+    ready = text_ready_frame(frame)
+    if fmt == "jsonl":
+        dest.write(_jsonl(ready, ready=True))
+    else:
+        write_frame(frame, fmt, dest)
+    return watson_shape(ready, limit, ready=True)
 
 
 def write_watson_csv(source: BinaryIO, fmt: str, dest: BinaryIO) -> None:

@@ -70,14 +70,15 @@ class JobStore:
         self._transition = client.register_script(_TRANSITION)
 
     def create(self, record: dict) -> dict:
-        """Store a new queued job and index it; returns the stored record."""
+        """Store a new queued job, index it and log its first event, in one round trip; returns the record as
+        it is stored (decoded from what was written, as a read would return it)."""
         score = time.time_ns() // 1000
         record = {"status": JobStatus.QUEUED.value, "created_at": iso(), "score": score, "rows_done": 0,
                   "touched_at": int(time.time()),
                   "chunks_done": 0, "bad_rows": 0, "attempts": 0, "upload": _upload_of(record), **record}
-        job_id = record["id"]
+        job_id, encoded = record["id"], CODEC.encode(record)
         with self.r.pipeline() as p:
-            p.hset(self.keys.job(job_id), mapping=CODEC.encode(record))
+            p.hset(self.keys.job(job_id), mapping=encoded)
             p.zadd(self.keys.jobs_index(), {job_id: score})
             p.zadd(self.keys.jobs_unsent(), {job_id: score})
             p.zadd(self.keys.jobs_by_status(JobStatus.QUEUED.value), {job_id: score})
@@ -86,9 +87,9 @@ class JobStore:
                 p.zadd(self.keys.jobs_by_schedule(record["schedule_id"]), {job_id: score})
             if record.get("created_by"):
                 p.zadd(self.keys.jobs_by_owner(record["created_by"]), {job_id: score})
+            self._log_event(p, job_id, event_json(JobStatus.QUEUED.value))
             p.execute()
-        self.add_event(job_id, JobStatus.QUEUED.value)
-        return self.get(job_id)
+        return CODEC.decode({k: str(v) for k, v in encoded.items()})  # Redis answers every field as text
 
     def get(self, job_id: str) -> dict:
         raw = self.r.hgetall(self.keys.job(job_id))
@@ -120,6 +121,17 @@ class JobStore:
         end = -1 if limit is None else limit - 1
         return cast(builtins.list[str], self.r.zrange(self.keys.jobs_by_status(status.value), 0, end))
 
+    def stalled(self, job_ids: builtins.list[str], touched_before_s: float) -> builtins.list[str]:
+        """Those of job_ids still queued or running and last touched before touched_before_s (Unix s), read in
+        one round trip: the reconciler reads whole records only for these, not for a whole backlog."""
+        with self.r.pipeline(transaction=False) as p:
+            for job_id in job_ids:
+                p.hmget(self.keys.job(job_id), ["status", "touched_at"])
+            found = p.execute()
+        active = {s.value for s in ACTIVE}
+        return [job_id for job_id, (status, touched) in zip(job_ids, found)
+                if status in active and int(touched or 0) <= touched_before_s]
+
     def update(self, job_id: str, **fields) -> None:
         self.r.hset(self.keys.job(job_id), mapping=CODEC.encode(fields))
 
@@ -127,11 +139,14 @@ class JobStore:
         return self.r.hincrby(self.keys.job(job_id), field, by)
 
     def add_event(self, job_id: str, kind: str, **data) -> None:
-        event = event_json(kind, **data)
         with self.r.pipeline(transaction=False) as p:
-            p.rpush(self.keys.job_events(job_id), event)
-            p.ltrim(self.keys.job_events(job_id), -EVENTS_KEPT, -1)
+            self._log_event(p, job_id, event_json(kind, **data))
             p.execute()
+
+    def _log_event(self, p, job_id: str, event: str) -> None:
+        """Queue an entry of the job's event log on pipeline p (the log keeps its last EVENTS_KEPT)."""
+        p.rpush(self.keys.job_events(job_id), event)
+        p.ltrim(self.keys.job_events(job_id), -EVENTS_KEPT, -1)
 
     def events(self, job_id: str) -> list[dict]:
         self.get(job_id)

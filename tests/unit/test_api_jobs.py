@@ -87,3 +87,43 @@ def test_the_events_of_a_new_job_begin_with_queued(client, credit_model):
     events = client.get(f"/v1/jobs/{job_id}/events").json()["events"]
     assert [e["event"] for e in events] == ["queued"]
 
+
+
+def test_the_record_create_returns_is_the_one_a_read_returns(svc):
+    """create() answers from what it wrote rather than reading the record back: the two must not differ."""
+    from batchsvc.storage.jobs import new_job_id
+
+    # Given a record with empty, numeric, JSON and text fields
+    given = {"id": new_job_id(), "name": None, "model": {"name": "create-check", "version": 3}, "model_ref": "x@3",
+             "deployment": None, "engine": "sklearn", "spec": {"input": {"kind": "table", "values": [[1.5]]}},
+             "schedule_id": "nightly", "created_by": None, "notify_on": "completed"}
+    # When it is created
+    record = svc.store.create(given)
+    try:
+        # Then what create returned equals a read of it, field for field and type for type, and it is logged queued
+        assert record == svc.store.get(given["id"])
+        assert {type(v) for v in record.values()} == {type(v) for v in svc.store.get(given["id"]).values()}
+        assert record["status"] == "queued" and record["rows_done"] == 0 and record["name"] is None
+        assert [e["event"] for e in svc.store.events(given["id"])] == ["queued"]
+    finally:
+        svc.store.delete(given["id"])
+
+
+def test_stalled_names_only_active_jobs_untouched_since_the_cutoff(svc):
+    """The reconciler's one-round-trip filter over a backlog: what it keeps is what _reconcile_job would check."""
+    from batchsvc.status import JobStatus
+    from batchsvc.storage.jobs import new_job_id
+
+    # Given an old queued job, a fresh queued one, an old finished one, and an id with no record
+    ids = [new_job_id() for _ in range(4)]
+    for job_id in ids[:3]:
+        svc.store.create({"id": job_id, "model": {"name": "stall-check", "version": 1}})
+    svc.store.update(ids[0], touched_at=1_000)
+    svc.store.transition(ids[2], JobStatus.CANCELED, {JobStatus.QUEUED}, touched_at=1_000)
+    try:
+        # When the jobs stalled before a cutoff between the old and the fresh touch are asked for
+        # Then only the old queued one is named
+        assert svc.store.stalled(ids, 2_000) == [ids[0]]
+    finally:
+        for job_id in ids[:3]:
+            svc.store.delete(job_id)

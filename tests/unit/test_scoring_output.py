@@ -130,3 +130,33 @@ def test_a_column_read_as_numbers_in_one_part_and_text_in_another_is_assembled_a
     assemble(parts, "parquet", tmp_path / "all.parquet")
     result = pd.read_parquet(tmp_path / "all.parquet")
     assert result["id"].tolist() == ["1", "2", "C-3"] and result["prediction"].tolist() == [0.5, 1.5, 2.5]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_small_jobs_file_and_inline_predictions_equal_those_written_one_by_one(fmt):
+    """write_small makes the scores text-ready once for both; the bytes and the shape must be write_frame's and
+    watson_shape's exactly."""
+    import numpy as np
+
+    # Given an output frame whose probabilities are float32 values widened to float64 (an onnx engine's)
+    proba = np.array([0.049253761768341064, 0.3, 0.7000000476837158], dtype=np.float32).astype(np.float64)
+    frame = pd.DataFrame({"id": [1, 2, 3], "prediction": ["a", "b", "b"], "probability_a": proba,
+                          "probability_b": 1 - proba})
+    separately = io.BytesIO()
+    output.write_frame(frame, fmt, separately)
+    # When a small job writes it together with its first two rows in Watson ML's shape
+    together = io.BytesIO()
+    shown = output.write_small(frame, fmt, together, 2)
+    # Then the file's bytes and the shape are those of write_frame and watson_shape, the decimals kept short
+    assert together.getvalue() == separately.getvalue()
+    assert shown == output.watson_shape(frame, 2)
+    assert len(shown["values"]) == 2 and shown["values"][0][2] == [0.04925376, 0.95074624]
+
+
+def test_an_output_frame_with_nothing_passed_through_is_the_predictions_as_the_concat_would_give():
+    # Given rows indexed by row number and their predictions
+    rows = pd.DataFrame({"a": [1.0, 2.0]}, index=[41, 42])
+    predictions = pd.DataFrame({"prediction": ["Risk", "No Risk"], "probability_Risk": [0.75, 0.5]}, index=[41, 42])
+    # When the output frame passes nothing through, Then it equals the general path's frame, dtypes and index too
+    general = pd.concat([rows[[]].reset_index(drop=True), predictions.reset_index(drop=True)], axis=1)
+    pd.testing.assert_frame_equal(output.output_frame(rows, predictions, []), general)
