@@ -1,9 +1,11 @@
-"""docs/tour.md still works: its commands run again for real (tests/tour.py), each exits 0 and prints every line
-the doc shows that holds no number, id or time (spacing aside: column widths follow the values)."""
+"""docs/tour.md and docs/rollout.md still work: their commands run again for real (tests/tour.py), each exits 0
+and prints every line the doc shows that holds no number, id or time (spacing aside: column widths follow the
+values)."""
 
 import re
 
-from tour import run, scratch
+import pytest
+from tour import DOCS, run, scratch
 
 BOX_ONLY = re.compile(r"^[\s─━┃│┏┓┗┛┡┩╇┳┻└┘├┤┼┴┬]*$")
 
@@ -17,10 +19,11 @@ def squeezed(line: str) -> str:
     return " ".join(line.split())
 
 
-def test_every_command_of_the_tour_runs_and_prints_what_the_doc_shows(tmp_path):
+@pytest.mark.parametrize("doc", DOCS, ids=lambda doc: doc.name)
+def test_every_command_of_the_walk_through_runs_and_prints_what_the_doc_shows(tmp_path, doc):
     # Given a scratch folder like a fresh clone's (the repo's sample_data/, scripts/ and jobs/)
-    # When the tour's commands run in order, against the `batchsvc up` it starts
-    tour, outputs = run(scratch(tmp_path))
+    # When the doc's commands run in order, against the `batchsvc up` it starts
+    tour, outputs = run(scratch(tmp_path), doc)
     # Then each exits 0 and prints the doc's stable lines
     assert len(outputs) == len(tour)
     for step, (text, code) in zip(tour, outputs):

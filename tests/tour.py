@@ -1,5 +1,6 @@
-"""Runs docs/tour.md's commands for real: `python tests/tour.py --write` pastes each command's output into the
-doc; tests/test_tour.py runs them again and checks each still exits 0 and still prints the doc's stable lines.
+"""Runs a walk-through doc's commands for real (docs/tour.md, docs/rollout.md): `python tests/tour.py --write`
+(`--doc docs/rollout.md`) pastes each command's output into the doc; tests/test_tour.py runs them again and checks
+each still exits 0 and still prints the doc's stable lines.
 
 The tour's `$ ` lines (in ```console blocks) run in order in one bash, in a scratch folder that links the repo's
 sample_data/, scripts/ and jobs/, against a `batchsvc up` the tour starts itself; the doc's ports (API 8000,
@@ -20,6 +21,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "tour.md"
+DOCS = (DOC, ROOT / "docs" / "rollout.md")  # the walk-throughs test_tour.py re-runs
 DOC_API, DOC_REDIS = "127.0.0.1:8000", "127.0.0.1:6390"
 MARK = "@@tour-step@@"
 UP_TIMEOUT_S, STEP_TIMEOUT_S = 90, 300
@@ -66,12 +68,12 @@ def scratch(folder: Path) -> Path:
     return folder
 
 
-def run(folder: Path) -> tuple[list[Step], list[tuple[str, int]]]:
+def run(folder: Path, doc: Path = DOC) -> tuple[list[Step], list[tuple[str, int]]]:
     """Each step's (output, exit code), the doc's ports swapped back in the outputs."""
     api, redis = f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}"
     local = lambda text: text.replace(DOC_API, api).replace(DOC_REDIS, redis)
     shown = lambda text: text.replace(api, DOC_API).replace(redis, DOC_REDIS)
-    env, tour = environment(api, redis), steps(DOC.read_text())
+    env, tour = environment(api, redis), steps(doc.read_text())
     up_steps = [s for s in tour if s.command.startswith("batchsvc up ")]
     command = f"{local(up_steps[0].command)} --port {api.rsplit(':', 1)[1]}"
     up = subprocess.Popen(command, shell=True, cwd=folder, env=env, stdout=subprocess.PIPE,
@@ -111,7 +113,7 @@ def _banner(up: subprocess.Popen, api: str) -> str:
     raise RuntimeError(f"batchsvc up did not get ready in {UP_TIMEOUT_S} s")
 
 
-def write(outputs: dict[str, str]) -> None:
+def write(outputs: dict[str, str], doc: Path = DOC) -> None:
     """Paste each command's output under it in the doc."""
     def fill(match: re.Match) -> str:
         lines = []
@@ -119,19 +121,20 @@ def write(outputs: dict[str, str]) -> None:
             if line.startswith("$ "):
                 lines += [line, *outputs[line[2:]].rstrip("\n").splitlines()]
         return match.group(1) + "\n".join(lines) + "\n" + match.group(3)
-    DOC.write_text(BLOCK.sub(fill, DOC.read_text()))
+    doc.write_text(BLOCK.sub(fill, doc.read_text()))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="paste the outputs into docs/tour.md")
+    parser.add_argument("--doc", type=Path, default=DOC, help="the walk-through to run (default docs/tour.md)")
+    parser.add_argument("--write", action="store_true", help="paste the outputs into the doc")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        tour, outputs = run(scratch(Path(tmp)))
+        tour, outputs = run(scratch(Path(tmp)), args.doc.resolve())
     for step, (text, code) in zip(tour, outputs):
         print(f"$ {step.command}  [exit {code}]\n{text}")
     if args.write:
-        write({s.command: text for s, (text, _) in zip(tour, outputs)})
+        write({s.command: text for s, (text, _) in zip(tour, outputs)}, args.doc.resolve())
 
 
 if __name__ == "__main__":
