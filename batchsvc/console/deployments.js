@@ -1,11 +1,13 @@
-// Deployments: the list (state, served version, counters, scoring URL, a create form for admins); a deployment's
-// page: state and why it failed, served version, scoring URL with a curl line, recent requests with their errors
-// (polled), and a try-it form that scores through the deployment's own URL.
+// Deployments: the list (state, served versions with their weights, counters, scoring URL, a create form for
+// admins); a deployment's page: state and why it failed, served version, scoring URL with a curl line, its rollout
+// (rollout.js: traffic, shadow, drift, keys), recent requests with their errors (polled), and a try-it form that
+// scores through the deployment's own URL.
 
 import { api, can } from "./api.js";
 import { rerender } from "./app.js";
 import { action, at, fill, h, num, when } from "./dom.js";
 import { guard } from "./job.js";
+import { rolloutCards, weights } from "./rollout.js";
 import { tryIt } from "./tryit.js";
 
 const POLL_MS = 2000;
@@ -26,7 +28,7 @@ export async function deploymentsView(ctx) {
   const { deployments } = await api("GET", "/v1/deployments");
   const head = ["State", "Deployment", "Serving", "Model", "Requests", "Errors", "Scoring URL"];
   const rows = deployments.map((d) => h("tr", { id: `deployment-${d.name}` }, [stateBadge(d.state),
-    h("a", { href: `#/deployments/${d.name}` }, d.name), served(d), h("code", {}, d.model), num(d.counters.requests),
+    h("a", { href: `#/deployments/${d.name}` }, d.name), served(d), split(d), num(d.counters.requests),
     num(d.counters.errors), h("code", { className: "wrap" }, d.scoring_url)]
     .map((c, i) => h("td", { "data-label": head[i] }, c))));
   fill(ctx.view, h("section", {}, h("div", { className: "head" }, h("h1", {}, "Deployments")),
@@ -51,11 +53,17 @@ function createForm() {
     h("button", { type: "submit", className: "primary" }, "Create deployment"));
 }
 
+/** Its model, or each ref of its traffic split with the weight. */
+const split = (d) => h("span", {}, weights(d).map(([ref, weight], i) => [i ? ", " : "", h("code", {}, ref),
+  d.traffic ? ` ${weight}%` : ""]));
+
 export async function deploymentPage(ctx, name) {
   const d = await api("GET", `/v1/deployments/${encodeURIComponent(name)}`);
   const logs = h("tbody");
   const version = d.serving ? await servingVersion(d.serving) : null;
+  const rollout = rolloutCards(d);
   const refresh = async () => {
+    await rollout.refresh();
     const answer = await api("GET", `/v1/deployments/${encodeURIComponent(name)}/logs?limit=${LOG_ROWS}`);
     if (!ctx.alive) return false;
     fill(logs, answer.logs.length ? answer.logs.map(logRow) : h("tr", {}, h("td", { colSpan: 7, className:
@@ -69,7 +77,7 @@ export async function deploymentPage(ctx, name) {
   h("div", { className: "grid2" }, h("div", { className: "card" }, h("h2", {}, "Deployment"),
     h("dl", { className: "facts" }, facts(d))), version ? tryIt(version, `/v1/deployments/${d.name}/predictions`,
     () => ctx.alive && refresh()) : h("div", { className: "card muted" }, "Nothing to try: it serves no version.")),
-  h("div", { className: "card" }, h("h2", {}, "Recent requests"), h("div", { className: "scroll" },
+  rollout.cards, h("div", { className: "card" }, h("h2", {}, "Recent requests"), h("div", { className: "scroll" },
     h("table", { className: "logs" }, h("thead", {}, h("tr", {}, LOG_HEAD.map((c) => h("th", {}, c)))), logs)))));
   ctx.repeat(refresh, POLL_MS);
 }
