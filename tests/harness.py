@@ -123,11 +123,14 @@ def _answers(url: str) -> bool:
         return False
 
 
-def register(client: httpx.Client, name: str, estimator, **form) -> dict:
+def register(client: httpx.Client, name: str, estimator, baseline=None, **form) -> dict:
+    """A new version of `name`; `baseline` (a DataFrame of training rows) is sent as its drift baseline."""
     buffer = io.BytesIO()
     joblib.dump(estimator, buffer)
-    response = client.post(f"/v1/models/{name}/versions", files={"file": ("model.joblib", buffer.getvalue())},
-                           data=form)
+    files = {"file": ("model.joblib", buffer.getvalue())}
+    if baseline is not None:
+        files["baseline"] = ("baseline.csv", baseline.to_csv(index=False).encode())
+    response = client.post(f"/v1/models/{name}/versions", files=files, data=form)
     assert response.status_code == 201, response.text
     return response.json()
 

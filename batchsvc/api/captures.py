@@ -40,6 +40,8 @@ class VersionDrift(BaseModel):
     baseline: bool = Field(description="false: the version has no baseline, so only its rows are counted")
     rows: int
     thresholds: dict | None = None
+    judged: bool = Field(True, description="false: too few rows (under 100) to call any feature drifted; the "
+                                           "figures are shown all the same")
     features: dict | None = Field(None, description="per feature: psi, unseen_share, missing_share, drifted "
                                   "(and the unseen categories seen most)")
     drifted: list[str] = Field([], description="the features whose PSI is over the model's drift_alert psi")

@@ -50,7 +50,8 @@ def show_drift(report: dict) -> None:
         if not version["baseline"]:
             click.echo(f"{label}: {version['rows']:,} rows; no baseline to compare with")
             continue
-        click.echo(f"{label}: {version['rows']:,} rows (PSI over {version['thresholds']['psi']} is drift)")
+        judged = "" if version.get("judged", True) else "; too few rows to call any feature drifted"
+        click.echo(f"{label}: {version['rows']:,} rows (PSI over {version['thresholds']['psi']} is drift{judged})")
         rows = [[name, _figure(f["psi"]), f"{f['unseen_share']:.1%}", f"{f['missing_share']:.1%}",
                  "DRIFTED" if f["drifted"] else ""] for name, f in version["features"].items()]
         tables.print_fitted(["FEATURE", "PSI", "UNSEEN", "MISSING", "DRIFT"], rows, 5, [], hint="--json")

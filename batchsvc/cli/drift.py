@@ -28,5 +28,5 @@ def profile_lines(report: dict) -> None:
         mark = "  DRIFTED" if f["drifted"] else ""
         click.echo(f"{name:<28} {psi:>8} {f['unseen_share']:>8.2%} {f['missing_share']:>8.2%}{mark}")
     done = "" if report["complete"] else " so far (the job is still running)"
-    drifted = ", ".join(report["drifted"]) or "none"
+    drifted = ", ".join(report["drifted"]) or ("none" if report.get("judged", True) else "none (too few rows to judge)")
     click.echo(f"{report['rows']} rows{done}; psi threshold {report['thresholds']['psi']}; drifted: {drifted}")

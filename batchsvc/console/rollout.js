@@ -114,11 +114,12 @@ function driftChart(label, compared) {
   const limit = compared.thresholds?.psi ?? 0.2;
   const x = (psi) => Math.min(1, psi / CHART_MAX_PSI) * CHART_WIDTH_PX;
   const rows = Object.entries(compared.features).map(([name, f]) => h("tr", { className: f.drifted ? "drifted" : "" },
-    h("th", { scope: "row" }, name), h("td", {}, psiBar(f.psi ?? 0, x, limit)),
+    h("td", { className: "feature" }, name), h("td", {}, psiBar(f.psi ?? 0, x, limit)),
     h("td", { className: "num" }, f.psi === null ? "–" : f.psi.toFixed(3)),
     h("td", {}, f.drifted ? h("span", { className: "badge s-failed" }, "✕ drifted") : h("span", { className: "muted" },
       "ok"))));
-  const drifted = compared.drifted?.length ? `drifted: ${compared.drifted.join(", ")}` : "nothing drifted";
+  const drifted = compared.judged === false ? "too few rows to call any feature drifted"
+    : compared.drifted?.length ? `drifted: ${compared.drifted.join(", ")}` : "nothing drifted";
   return h("div", { className: "driftchart" }, h("p", {}, h("strong", {}, label), ` — PSI over ${limit} is drift; `,
     drifted), h("table", { className: "psi" }, h("tbody", {}, rows)));
 }

@@ -177,6 +177,8 @@ class JobProfile(BaseModel):
     complete: bool = Field(description="every chunk is counted: the profile covers the whole input")
     rows: int
     thresholds: dict = Field(description="the model's drift thresholds the features were judged by")
+    judged: bool = Field(True, description="false: too few rows (under 100) to call any feature drifted; the "
+                                           "figures are shown all the same")
     features: dict = Field(description="per feature: psi, unseen_share, missing_share, drifted (and unseen: the "
                                        "most frequent categories the baseline never saw)")
     drifted: list[str] = Field(description="the features whose PSI is above the threshold")

@@ -21,6 +21,7 @@ TOP_K = 20  # categories a baseline keeps by name; the rest are "other"
 UNSEEN_EXAMPLES = 5  # unseen categories a profile names, most frequent first
 EPSILON = 1e-4  # the share an empty bin counts as, so PSI stays finite
 DEFAULT_THRESHOLDS = {"psi": 0.2}  # a feature whose PSI exceeds this has drifted
+MIN_JUDGED_ROWS = 100  # fewer rows are compared but never called drifted: PSI over a handful of rows is noise
 
 Data: TypeAlias = pd.DataFrame | pa.RecordBatch | pa.Table
 
@@ -158,19 +159,20 @@ def merge_all(profiles: list[dict]) -> dict | None:
 
 def compare(baseline: dict, profile: dict, thresholds: dict | None = None) -> dict:
     """Per feature: PSI against the baseline, the share of values the baseline never saw (categories outside its
-    list, numbers outside its range), the missing share, and whether PSI exceeds thresholds["psi"]."""
+    list, numbers outside its range), the missing share, and whether PSI exceeds thresholds["psi"] (judged only
+    over MIN_JUDGED_ROWS rows or more: `judged` says so)."""
     limit = float({**DEFAULT_THRESHOLDS, **(thresholds or {})}["psi"])
-    expected = baseline["profile"]
+    expected, judged = baseline["profile"], profile["rows"] >= MIN_JUDGED_ROWS
     features = {}
     for name, counts in profile["features"].items():
         psi = _psi(_shares(expected["features"][name], expected["rows"]), _shares(counts, profile["rows"]))
         outside = counts.get("other", counts.get("below", 0) + counts.get("above", 0))
         features[name] = {"psi": psi, "unseen_share": _share(outside, profile["rows"]),
                           "missing_share": _share(counts["missing"], profile["rows"]),
-                          "drifted": psi is not None and psi > limit}
+                          "drifted": judged and psi is not None and psi > limit}
         if counts.get("unseen"):
             features[name]["unseen"] = counts["unseen"]
-    return {"rows": profile["rows"], "thresholds": {"psi": limit}, "features": features,
+    return {"rows": profile["rows"], "thresholds": {"psi": limit}, "judged": judged, "features": features,
             "drifted": [name for name, f in features.items() if f["drifted"]]}
 
 

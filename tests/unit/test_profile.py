@@ -90,3 +90,15 @@ def test_given_two_profiles_when_merged_then_every_count_adds(baseline):
     assert both["rows"] == 150
     ages = [a["features"]["Age"]["counts"], b["features"]["Age"]["counts"], both["features"]["Age"]["counts"]]
     assert [x + y for x, y in zip(ages[0], ages[1])] == ages[2]
+
+
+def test_given_fewer_rows_than_judged_when_compared_then_figures_show_but_nothing_is_called_drifted(baseline):
+    """Given a handful of shifted rows (one request's worth), when compared, then their PSI is shown but no
+    feature is called drifted and the comparison says it was not judged; the same shift over enough rows is."""
+    from batchsvc.scoring.profile import MIN_JUDGED_ROWS
+    shifted = make_credit_risk(MIN_JUDGED_ROWS, seed=3)
+    shifted["LoanAmount"] *= 3
+    few = compare(baseline, profile_of(shifted.iloc[:MIN_JUDGED_ROWS - 1], baseline))
+    enough = compare(baseline, profile_of(shifted, baseline))
+    assert few["judged"] is False and few["drifted"] == [] and few["features"]["LoanAmount"]["psi"] > 0.2
+    assert enough["judged"] is True and "LoanAmount" in enough["drifted"]
