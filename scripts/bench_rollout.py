@@ -1,11 +1,11 @@
-"""The latency a deployment's rollout features add: traffic routing and a shadow, against the same deployment
-without them, same model, same API process, same run.
+"""The latency a deployment's rollout features add: traffic routing, a shadow and capture, against the same
+deployment without them, same model, same API process, same run.
 
 Starts a private redis-server and `batchsvc api` (one process), registers the credit-risk pipeline twice
 (versions 1 and 2, their onnx engines compiled and verified), creates one deployment per configuration in
 CONFIGURATIONS, and sends one-row requests one after another over a keep-alive connection, the configurations
 taking turns in rounds (so a change in the machine's load falls on all of them alike). Prints p50 and p99 per
-configuration and their deltas against the first one (no traffic split, no shadow).
+configuration and their deltas against the first one (no traffic split, no shadow, no capture).
 
     python scripts/bench_rollout.py                    # 2,000 requests per configuration, in rounds of 100
     python scripts/bench_rollout.py --requests 5000 --round 250
@@ -41,7 +41,11 @@ CONFIGURATIONS: list[tuple[str, dict]] = [
     ("plain", {"model": f"{MODEL}@1"}),
     ("traffic 90/10", {"traffic": {f"{MODEL}@1": 90, f"{MODEL}@2": 10}}),
     ("shadow 100%", {"model": f"{MODEL}@1", "shadow": {"model": f"{MODEL}@2", "percent": 100}}),
-    # capture: add ("capture 100%", {"model": f"{MODEL}@1", "capture": {"percent": 100}}) here once it exists
+    ("capture 10%", {"model": f"{MODEL}@1", "capture": {"percent": 10}}),
+    ("capture 100%", {"model": f"{MODEL}@1", "capture": {"percent": 100}}),
+    ("all: 90/10, shadow, capture 100%", {"traffic": {f"{MODEL}@1": 90, f"{MODEL}@2": 10},
+                                          "shadow": {"model": f"{MODEL}@2", "percent": 100},
+                                          "capture": {"percent": 100}}),
 ]
 
 
@@ -116,10 +120,10 @@ def main() -> None:
             redis.terminate()
             api.wait(timeout=30)
     base50, base99 = _ms(times[names[0]], 0.5), _ms(times[names[0]], 0.99)
-    print(f"{'configuration':16} {'p50 ms':>8} {'p99 ms':>8} {'Δp50 ms':>8} {'Δp99 ms':>8}")
+    print(f"{'configuration':34} {'p50 ms':>8} {'p99 ms':>8} {'Δp50 ms':>8} {'Δp99 ms':>8}")
     for (label, _), name in zip(CONFIGURATIONS, names):
         p50, p99 = _ms(times[name], 0.5), _ms(times[name], 0.99)
-        print(f"{label:16} {p50:8.3f} {p99:8.3f} {p50 - base50:+8.3f} {p99 - base99:+8.3f}")
+        print(f"{label:34} {p50:8.3f} {p99:8.3f} {p50 - base50:+8.3f} {p99 - base99:+8.3f}")
     print(f"shadow: {shadow['requests']} shadowed, {shadow['dropped']} dropped (pool full), {shadow['errors']} errors, "
           f"label agreement {shadow['label_agreement']}; load average now {os.getloadavg()[0]:.1f}")
 
