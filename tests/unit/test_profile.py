@@ -1,4 +1,5 @@
-"""Drift profiles (scoring/profile.py), pure: a baseline of training rows, profiles that merge by adding, PSI."""
+"""Drift profiles (scoring/profile.py) and baselines (scoring/baseline.py), pure: a baseline of training rows,
+profiles that merge by adding, PSI."""
 
 import json
 
@@ -7,6 +8,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from batchsvc.errors import SchemaError
+from batchsvc.scoring.baseline import baseline_for, baseline_or_none
 from batchsvc.scoring.profile import baseline_of, compare, merge, merge_all, profile_of
 from batchsvc.scoring.sample import FIELDS, make_credit_risk
 
@@ -112,3 +115,18 @@ def test_given_numbers_outside_the_range_and_missing_when_profiled_then_each_lan
     assert (counts["below"], counts["above"], counts["missing"]) == (1, 1, 1)
     assert counts["counts"][0] == 1 and counts["counts"][-1] == 1 and sum(counts["counts"]) == 3
     assert line["profile"]["features"]["x"]["counts"] == [10] * 10
+
+
+def test_given_too_few_or_unfit_rows_when_a_baseline_is_asked_then_the_field_and_column_are_named():
+    """Given a baseline with 5 rows, or one lacking a feature, when checked, then SchemaError names the field (and
+    the column); an unfit verification sample gives no baseline rather than an error."""
+    rows = make_credit_risk(100, seed=9)
+    numeric = ["LoanAmount", "Age"]
+    with pytest.raises(SchemaError, match="at least 20") as few:
+        baseline_for(rows.iloc[:5], FIELDS, numeric)
+    assert few.value.details["field"] == "baseline"
+    with pytest.raises(SchemaError, match="Sex") as lacking:
+        baseline_for(rows.drop(columns=["Sex"]), FIELDS, numeric)
+    assert lacking.value.details["columns"] == ["Sex"]
+    assert baseline_or_none(rows.drop(columns=["Sex"]), FIELDS, numeric) is None
+    assert baseline_or_none(rows, FIELDS, numeric)["rows"] == 100
