@@ -16,6 +16,8 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
+from profile_chunk import CHUNK_ROWS, PASSTHROUGH, credit_file  # noqa: E402 (beside this script)
+
 from batchsvc.scoring import filesets  # noqa: E402
 from batchsvc.scoring.engines.onnx import OnnxEngine, compile_onnx  # noqa: E402
 from batchsvc.scoring.engines.sklearn import SklearnEngine  # noqa: E402
@@ -24,9 +26,6 @@ from batchsvc.scoring.profile import baseline_of, merge, profile_of  # noqa: E40
 from batchsvc.scoring.sample import FIELDS, make_credit_risk, train_credit_risk  # noqa: E402
 from batchsvc.scoring.score import score_table  # noqa: E402
 from batchsvc.scoring.sources import FileSource  # noqa: E402
-
-CHUNK_ROWS = 50_000
-PASSTHROUGH = ["CustomerID"]
 
 
 def run(engine, info, source: FileSource, baseline: dict | None) -> float:
@@ -54,13 +53,7 @@ def main() -> None:
     model, baseline = train_credit_risk(training), baseline_of(training, FIELDS)
     info = inspect_model(model)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"in.{args.format}"
-        data = make_credit_risk(args.rows, seed=1)
-        if args.format == "parquet":
-            data.to_parquet(path, index=False, row_group_size=CHUNK_ROWS)
-        else:
-            data.to_csv(path, index=False)
-        source = FileSource(path.name, args.format, lambda: open(path, "rb"), path.stat().st_size)
+        source = credit_file(Path(tmp), args.rows, args.format)
         print(f"{args.rows:,} rows, {args.format}, chunks of {CHUNK_ROWS:,}; median CPU s of {args.runs} runs")
         for engine in (SklearnEngine(model, info), OnnxEngine(compile_onnx(model, info), info, {})):
             pairs = [(run(engine, info, source, None), run(engine, info, source, baseline))
