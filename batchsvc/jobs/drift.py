@@ -49,8 +49,10 @@ def job_drift(svc: Services, job: dict) -> dict:
                        "with a baseline (or sample) file", field="model")
     merged = merge_all(svc.drift.chunks(job["id"])) or empty_profile(baseline)
     report = compare(baseline, merged, svc.drift.alert(model["name"]))
-    return {"job_id": job["id"], "model": model, "status": job["status"], "complete": job["status"] == "completed"
-            or job.get("chunks_done") == job.get("chunks_total"), "profile": merged, **report}
+    total = job.get("chunks_total")
+    complete = job["status"] == "completed" or bool(total and job.get("chunks_done") == total)
+    return {"job_id": job["id"], "model": model, "status": job["status"], "complete": complete, "profile": merged,
+            **report}
 
 
 def drift_result(svc: Services, job: dict) -> dict:
