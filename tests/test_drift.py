@@ -229,3 +229,22 @@ def test_given_the_cli_when_a_model_is_registered_with_a_baseline_then_profile_m
     assert len(shown.output.splitlines()) == 2 + len(FIELDS)  # a header, one line per feature, the summary
     assert shown.output.splitlines()[-1].endswith("drifted: LoanAmount, LoanPurpose") or \
         shown.output.splitlines()[-1].endswith("drifted: LoanPurpose, LoanAmount")
+
+
+def test_given_only_a_verification_sample_when_registered_then_the_baseline_is_made_of_it(client, credit_estimator):
+    """Given a registration with a `sample` file and no `baseline`, when stored, then the version's baseline is
+    the sample's profile (its row count)."""
+    name = f"drift-sample-{uuid.uuid4().hex[:8]}"
+    answer = register_with(client, credit_estimator, name, sample=("sample.csv", csv_bytes(make_credit_risk(300))))
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["baseline"]["rows"] == 300
+
+
+def test_given_a_drift_alert_that_is_not_json_when_registered_then_422_names_the_field(client, credit_estimator):
+    """Given a drift_alert form field that is not JSON, or a psi of 0, when registered, then a 422 names
+    drift_alert and no version is created."""
+    name = f"drift-alert-{uuid.uuid4().hex[:8]}"
+    for bad in ("psi=0.2", '{"psi": 0}'):
+        answer = register_with(client, credit_estimator, name, drift_alert=bad)
+        assert answer.status_code == 422 and answer.json()["error"]["field"] == "drift_alert", answer.text
+    assert client.get(f"/v1/models/{name}").status_code == 404

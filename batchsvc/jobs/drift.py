@@ -1,8 +1,8 @@
 """A job's drift: each chunk profiles the rows it scores, and the merged profile is compared with the baseline of
 the version that scored them (docs/drift.md).
 
-The chunk path calls ChunkProfile.add per batch and .save once; finalize calls drift_result, then queue_drift_hook;
-the small-job path calls profile_whole, then queue_drift_hook.
+The chunk path calls ChunkProfile.add per batch and .save once; finalize calls drift_result, then queue_drift_hook
+before completing the job; the small-job path calls profile_whole, then queue_drift_hook before completing it.
 """
 
 from batchsvc.errors import NotFound
@@ -10,6 +10,8 @@ from batchsvc.jobs.spec import JobSpec
 from batchsvc.scoring.batch import Batch
 from batchsvc.scoring.profile import compare, empty_profile, merge, merge_all, profile_of
 from batchsvc.storage.services import Services
+
+DRIFT_HOOK_DELAY_MS = 2_000  # the drift hook waits this long for the job's transition to completed
 
 
 class ChunkProfile:
@@ -47,8 +49,10 @@ def job_drift(svc: Services, job: dict) -> dict:
                        "with a baseline (or sample) file", field="model")
     merged = merge_all(svc.drift.chunks(job["id"])) or empty_profile(baseline)
     report = compare(baseline, merged, svc.drift.alert(model["name"]))
-    return {"job_id": job["id"], "model": model, "status": job["status"], "complete": job["status"] == "completed"
-            or job.get("chunks_done") == job.get("chunks_total"), "profile": merged, **report}
+    total = job.get("chunks_total")
+    complete = job["status"] == "completed" or bool(total and job.get("chunks_done") == total)
+    return {"job_id": job["id"], "model": model, "status": job["status"], "complete": complete, "profile": merged,
+            **report}
 
 
 def drift_result(svc: Services, job: dict) -> dict:
@@ -75,7 +79,10 @@ def profile_whole(svc: Services, job: dict, batch: Batch) -> dict:
 
 
 def queue_drift_hook(svc: Services, job_id: str, spec: JobSpec, result: dict) -> None:
-    """Queue the `drift` webhook of a completed job that drifted, when its hook asks for that event."""
+    """Queue the `drift` webhook of a job that drifted, when its hook asks for that event; called just before the
+    transition to completed, so a worker killed between the two still leaves it queued. It is due DRIFT_HOOK_DELAY_MS
+    later, and an attempt on a job that is not completed sends nothing (jobs/notify.py): a finalize that runs again
+    queues it again."""
     drifted = (result.get("drift") or {}).get("drifted")
     if drifted and spec.notify is not None and "drift" in spec.notify.events:
-        svc.hooks.queue(job_id, "drift")
+        svc.hooks.queue(job_id, "drift", DRIFT_HOOK_DELAY_MS)

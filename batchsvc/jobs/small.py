@@ -64,8 +64,8 @@ def _commit(svc: Services, job_id: str, entry: dict) -> bool:
 
 
 def _complete(svc: Services, job: RunningJob, result: dict) -> None:
-    if svc.store.transition(job.id, JobStatus.COMPLETED, RUNNING, result=result):
-        queue_drift_hook(svc, job.id, job.spec, result)
-    elif svc.store.status(job.id) != JobStatus.COMPLETED:
-        withdraw(svc, job)
-        svc.data.job_dir(job.id).remove_tree()
+    queue_drift_hook(svc, job.id, job.spec, result)
+    if not svc.store.transition(job.id, JobStatus.COMPLETED, RUNNING, result=result):
+        if svc.store.status(job.id) != JobStatus.COMPLETED:
+            withdraw(svc, job)
+            svc.data.job_dir(job.id).remove_tree()
