@@ -23,12 +23,6 @@ class Limits(Strict):
                                    description="milliseconds for waiting and scoring together; past it 504")
 
 
-class Capture(Strict):
-    """Sampled requests and answers kept as Parquet files in the data dir (docs/captures.md)."""
-    percent: float = Field(strict=True, ge=0, le=100, examples=[10],
-                           description="the share of requests captured, each drawn independently; 0 captures none")
-
-
 class DeploymentRequest(Strict):
     """A stable name and scoring URL over a model reference (an alias under it is followed per request)."""
     name: str = Field(pattern=name_pattern(), examples=["credit-risk-online"])
@@ -39,7 +33,7 @@ class DeploymentRequest(Strict):
     label_field: str = Field("prediction", pattern=LABEL_FIELD, description="the label column's name in its "
                              "answers: predictedLabel, as Watson ML answers for Spark pipelines (the lab's app)")
     limits: Limits | None = None
-    capture: Capture | None = None
+    capture: "Capture | None" = None
 
 
 class DeploymentPatch(Strict):
@@ -49,7 +43,7 @@ class DeploymentPatch(Strict):
     engine: Engine | None = None
     label_field: str | None = Field(None, pattern=LABEL_FIELD)
     limits: Limits | None = Field(None, description="replaces the limits whole; null: the server's defaults")
-    capture: Capture | None = Field(None, description="replaces the capture setting; null: capture nothing")
+    capture: "Capture | None" = Field(None, description="replaces the capture setting; null: capture nothing")
 
 
 class Counters(BaseModel):
@@ -66,7 +60,7 @@ class DeploymentRecord(BaseModel):
     engine: str | None
     label_field: str = Field("prediction", description="the label column's name in its answers")
     limits: Limits | None = Field(None, description="its own limits; those left out are the server's")
-    capture: Capture | None = Field(None, description="the share of requests captured (GET .../captures)")
+    capture: "Capture | None" = Field(None, description="the share of requests captured (GET .../captures)")
     state: Literal["ready", "failed"] = Field(description="ready once its model loads and passes its checksum")
     reason: str | None = Field(None, description="why the state is failed")
     serving: ModelRef | None = Field(description="the model version the reference names now")
@@ -129,3 +123,13 @@ class TokenResponse(BaseModel):
     token_type: Literal["Bearer"] = "Bearer"
     expires_in: int = Field(description="seconds")
     expires_at: str
+
+
+class Capture(Strict):
+    """Sampled requests and answers kept as Parquet files in the data dir (docs/captures.md)."""
+    percent: float = Field(strict=True, ge=0, le=100, examples=[10],
+                           description="the share of requests captured, each drawn independently; 0 captures none")
+
+
+for _model in (DeploymentRequest, DeploymentPatch, DeploymentRecord):  # their capture field names Capture
+    _model.model_rebuild()
