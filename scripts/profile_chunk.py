@@ -65,6 +65,17 @@ def profile(engine, info, source: FileSource, out_format: str) -> dict:
     return spent
 
 
+def credit_file(folder: Path, rows: int, fmt: str) -> FileSource:
+    """A generated credit-risk file of `rows` rows in the folder (Parquet in row groups of a chunk, or CSV)."""
+    path = folder / f"in.{fmt}"
+    data = make_credit_risk(rows, seed=1)
+    if fmt == "parquet":
+        data.to_parquet(path, index=False, row_group_size=CHUNK_ROWS)
+    else:
+        data.to_csv(path, index=False)
+    return FileSource(path.name, fmt, lambda: open(path, "rb"), path.stat().st_size)
+
+
 def _opener(data: bytes):
     return lambda: io.BytesIO(data)
 
@@ -79,13 +90,7 @@ def main() -> None:
     model = train_credit_risk(make_credit_risk(20_000, seed=43))
     info = inspect_model(model)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"in.{args.format}"
-        data = make_credit_risk(args.rows, seed=1)
-        if args.format == "parquet":
-            data.to_parquet(path, index=False, row_group_size=CHUNK_ROWS)
-        else:
-            data.to_csv(path, index=False)
-        source = FileSource(path.name, args.format, lambda: open(path, "rb"), path.stat().st_size)
+        source = credit_file(Path(tmp), args.rows, args.format)
         for engine in (SklearnEngine(model, info), OnnxEngine(compile_onnx(model, info), info, {})):
             profiler = _profiler() if args.pyinstrument else None
             with profiler or nullcontext():

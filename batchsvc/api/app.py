@@ -180,7 +180,7 @@ ENDPOINTS = [
       R.READER, response=DriftAlert, errors=(404,)),
     E("PUT", "/v1/models/{name}/drift_alert", profiles.set_drift_alert, "Set the model's drift thresholds "
       "(later jobs are judged by them)", "models", R.ADMIN, body=DriftAlert, response=DriftAlert,
-      errors=(404, 413, 422), durable=True),
+      errors=(400, 404, 413, 422), durable=True),
 ]
 
 

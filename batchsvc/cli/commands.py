@@ -53,14 +53,16 @@ def models() -> None:
 @click.option("--description", default="", help="free text")
 @click.option("--tags", default="", help="comma-separated")
 @click.option("--force", is_flag=True, help="a new version even when the file is the latest version's (same sha256)")
+@click.option("--baseline", type=click.Path(exists=True, dir_okay=False),
+              help="training rows (CSV or Parquet) to check its jobs' input for drift against")
 @url_option
 @json_option
-def models_register(name, file, alias, description, tags, force, url, as_json) -> None:
+def models_register(name, file, alias, description, tags, force, baseline, url, as_json) -> None:
     """Register a joblib-saved estimator or pipeline (or a code model: a folder or zip with score.py and
     batchsvc.yaml) as NAME's next version."""
     with connect(url) as c:
         latest = _latest_version(c, name)
-        meta = c.register_model(name, file, description=description, alias=alias, force=force,
+        meta = c.register_model(name, file, description=description, alias=alias, force=force, baseline=baseline,
                                 tags=[t.strip() for t in tags.split(",") if t.strip()])
     if as_json:
         return view.print_json(meta)

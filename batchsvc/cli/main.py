@@ -18,6 +18,7 @@ from batchsvc.cli.commands import commands as client_commands
 from batchsvc.cli.deployment_captures import deployment_captures, deployment_drift
 from batchsvc.cli.deployment_keys import deployment_keys, regenerate_key
 from batchsvc.cli.deployments import deployments
+from batchsvc.cli.drift import profile
 from batchsvc.cli.schedule_commands import schedules
 from batchsvc.cli.serve import serve
 from batchsvc.errors import BatchsvcError
@@ -44,6 +45,7 @@ main.add_command(keys)
 main.add_command(schedules)
 main.add_command(serve)
 main.add_command(deployments)
+main.add_command(profile)
 deployments.add_command(deployment_keys)
 deployments.add_command(regenerate_key)
 deployments.add_command(deployment_captures)

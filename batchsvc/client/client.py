@@ -22,6 +22,7 @@ import httpx
 from batchsvc.client import settings
 from batchsvc.client.bundle import open_upload
 from batchsvc.client.deployments import DeploymentCalls
+from batchsvc.client.drift import DriftCalls, with_baseline
 from batchsvc.client.errors import (
     CannotReach,
     ClientError,
@@ -102,10 +103,9 @@ class Job:
         return self.client.results(self.id, path, format)
 
 
-class Client(DeploymentCalls):
-    """One connection pool to one batchsvc API; use it as a context manager or call close().
-
-    Deployment calls (create_deployment, predict, ...) are in deployments.py."""
+class Client(DeploymentCalls, DriftCalls):
+    """One connection pool to one batchsvc API (a context manager, or call close()); deployment calls
+    (create_deployment, predict, ...) are in deployments.py, drift calls in drift.py."""
 
     def __init__(self, url: str | None = None, api_key: str | None = None, timeout_s: float = TIMEOUT_S,
                  transport: httpx.BaseTransport | None = None):
@@ -129,12 +129,13 @@ class Client(DeploymentCalls):
 
     # models
     def register_model(self, name: str, file: str | Path, *, description: str = "", tags: Sequence[str] = (),
-                       alias: str | None = None, force: bool = False) -> dict:
-        """Register a joblib file (or a code model's folder or zip) as the model's next version (and point an
-        alias at it); the latest version's very file (same sha256) answers that version instead, unless force."""
+                       alias: str | None = None, force: bool = False, baseline: str | Path | None = None) -> dict:
+        """Register a joblib file (or a code model's folder or zip) as the model's next version (and point an alias
+        at it), with training rows to judge drift by (baseline); the latest's very file answers it, unless force."""
         form = {"description": description, "tags": ",".join(tags), "force": "true" if force else "false"}
         with open_upload(file) as (filename, f):
-            meta = self._json("POST", f"/v1/models/{name}/versions", files={"file": (filename, f)}, data=form)
+            meta = self._json("POST", f"/v1/models/{name}/versions", data=form,
+                              files=with_baseline({"file": (filename, f)}, baseline))
         if alias:
             self.set_alias(name, alias, meta["version"])
         return meta

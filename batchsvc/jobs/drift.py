@@ -1,7 +1,8 @@
 """A job's drift: each chunk profiles the rows it scores, and the merged profile is compared with the baseline of
 the version that scored them (docs/drift.md).
 
-The chunk path calls ChunkProfile.add per batch and .save once; finalize calls drift_result, then queue_drift_hook.
+The chunk path calls ChunkProfile.add per batch and .save once; finalize calls drift_result, then queue_drift_hook
+before completing the job; the small-job path calls profile_whole, then queue_drift_hook before completing it.
 """
 
 from batchsvc.errors import NotFound
@@ -9,6 +10,8 @@ from batchsvc.jobs.spec import JobSpec
 from batchsvc.scoring.batch import Batch
 from batchsvc.scoring.profile import compare, empty_profile, merge, merge_all, profile_of
 from batchsvc.storage.services import Services
+
+DRIFT_HOOK_DELAY_MS = 2_000  # the drift hook waits this long for the job's transition to completed
 
 
 class ChunkProfile:
@@ -65,8 +68,19 @@ def drift_result(svc: Services, job: dict) -> dict:
                       "url": f"/v1/jobs/{job['id']}/profile"}}
 
 
+def profile_whole(svc: Services, job: dict, batch: Batch) -> dict:
+    """The small-job path's drift in one call: its one batch profiled as chunk 0, then drift_result."""
+    profile = ChunkProfile(svc, job["model"])
+    profile.add(batch)
+    profile.save(svc, job["id"], 0)
+    return drift_result(svc, job)
+
+
 def queue_drift_hook(svc: Services, job_id: str, spec: JobSpec, result: dict) -> None:
-    """Queue the `drift` webhook of a completed job that drifted, when its hook asks for that event."""
+    """Queue the `drift` webhook of a job that drifted, when its hook asks for that event; called just before the
+    transition to completed, so a worker killed between the two still leaves it queued. It is due DRIFT_HOOK_DELAY_MS
+    later, and an attempt on a job that is not completed sends nothing (jobs/notify.py): a finalize that runs again
+    queues it again."""
     drifted = (result.get("drift") or {}).get("drifted")
     if drifted and spec.notify is not None and "drift" in spec.notify.events:
-        svc.hooks.queue(job_id, "drift")
+        svc.hooks.queue(job_id, "drift", DRIFT_HOOK_DELAY_MS)

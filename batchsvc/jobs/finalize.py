@@ -32,8 +32,8 @@ def finalize(svc: Services, job_id: str) -> None:
         raise
     result = {**_result(svc, job, rows, bad_rows), **delivery(svc, job), **drift_result(svc, job.record)}
     timing = {"finalize_seconds": round(time.perf_counter() - started, 4), "worker": WORKER}
+    queue_drift_hook(svc, job_id, job.spec, result)
     if svc.store.transition(job_id, JobStatus.COMPLETED, RUNNING, result=result, event=timing):
-        queue_drift_hook(svc, job_id, job.spec, result)
         svc.data.parts_dir(job_id).remove_tree()
     elif svc.store.status(job_id) != JobStatus.COMPLETED:  # canceled or failed meanwhile
         withdraw(svc, job)

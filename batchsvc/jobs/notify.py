@@ -52,8 +52,8 @@ def attempt(svc: Services, job_id: str, event: str, number: int) -> Outcome | No
     except JobNotFound:
         return None
     hook = JobSpec.model_validate(job["spec"]).notify
-    if hook is None:
-        return None
+    if hook is None or (event == "drift" and job["status"] != "completed"):
+        return None  # a drift hook queued just before a completion that did not come (jobs/drift.py)
     problem = check_target(hook.url, parse_allow(svc.settings.webhook_allow))
     if problem:  # the name resolves elsewhere now, or the setting changed: never sent
         outcome = Outcome(None, f"refused: {problem}", 0.0)

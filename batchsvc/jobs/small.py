@@ -9,6 +9,7 @@ from batchsvc.clock import iso
 from batchsvc.jobs.cancel import discard_if_stopped
 from batchsvc.jobs.capture import capture_batch
 from batchsvc.jobs.deliver import delivery, withdraw
+from batchsvc.jobs.drift import profile_whole, queue_drift_hook
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.running import RUNNING, WORKER, RunningJob, note_chunk, result_record, write_bad_rows
 from batchsvc.jobs.spec import FileSpec
@@ -35,9 +36,10 @@ def run_small(svc: Services, job: RunningJob, cache: ModelCache) -> None:
                                 rows_total=len(frame), attempts=job.record["attempts"] + 1):
         return
     model, info = job.model(svc, cache)
-    rows, bad = score_batch(model, info, sources.Batch(sources.numbered(frame, 1)),
-                            job.spec.output.passthrough, job.spec.max_bad_rows, 0)
-    capture_batch(svc, job, 0, sources.Batch(sources.numbered(frame, 1)), rows, bad, info.features)
+    batch = sources.Batch(sources.numbered(frame, 1))
+    rows, bad = score_batch(model, info, batch, job.spec.output.passthrough, job.spec.max_bad_rows, 0)
+    drift = profile_whole(svc, job.record, batch)
+    capture_batch(svc, job, 0, batch, rows, bad, info.features)
     fmt = job.spec.output.format
     with atomic_file(svc.data.result_file(job.id, fmt)) as f:
         output.write_frame(rows, fmt, f)
@@ -48,7 +50,7 @@ def run_small(svc: Services, job: RunningJob, cache: ModelCache) -> None:
     if _commit(svc, job.id, entry):
         result = result_record(job.id, len(rows), len(bad), fmt,
                                output.watson_shape(rows, svc.settings.max_inline_result_rows))
-        _complete(svc, job, {**result, **delivery(svc, job)})
+        _complete(svc, job, {**result, **delivery(svc, job), **drift})
 
 
 def _commit(svc: Services, job_id: str, entry: dict) -> bool:
@@ -63,6 +65,7 @@ def _commit(svc: Services, job_id: str, entry: dict) -> bool:
 
 
 def _complete(svc: Services, job: RunningJob, result: dict) -> None:
+    queue_drift_hook(svc, job.id, job.spec, result)
     if not svc.store.transition(job.id, JobStatus.COMPLETED, RUNNING, result=result):
         if svc.store.status(job.id) != JobStatus.COMPLETED:
             withdraw(svc, job)

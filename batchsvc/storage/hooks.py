@@ -36,9 +36,10 @@ class HookOutbox:
         items = cast(list[str], self._claim(keys=[self.key], args=[now, now + hold_ms, limit]))
         return [_split(item) for item in items]
 
-    def queue(self, job_id: str, event: str) -> None:
-        """A delivery of an event no status change queues (a job's `drift`), due now; queued twice, it is one."""
-        self.r.zadd(self.key, {_item(job_id, event, 1): _now_ms()}, nx=True)
+    def queue(self, job_id: str, event: str, after_ms: int = 0) -> None:
+        """A delivery of an event no status change queues (a job's `drift`), due after_ms from now; queued
+        again before its first attempt, it stays one delivery."""
+        self.r.zadd(self.key, {_item(job_id, event, 1): _now_ms() + after_ms}, nx=True)
 
     def retry(self, job_id: str, event: str, attempt: int, after_ms: int) -> None:
         """Replace the delivery by its next attempt, due after_ms from now."""

@@ -1,4 +1,5 @@
-"""Drift profiles (scoring/profile.py), pure: a baseline of training rows, profiles that merge by adding, PSI."""
+"""Drift profiles (scoring/profile.py) and baselines (scoring/baseline.py), pure: a baseline of training rows,
+profiles that merge by adding, PSI."""
 
 import json
 
@@ -7,6 +8,8 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from batchsvc.errors import SchemaError
+from batchsvc.scoring.baseline import baseline_for, baseline_or_none
 from batchsvc.scoring.profile import baseline_of, compare, merge, merge_all, profile_of
 from batchsvc.scoring.sample import FIELDS, make_credit_risk
 
@@ -90,3 +93,40 @@ def test_given_two_profiles_when_merged_then_every_count_adds(baseline):
     assert both["rows"] == 150
     ages = [a["features"]["Age"]["counts"], b["features"]["Age"]["counts"], both["features"]["Age"]["counts"]]
     assert [x + y for x, y in zip(ages[0], ages[1])] == ages[2]
+
+
+def test_given_parquet_text_read_as_dictionaries_when_profiled_then_counts_equal_the_frames(baseline):
+    """Given rows as Arrow with dictionary-encoded text (as Parquet reads a chunk), some missing and one unseen,
+    when profiled, then every count equals the pandas frame's."""
+    rows = make_credit_risk(1000, seed=8)
+    rows.loc[::9, "Job"] = None
+    rows.loc[::10, "Job"] = "astronaut"
+    table = pa.Table.from_pandas(rows, preserve_index=False)
+    encoded = table.set_column(table.schema.get_field_index("Job"), "Job", table.column("Job").dictionary_encode())
+    assert pa.types.is_dictionary(encoded.schema.field("Job").type)
+    assert profile_of(encoded, baseline) == profile_of(encoded.to_batches()[0], baseline) == profile_of(rows, baseline)
+
+
+def test_given_numbers_outside_the_range_and_missing_when_profiled_then_each_lands_in_its_own_bin():
+    """Given a baseline of 1..100, when -5, 1, 50, 100, 200 and NaN are profiled, then one is below, one above,
+    one missing, and the edges 1 and 100 fall inside (the first and the last bin)."""
+    line = baseline_of(pd.DataFrame({"x": np.arange(1, 101, dtype=float)}))
+    counts = profile_of(pd.DataFrame({"x": [-5, 1, 50, 100, 200, np.nan]}), line)["features"]["x"]
+    assert (counts["below"], counts["above"], counts["missing"]) == (1, 1, 1)
+    assert counts["counts"][0] == 1 and counts["counts"][-1] == 1 and sum(counts["counts"]) == 3
+    assert line["profile"]["features"]["x"]["counts"] == [10] * 10
+
+
+def test_given_too_few_or_unfit_rows_when_a_baseline_is_asked_then_the_field_and_column_are_named():
+    """Given a baseline with 5 rows, or one lacking a feature, when checked, then SchemaError names the field (and
+    the column); an unfit verification sample gives no baseline rather than an error."""
+    rows = make_credit_risk(100, seed=9)
+    numeric = ["LoanAmount", "Age"]
+    with pytest.raises(SchemaError, match="at least 20") as few:
+        baseline_for(rows.iloc[:5], FIELDS, numeric)
+    assert few.value.details["field"] == "baseline"
+    with pytest.raises(SchemaError, match="Sex") as lacking:
+        baseline_for(rows.drop(columns=["Sex"]), FIELDS, numeric)
+    assert lacking.value.details["columns"] == ["Sex"]
+    assert baseline_or_none(rows.drop(columns=["Sex"]), FIELDS, numeric) is None
+    assert baseline_or_none(rows, FIELDS, numeric)["rows"] == 100
