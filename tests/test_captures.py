@@ -202,3 +202,9 @@ def test_a_patch_turns_capture_on_and_off(client, credit_model):
     assert on.json()["capture"] == {"percent": 100} and off.json()["capture"] is None
     files = all_files(client, name)
     assert [f["rows"] for f in files] == [1]
+
+
+def test_metrics_count_the_captures_this_process_dropped(client):
+    # The session's API process never had a full buffer nor a failing data dir: it dropped none
+    lines = client.get("/metrics").text.splitlines()
+    assert "batchsvc_captures_dropped_total 0.0" in lines

@@ -150,6 +150,10 @@ ENDPOINTS = [
       "newest first", "deployments", R.READER, response=captures.CaptureList,
       query={"limit": {"type": "integer", "minimum": 1, "maximum": captures.LIST_MAX}, "cursor": "string"},
       errors=(404, 422)),
+    E("GET", "/v1/jobs/{job_id}/captures", captures.list_job_captures, "The capture files of a job submitted with "
+      "capture: true, newest first", "jobs", R.READER, response=captures.CaptureList,
+      query={"limit": {"type": "integer", "minimum": 1, "maximum": captures.LIST_MAX}, "cursor": "string"},
+      errors=(404, 422)),
     E("GET", "/v1/deployments/{name}/drift", captures.drift, "Drift of a deployment's captured requests over a "
       "window, per version against its baseline", "deployments", R.READER, response=captures.DeploymentDrift,
       query={"window": {"type": "string", "pattern": "^[1-9][0-9]{0,6}[smhd]$"}}, errors=(404, 422)),

@@ -1,5 +1,5 @@
-"""A deployment's captures: GET /v1/deployments/{name}/captures (its files, newest first, a page at a time) and
-GET /v1/deployments/{name}/drift?window=1h (the captured rows of the window against their versions' baselines)."""
+"""Captures: GET /v1/deployments/{name}/captures and /v1/jobs/{id}/captures (the files, newest first, a page at a
+time) and GET /v1/deployments/{name}/drift?window=1h (the window's captured rows against their versions' baselines)."""
 
 import re
 from datetime import UTC, datetime
@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from batchsvc.api.jobs import visible_job
 from batchsvc.api.params import int_param
 from batchsvc.api.state import services
 from batchsvc.clock import iso
@@ -18,7 +19,7 @@ from batchsvc.storage.capture_files import CaptureFile, page
 
 LIST_DEFAULT, LIST_MAX = 50, 1000
 WINDOW_DEFAULT = "1h"
-CURSOR = re.compile(r"^\d{4}-\d\d-\d\d/\d\d/[0-9a-f-]+\.parquet$")  # a key, as next_cursor gives it
+CURSOR = re.compile(r"^\d{4}-\d\d-\d\d/\d\d/[0-9a-z-]+\.parquet$")  # a key, as next_cursor gives it
 
 
 class CaptureFileRecord(BaseModel):
@@ -69,13 +70,31 @@ async def drift(request: Request) -> Response:
 
 async def list_captures(request: Request) -> Response:
     svc, name = services(request), request.path_params["name"]
+    limit, cursor = _page_params(request)
+    await run_in_threadpool(svc.deployments.spec, name)  # 404 for a deployment that is not there
+    await run_in_threadpool(svc.captures.flush)  # this process's latest captures are in the answer
+    return _page(await run_in_threadpool(page, svc.data.deployment_captures(name), limit, cursor))
+
+
+async def list_job_captures(request: Request) -> Response:
+    """A job's capture files (a job submitted with "capture": true), newest first."""
+    svc, job_id = services(request), request.path_params["job_id"]
+    limit, cursor = _page_params(request)
+    await visible_job(request, job_id)  # 404 for a job that is not there or not the caller's
+    return _page(await run_in_threadpool(page, svc.data.job_captures(job_id), limit, cursor))
+
+
+def _page_params(request: Request) -> tuple[int, str | None]:
+    """limit (1 to LIST_MAX) and cursor (a key from next_cursor), else 422 naming the parameter."""
     limit = int_param(request, "limit", LIST_DEFAULT, 1, LIST_MAX) or LIST_DEFAULT
     cursor = request.query_params.get("cursor")
     if cursor is not None and not CURSOR.match(cursor):
         raise InvalidRequest("cursor must be the next_cursor of a previous page", field="cursor")
-    await run_in_threadpool(svc.deployments.spec, name)  # 404 for a deployment that is not there
-    await run_in_threadpool(svc.captures.flush)  # this process's latest captures are in the answer
-    files, next_cursor = await run_in_threadpool(page, svc.data.deployment_captures(name), limit, cursor)
+    return limit, cursor
+
+
+def _page(found: tuple[list[CaptureFile], str | None]) -> Response:
+    files, next_cursor = found
     shown = CaptureList(captures=[_record(f) for f in files], next_cursor=next_cursor)
     return JSONResponse(shown.model_dump(mode="json"))
 

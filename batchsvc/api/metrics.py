@@ -16,8 +16,8 @@ SHED_STATUSES = ("429", "504")
 class RedisCollector:
     """Turns one Redis snapshot per scrape into metric families."""
 
-    def __init__(self, counters: Counters, failovers_seen: int):
-        self.counters, self.failovers_seen = counters, failovers_seen
+    def __init__(self, counters: Counters, failovers_seen: int, captures_dropped: int = 0):
+        self.counters, self.failovers_seen, self.captures_dropped = counters, failovers_seen, captures_dropped
 
     def collect(self):
         snap = self.counters.snapshot()
@@ -33,6 +33,8 @@ class RedisCollector:
                         ((status, int(snap.online_shed.get(status, 0))) for status in SHED_STATUSES))
         yield CounterMetricFamily("batchsvc_redis_failovers_seen", "Changes of Redis primary this API process has "
                                   "followed (Sentinel)", value=self.failovers_seen)
+        yield CounterMetricFamily("batchsvc_captures_dropped", "Captured requests this API process dropped: its "
+                                  "buffer full or the store failing (storage/captures.py)", value=self.captures_dropped)
 
 
 def _labelled(family, pairs):
@@ -64,8 +66,8 @@ def _workers(beats: list[tuple[str, float]]):
     yield last
 
 
-def exposition(counters: Counters, failovers_seen: int = 0) -> bytes:
+def exposition(counters: Counters, failovers_seen: int = 0, captures_dropped: int = 0) -> bytes:
     """The Prometheus text for one scrape."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(RedisCollector(counters, failovers_seen))
+    registry.register(RedisCollector(counters, failovers_seen, captures_dropped))
     return generate_latest(registry)

@@ -30,7 +30,8 @@ def live_workers(svc) -> tuple[int, str]:
 
 
 async def prometheus(request: Request) -> Response:
-    body = await run_in_threadpool(metrics.exposition, services(request).counters, FAILOVERS.count)
+    svc = services(request)
+    body = await run_in_threadpool(metrics.exposition, svc.counters, FAILOVERS.count, svc.captures.dropped)
     return Response(body, media_type=metrics.CONTENT_TYPE)
 
 
