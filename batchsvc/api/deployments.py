@@ -74,8 +74,9 @@ async def change(request: Request) -> Response:
     svc, name = services(request), request.path_params["name"]
     body = await read_json(request, DeploymentPatch)
     given = body.model_dump(include=body.model_fields_set)
+    # null: the default (engine auto, the server's limits, no traffic split, no shadow); else left as it is
     fields = {k: v for k, v in given.items() if v is not None or k in ("engine", "limits", "traffic", "shadow")}
-    if fields.get("limits"):  # null above: the default (no traffic split, no shadow)
+    if fields.get("limits"):
         fields["limits"] = {k: v for k, v in fields["limits"].items() if v is not None}
     before = await run_in_threadpool(svc.deployments.get, name)
     fields = await run_in_threadpool(check_refs, svc, fields)  # each reference named when it names nothing
