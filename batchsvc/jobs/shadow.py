@@ -65,7 +65,8 @@ class Mirror:
 
     def offer(self, record: dict, body: PredictionRequest | bytes, primary: Scored) -> None:
         """Shadow this answered request if the deployment has a shadow, the request was not answered by the shadow's
-        version itself (pinned to it), and the draw takes it; never blocks."""
+        reference itself (pinned or routed to it: it would be compared with itself), and the draw takes it; never
+        blocks."""
         shadow = record.get("shadow")
         if not shadow or record.get("routed") == shadow["model"] or random.random() * 100 >= shadow["percent"]:
             return
