@@ -6,18 +6,12 @@ import uuid
 import httpx
 import pytest
 from code_support import register_code
-from harness import register, wait_for
+from harness import wait_for
+from test_traffic import deploy, versions  # noqa: F401  (a model of two versions that score differently)
 
-from batchsvc.scoring.sample import FIELDS, make_credit_risk, train_credit_risk
+from batchsvc.scoring.sample import FIELDS, make_credit_risk
 
 COMPARED_WITHIN_S = 30  # the shadow scores off the request path; its figures are written every 0.1 s
-
-
-def deploy(client: httpx.Client, **fields) -> str:
-    name = f"dep-{uuid.uuid4().hex[:8]}"
-    response = client.post("/v1/deployments", json={"name": name, **fields})
-    assert response.status_code == 201, response.text
-    return name
 
 
 def comparison(client: httpx.Client, name: str) -> dict:
@@ -31,14 +25,6 @@ def bodies(count: int) -> list[dict]:
     frame = make_credit_risk(count * 3, seed=11)[FIELDS].astype(object)
     return [{"input_data": [{"fields": FIELDS, "values": frame.values[3 * i: 3 * i + 1 + i % 3].tolist()}]}
             for i in range(count)]
-
-
-@pytest.fixture(scope="module")
-def versions(client, credit_estimator) -> str:
-    name = f"shadowed-{uuid.uuid4().hex[:8]}"
-    register(client, name, credit_estimator)
-    register(client, name, train_credit_risk(make_credit_risk(500, seed=99)))
-    return name
 
 
 def test_a_shadow_that_raises_never_changes_the_answer(client, credit_model):
@@ -87,7 +73,7 @@ def test_a_slow_shadow_never_holds_the_answer(client, credit_model, tmp_path):
     assert shown["errors"] == 0 and shown["label_agreement"] == 0.0 and shown["rows"] == 1
 
 
-def test_the_comparison_equals_a_recomputation_from_both_answers(client, versions):
+def test_the_comparison_equals_a_recomputation_from_both_answers(client, versions):  # noqa: F811
     # Given version 1 serving, version 2 shadowing every request
     name = deploy(client, model=f"{versions}@1", shadow={"model": f"{versions}@2", "percent": 100})
     sent = bodies(30)

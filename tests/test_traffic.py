@@ -146,3 +146,18 @@ def test_a_patch_of_traffic_is_seen_by_both_processes_within_a_second(two, model
     # And the history names the key that made the change
     with two.client() as admin:
         assert admin.get(f"/v1/deployments/{name}/history").json()["history"][0]["by"] == "admin"
+
+
+def test_the_watson_and_inference_protocol_routes_are_routed_and_pinned_alike(client, versions):
+    # Given a split whose version 2 gets nothing by chance
+    name = deploy(client, traffic={f"{versions}@1": 100, f"{versions}@2": 0})
+    record = client.get(f"/v1/deployments/{name}").json()
+    pin = {"batchsvc-version": f"{versions}@2"}
+    oip = {"inputs": [{"name": f, "datatype": "BYTES" if isinstance(v, str) else "FP64", "shape": [1], "data": [v]}
+                      for f, v in zip(FIELDS, WATSON_ROW)], "parameters": {"content_type": "pd"}}
+    watson = f"/ml/v4/deployments/{record['id']}/predictions?version=2020-09-01"
+    for path, body in [(watson, BODY), (f"/v2/models/{name}/infer", oip)]:
+        # When a request comes unpinned, and then pinned to version 2, Then each version says it answered
+        assert answered_by(client.post(path, json=body)) == f"{versions}@1"
+        assert answered_by(client.post(path, json=body, headers=pin)) == f"{versions}@2"
+    assert client.post(f"/v2/models/{name}/infer", json=oip, headers=pin).json()["model_version"] == "2"

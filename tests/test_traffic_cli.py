@@ -29,8 +29,9 @@ def test_traffic_shadow_and_history_from_the_cli(cli, client, credit_model):
     split = cli("deployments", "traffic", name, f"{credit_model}@1=60", f"{credit_model}=40")
     assert split.exit_code == 0, split.output
     assert f"{name}: {credit_model}@1 60%, {credit_model} 40%" in split.stdout
-    shadowed = cli("deployments", "shadow", name, f"{credit_model}@1", "--percent", "100")
-    assert shadowed.exit_code == 0 and f"shadow: {credit_model}@1 on 100% of requests" in shadowed.stdout
+    client.put(f"/v1/models/{credit_model}/aliases/shadowed", json={"version": 1})
+    shadowed = cli("deployments", "shadow", name, f"{credit_model}@shadowed", "--percent", "100")
+    assert shadowed.exit_code == 0 and f"shadow: {credit_model}@shadowed on 100% of requests" in shadowed.stdout
     # Then the record shows both, and a request is compared
     assert client.get(f"/v1/deployments/{name}").json()["traffic"] == {f"{credit_model}@1": 60, credit_model: 40}
     body = {"input_data": [{"fields": FIELDS, "values": [WATSON_ROW]}]}

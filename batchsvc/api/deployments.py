@@ -77,7 +77,8 @@ async def change(request: Request) -> Response:
     svc, name = services(request), request.path_params["name"]
     body = await read_json(request, DeploymentPatch)
     given = body.model_dump(include=body.model_fields_set)
-    # null: the default (the server's limits, no split, no shadow, no capture, batching off)
+    # null: the default (engine auto, the server's limits, no traffic split, no shadow, no capture, batching off);
+    # a field left out stays as it is
     nullable = ("engine", "limits", "capture", "traffic", "shadow", "batching")
     fields = {k: v for k, v in given.items() if v is not None or k in nullable}
     if fields.get("limits"):

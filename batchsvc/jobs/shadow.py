@@ -64,9 +64,11 @@ class Mirror:
         self._slots = threading.BoundedSemaphore(SHADOW_THREADS + SHADOW_QUEUE)
 
     def offer(self, record: dict, body: PredictionRequest | bytes, primary: Scored) -> None:
-        """Shadow this answered request if the deployment has a shadow and the draw takes it; never blocks."""
+        """Shadow this answered request if the deployment has a shadow, the request was not answered by the shadow's
+        reference itself (pinned or routed to it: it would be compared with itself), and the draw takes it; never
+        blocks."""
         shadow = record.get("shadow")
-        if not shadow or random.random() * 100 >= shadow["percent"]:
+        if not shadow or record.get("routed") == shadow["model"] or random.random() * 100 >= shadow["percent"]:
             return
         if not self._slots.acquire(blocking=False):
             self.stats.add(record["name"], shadow["model"], {"dropped": 1}, {})
