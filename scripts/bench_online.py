@@ -121,17 +121,18 @@ def alternating(paths: dict[str, str], body: dict, pids: list[int], args) -> dic
     return {label: summary(parts) for label, parts in runs.items()}
 
 
-def summary(runs: list[tuple[list[float], float, float]]) -> dict:
-    """Requests/s, p50/p99 and server CPU ms per request over runs of `clients`."""
+def summary(runs: list[tuple[list[float], float, float, float]]) -> dict:
+    """Requests/s, p50/p99, and server and client CPU ms per request over runs of `clients`."""
     times = [t for run in runs for t in run[0]]
-    elapsed, cpu = sum(run[1] for run in runs), sum(run[2] for run in runs)
+    elapsed, cpu, client_cpu = (sum(run[i] for run in runs) for i in (1, 2, 3))
     return {"rate": len(times) / elapsed, "p50": statistics.median(times), "p99": percentile(times, 99),
-            "cpu_ms": cpu * 1000 / len(times)}
+            "cpu_ms": cpu * 1000 / len(times), "client_cpu_ms": client_cpu * 1000 / len(times)}
 
 
-def clients(path: str, body: dict, pids: list[int], threads: int, requests: int) -> tuple[list[float], float, float]:
+def clients(path: str, body: dict, pids: list[int], threads: int, requests: int
+            ) -> tuple[list[float], float, float, float]:
     """`requests` one-row requests from `threads` client threads (a keep-alive connection each): their times (ms),
-    the seconds they took, and the server's CPU seconds meanwhile."""
+    the seconds they took, and the server's and this client's CPU seconds meanwhile."""
     share = [requests // threads + (i < requests % threads) for i in range(threads)]
 
     def client(count: int) -> list[float]:
@@ -144,14 +145,14 @@ def clients(path: str, body: dict, pids: list[int], threads: int, requests: int)
         return times
 
     with ThreadPoolExecutor(threads) as pool:
-        before, started = sum(map(cpu_s, pids)), time.perf_counter()
+        before, started, mine = sum(map(cpu_s, pids)), time.perf_counter(), time.process_time()
         times = [t for each in pool.map(client, share) for t in each]
         elapsed, cpu = time.perf_counter() - started, sum(map(cpu_s, pids)) - before
-    return times, elapsed, cpu
+    return times, elapsed, cpu, time.process_time() - mine
 
 
 def crowd_clients(path: str, body: dict, pids: list[int], count: int, requests: int
-                  ) -> tuple[list[float], float, float]:
+                  ) -> tuple[list[float], float, float, float]:
     """As `clients`, from `count` asyncio clients in one event loop (a keep-alive connection each): 32 Python
     threads would measure the client's GIL, not the server."""
     share = [requests // count + (i < requests % count) for i in range(count)]
@@ -168,9 +169,9 @@ def crowd_clients(path: str, body: dict, pids: list[int], count: int, requests: 
     async def run() -> list[list[float]]:
         return await asyncio.gather(*(client(n) for n in share))
 
-    before, started = sum(map(cpu_s, pids)), time.perf_counter()
+    before, started, mine = sum(map(cpu_s, pids)), time.perf_counter(), time.process_time()
     times = [t for each in asyncio.run(run()) for t in each]
-    return times, time.perf_counter() - started, sum(map(cpu_s, pids)) - before
+    return times, time.perf_counter() - started, sum(map(cpu_s, pids)) - before, time.process_time() - mine
 
 
 def percentile(times: list[float], k: int) -> float:
@@ -276,12 +277,13 @@ def crowd_report(rows: dict[str, dict], args) -> None:
             crowd[f"{name}, batching {args.max_batch_size} rows / {args.max_wait_us} us (requests per engine call: "
                   f"{r['crowd_batched']['batch']:.1f})"] = r["crowd_batched"]
     best = max((r["rate"] for k, r in crowd.items() if not k.startswith("batchsvc")), default=None)
-    print(f"\n| server, {args.crowd} clients | requests/s | p50 ms | p99 ms | server CPU ms/request | vs best peer |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    print(f"\n| server, {args.crowd} clients | requests/s | p50 ms | p99 ms | server CPU ms/request "
+          "| client CPU ms/request | vs best peer |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
     for name, r in crowd.items():
         ratio = f"{r['rate'] / best:.2f}x requests/s" if best else ""
-        print(f"| {name} | {r['rate']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['cpu_ms']:.2f} | {ratio} |",
-              flush=True)
+        print(f"| {name} | {r['rate']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['cpu_ms']:.2f} "
+              f"| {r['client_cpu_ms']:.2f} | {ratio} |", flush=True)
 
 
 def loadavg() -> str:
