@@ -211,3 +211,32 @@ def test_request_ids_are_answered_as_azmlinfsrv_answers_them(client, azure_pytho
             assert "x-ms-client-request-id" not in made
     finally:
         reference.stop()
+
+
+@pytest.mark.parametrize("script", ["numpy_schema", "raises"])
+def test_swagger_versions_and_a_shipped_swagger_are_served_as_azmlinfsrv_serves_them(
+        script, client, azure_python, regression_model, tmp_path):
+    # Given a script on both servers, its folder shipping its own Swagger 2 document (kept as it is)
+    folder = sample_folder(script, regression_model, tmp_path)
+    shipped = {"swagger": "2.0", "info": {"title": "shipped by the folder", "version": "7"}, "paths": {}}
+    (folder / "swagger.json").write_text(json.dumps(shipped))
+    reference = Azmlinfsrv(azure_python, folder, tmp_path / "azmlinfsrv.log")
+    try:
+        deployment = deploy_folder(client, folder)
+        for version in ["", "2.0", "3", "3.1", "4"]:
+            # When each version is asked of both
+            query = f"?version={version}" if version else ""
+            theirs = httpx.get(f"{reference.url}/swagger.json{query}", timeout=30)
+            ours = client.get(f"/api/v1/service/{deployment}/swagger.json{query}")
+            # Then the same status, and the same document (paths under the service's path) or message
+            assert ours.status_code == theirs.status_code, f"{version}: {ours.text} != {theirs.text}"
+            mine, reference_doc = ours.json(), theirs.json()
+            if "paths" in reference_doc and reference_doc["paths"]:
+                prefix = f"/api/v1/service/{deployment}"
+                assert sorted(mine.pop("paths")) == sorted(prefix + path for path in reference_doc.pop("paths"))
+                mine["info"].pop("title"), reference_doc["info"].pop("title")
+                mine["info"].pop("description"), reference_doc["info"].pop("description")
+            assert mine == reference_doc, version
+        assert client.get(f"/api/v1/service/{deployment}/swagger.json").json() == shipped
+    finally:
+        reference.stop()

@@ -38,6 +38,11 @@ def code_engine(data: bytes, meta: dict) -> CodeEngine:
     return CodeEngine(module.run, list(meta.get("outputs") or []), label, init_output=printed)
 
 
+def unpacked_folder(meta: dict) -> Path:
+    """Where this process unpacked the version's zip (once its engine is loaded here)."""
+    return _root() / meta["sha256"]
+
+
 def _root() -> Path:
     """This process's folder of unpacked code models (a fresh one per process: init may write into it)."""
     pid = os.getpid()
@@ -48,7 +53,7 @@ def _root() -> Path:
 
 def _unpacked(data: bytes, sha256: str) -> Path:
     """The zip's files in a folder named by its checksum (zipfile keeps every name inside it)."""
-    folder = _root() / sha256
+    folder = unpacked_folder({"sha256": sha256})
     if not (folder / ENTRY).is_file():
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             z.extractall(folder)
