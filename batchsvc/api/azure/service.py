@@ -37,6 +37,6 @@ async def swagger_json(request: Request) -> Response:
         raise NotFound(f"deployment {name!r} serves a scikit-learn model: no entry script, no swagger.json")
     try:
         return JSONResponse(document(engine.run, name, SERVICE.format(name=name), request.query_params.get("version"),
-                                     unpacked_folder(meta)))
+                                     unpacked_folder(meta["sha256"])))
     except SwaggerError as exc:
         raise NotFound(exc.message) from None
