@@ -8,8 +8,8 @@ import sys
 
 import httpx
 import pytest
-from azmlinfsrv import Azmlinfsrv, sample_folder
-from test_azure_scripts import deploy_folder
+from azmlinfsrv import sample_folder
+from test_azure_scripts import deploy_folder, side_by_side
 
 from batchsvc.errors import UserCodeError
 from batchsvc.jobs import code_loader
@@ -38,17 +38,13 @@ def comparable(response: httpx.Response) -> tuple[int, bytes, list[tuple[str, st
 def test_a_rawhttp_script_answers_as_azmlinfsrv_does(client, azure_python, regression_model, tmp_path):
     # Given the same @rawhttp script served by azmlinfsrv and deployed on batchsvc
     folder = sample_folder("rawhttp", regression_model, tmp_path)
-    reference = Azmlinfsrv(azure_python, folder, tmp_path / "azmlinfsrv.log")
-    try:
-        deployment = deploy_folder(client, folder)
+    with side_by_side(client, azure_python, folder, tmp_path) as (reference, deployment):
         for what, method, query, body, headers in REQUESTS:
             # When the same request goes to both
             theirs = httpx.request(method, f"{reference.url}/score?{query}", content=body, headers=headers, timeout=30)
             ours = client.request(method, f"/api/v1/service/{deployment}/score?{query}", content=body, headers=headers)
             # Then the status, the body and the script's headers are the same
             assert comparable(ours) == comparable(theirs), f"{what}: {ours.text!r} != {theirs.text!r}"
-    finally:
-        reference.stop()
 
 
 def test_a_raising_rawhttp_run_is_in_the_deployment_logs(client, regression_model, tmp_path):

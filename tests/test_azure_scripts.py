@@ -3,6 +3,8 @@
 good and bad bodies alike."""
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -54,6 +56,16 @@ def deploy_folder(client: httpx.Client, folder: Path) -> str:
     return created.json()["name"]
 
 
+@contextmanager
+def side_by_side(client: httpx.Client, azure_python: Path, folder: Path, tmp_path: Path) -> Iterator[tuple]:
+    """azmlinfsrv serving the folder, and batchsvc's deployment of it: (azmlinfsrv, the deployment's name)."""
+    reference = Azmlinfsrv(azure_python, folder, tmp_path / "azmlinfsrv.log")
+    try:
+        yield reference, deploy_folder(client, folder)
+    finally:
+        reference.stop()
+
+
 def comparable(response: httpx.Response) -> tuple[int, object, str | None]:
     return response.status_code, response.json(), response.headers.get("x-ms-run-function-failed")
 
@@ -62,9 +74,7 @@ def comparable(response: httpx.Response) -> tuple[int, object, str | None]:
 def test_entry_script_answers_as_azmlinfsrv_does(script, client, azure_python, regression_model, tmp_path):
     # Given the script served by azmlinfsrv and deployed on batchsvc from the very same folder
     folder = sample_folder(script, regression_model, tmp_path)
-    reference = Azmlinfsrv(azure_python, folder, tmp_path / "azmlinfsrv.log")
-    try:
-        deployment = deploy_folder(client, folder)
+    with side_by_side(client, azure_python, folder, tmp_path) as (reference, deployment):
         for what, body, extra in CASES[script]:
             headers = {"Content-Type": JSON, **extra}
             # When the same request goes to both
@@ -72,8 +82,6 @@ def test_entry_script_answers_as_azmlinfsrv_does(script, client, azure_python, r
             ours = client.post(f"/api/v1/service/{deployment}/score", content=body, headers=headers)
             # Then the status, the JSON and the run-failed header are the same
             assert comparable(ours) == comparable(theirs), f"{script}: {what}: {ours.text} != {theirs.text}"
-    finally:
-        reference.stop()
 
 
 GET_CASES: dict[str, list[str]] = {  # script -> query strings of GET /score (azmlinfsrv reads each value as JSON)
@@ -87,17 +95,13 @@ GET_CASES: dict[str, list[str]] = {  # script -> query strings of GET /score (az
 def test_get_on_score_answers_as_azmlinfsrv_does(script, client, azure_python, regression_model, tmp_path):
     # Given the script served by azmlinfsrv and deployed on batchsvc
     folder = sample_folder(script, regression_model, tmp_path)
-    reference = Azmlinfsrv(azure_python, folder, tmp_path / "azmlinfsrv.log")
-    try:
-        deployment = deploy_folder(client, folder)
+    with side_by_side(client, azure_python, folder, tmp_path) as (reference, deployment):
         for query in GET_CASES[script]:
             # When the same GET with a query string goes to both
             theirs = httpx.get(f"{reference.url}/score?{query}", headers={"X-Tenant": "contoso"}, timeout=30)
             ours = client.get(f"/api/v1/service/{deployment}/score?{query}", headers={"X-Tenant": "contoso"})
             # Then the status, the JSON and the run-failed header are the same
             assert comparable(ours) == comparable(theirs), f"{script}?{query}: {ours.text} != {theirs.text}"
-    finally:
-        reference.stop()
 
 
 def test_run_errors_and_init_output_are_in_the_deployment_logs(client, regression_model, tmp_path):
@@ -149,12 +153,8 @@ def test_a_scikit_learn_deployment_answers_data_rows_and_records(client, credit_
 def test_swagger_json_has_the_schemas_azmlinfsrv_generates(script, client, azure_python, regression_model, tmp_path):
     # Given a decorated (or undecorated) script on both servers
     folder = sample_folder(script, regression_model, tmp_path)
-    reference = Azmlinfsrv(azure_python, folder, tmp_path / "azmlinfsrv.log")
-    try:
-        deployment = deploy_folder(client, folder)
+    with side_by_side(client, azure_python, folder, tmp_path) as (reference, deployment):
         theirs = httpx.get(reference.url + "/swagger.json", timeout=30).json()
-    finally:
-        reference.stop()
     ours = client.get(f"/api/v1/service/{deployment}/swagger.json").json()
     # Then the input and output schemas are theirs, and the paths are the service's
     assert ours["swagger"] == theirs["swagger"] == "2.0"
@@ -194,9 +194,7 @@ ID_HEADERS = ("x-request-id", "x-ms-request-id", "x-ms-client-request-id", "trac
 def test_request_ids_are_answered_as_azmlinfsrv_answers_them(client, azure_python, regression_model, tmp_path):
     # Given a script on both servers
     folder = sample_folder("raises", regression_model, tmp_path)
-    reference = Azmlinfsrv(azure_python, folder, tmp_path / "azmlinfsrv.log")
-    try:
-        deployment = deploy_folder(client, folder)
+    with side_by_side(client, azure_python, folder, tmp_path) as (reference, deployment):
         for headers in ID_CASES:
             # When a request carries request ids (or ids too long)
             theirs = httpx.post(reference.url + "/score", content=b'{"data": [1]}', headers=headers, timeout=30)
@@ -209,5 +207,28 @@ def test_request_ids_are_answered_as_azmlinfsrv_answers_them(client, azure_pytho
                      httpx.post(reference.url + "/score", content=b"{}", timeout=30).headers):
             assert len(made["x-request-id"]) == 36 and made["x-ms-request-id"] == made["x-request-id"]
             assert "x-ms-client-request-id" not in made
-    finally:
-        reference.stop()
+
+
+@pytest.mark.parametrize("script", ["numpy_schema", "raises"])
+def test_swagger_versions_and_a_shipped_swagger_are_served_as_azmlinfsrv_serves_them(
+        script, client, azure_python, regression_model, tmp_path):
+    # Given a script on both servers, its folder shipping its own Swagger 2 document (kept as it is)
+    folder = sample_folder(script, regression_model, tmp_path)
+    shipped = {"swagger": "2.0", "info": {"title": "shipped by the folder", "version": "7"}, "paths": {}}
+    (folder / "swagger.json").write_text(json.dumps(shipped))
+    with side_by_side(client, azure_python, folder, tmp_path) as (reference, deployment):
+        for version in ["", "2.0", "3", "3.1", "4"]:
+            # When each version is asked of both
+            query = f"?version={version}" if version else ""
+            theirs = httpx.get(f"{reference.url}/swagger.json{query}", timeout=30)
+            ours = client.get(f"/api/v1/service/{deployment}/swagger.json{query}")
+            # Then the same status, and the same document (paths under the service's path) or message
+            assert ours.status_code == theirs.status_code, f"{version}: {ours.text} != {theirs.text}"
+            mine, reference_doc = ours.json(), theirs.json()
+            if "paths" in reference_doc and reference_doc["paths"]:
+                prefix = f"/api/v1/service/{deployment}"
+                assert sorted(mine.pop("paths")) == sorted(prefix + path for path in reference_doc.pop("paths"))
+                mine["info"].pop("title"), reference_doc["info"].pop("title")
+                mine["info"].pop("description"), reference_doc["info"].pop("description")
+            assert mine == reference_doc, version
+        assert client.get(f"/api/v1/service/{deployment}/swagger.json").json() == shipped

@@ -38,6 +38,11 @@ def code_engine(data: bytes, meta: dict) -> CodeEngine:
     return CodeEngine(module.run, list(meta.get("outputs") or []), label, init_output=printed)
 
 
+def unpacked_folder(sha256: str) -> Path:
+    """Where this process unpacks the version's zip (there once its engine is loaded here)."""
+    return _root() / sha256
+
+
 def _root() -> Path:
     """This process's folder of unpacked code models (a fresh one per process: init may write into it)."""
     pid = os.getpid()
@@ -48,7 +53,7 @@ def _root() -> Path:
 
 def _unpacked(data: bytes, sha256: str) -> Path:
     """The zip's files in a folder named by its checksum (zipfile keeps every name inside it)."""
-    folder = _root() / sha256
+    folder = unpacked_folder(sha256)
     if not (folder / ENTRY).is_file():
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             z.extractall(folder)
@@ -89,7 +94,8 @@ def _missing_vendor(exc: Exception) -> str:
     installed: the import names only `azureml`, so the failing line of score.py tells which."""
     if not isinstance(exc, ModuleNotFoundError) or not (exc.name or "").startswith("azureml"):
         return ""
-    line = traceback.extract_tb(exc.__traceback__)[-1].line or ""
+    frames = traceback.extract_tb(exc.__traceback__)
+    line = (frames[-1].line or "") if frames else ""
     if not any(module in line for module in VENDOR_MODULES) or vendor_flags() is not None:
         return ""
     return f" ({line.strip()!r} needs {VENDOR}: install {EXTRA!r} on the server)"

@@ -24,7 +24,7 @@ from batchsvc.api.azure.answer import request_ids, to_response
 from batchsvc.errors import UserCodeError
 from batchsvc.jobs.code_loader import import_entry
 from batchsvc.scoring.azure_run import Answer, ScoreRequest, call_run, message
-from batchsvc.scoring.azure_swagger import swagger
+from batchsvc.scoring.azure_swagger import SwaggerError, document
 
 SERVICE_NAME = "ML service"  # azmlinfsrv's default SERVICE_NAME, the swagger's title
 SKIPPED_PARTS = {"__pycache__", ".git", ".ipynb_checkpoints"}
@@ -89,7 +89,11 @@ def create_app(folder: Path, model_dir: Path | None = None) -> Starlette:
         loaded = await run_in_threadpool(script.current)
         if loaded.run is None:
             return JSONResponse({"message": _not_loaded(loaded)}, 503)
-        return JSONResponse(swagger(loaded.run, SERVICE_NAME))
+        try:
+            return JSONResponse(document(loaded.run, SERVICE_NAME, "", request.query_params.get("version"),
+                                         script.folder))
+        except SwaggerError as exc:
+            return JSONResponse({"message": exc.message}, 404)
 
     routes = [Route("/", health, methods=["GET"]), Route("/score", score, methods=["GET", "POST"]),
               Route("/swagger.json", swagger_json, methods=["GET"])]

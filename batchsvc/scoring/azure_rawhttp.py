@@ -80,9 +80,8 @@ def flask_request(request: ScoreRequest) -> Iterator[Any]:
     import flask
     from werkzeug.test import EnvironBuilder
 
-    host = request.headers.get("host", "localhost")
-    headers = [(name, value) for name, value in request.headers.items() if name not in _DROPPED]
-    builder = EnvironBuilder(path=SCORE_PATH, base_url=f"http://{host}{request.script_root}", method=request.method,
+    headers = [(name, value) for name, value in request.headers.items() if name not in _DROPPED]  # Host among them
+    builder = EnvironBuilder(path=SCORE_PATH, base_url=f"http://localhost{request.script_root}", method=request.method,
                              query_string=request.query_string, headers=headers, data=request.body)
     try:
         environ = builder.get_environ()

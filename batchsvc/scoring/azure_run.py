@@ -1,7 +1,7 @@
 """An Azure ML entry script's run() called as azmlinfsrv 1.5.1 calls it, its answer encoded as azmlinfsrv does.
 
-Pure: it gets the loaded run function and the request's raw body and headers, and gives back the status, the JSON
-bytes and the headers to send. Undecorated, run gets the body as a str; decorated with inference-schema's
+Pure: it gets the loaded run function and the request (method, query string, headers, raw body), and gives back the
+status, the body and the headers to send. Undecorated, run gets the body as a str; decorated with inference-schema's
 @input_schema, it gets each parameter from the body's JSON object (the decorator converts them). A parameter named
 `request_headers` gets the request's headers. The return value is json.dumps-ed (a str becomes a JSON string,
 None becomes {}); an exception in run, or a value JSON cannot encode, answers with azmlinfsrv's status and message.

@@ -5,7 +5,8 @@ import json
 
 import numpy as np
 
-from batchsvc.scoring.azure_run import INTERNAL, RUN_FAILED, call_run
+from batchsvc.scoring import azure_rawhttp
+from batchsvc.scoring.azure_run import INTERNAL, RUN_FAILED, ScoreRequest, call_run
 from batchsvc.storage.declared_requirements import declared_requirements
 
 
@@ -22,7 +23,7 @@ def test_conda_pins_read_as_conda_means_them_and_the_server_packages_are_skipped
 
 
 def _answer(run, body: bytes = b'{"a": 1}', content_type: str = "application/json"):
-    answer = call_run(run, body, {"content-type": content_type}, content_type)
+    answer = call_run(run, ScoreRequest(body, {"content-type": content_type}))
     return answer.status, json.loads(answer.body), answer.headers["x-ms-run-function-failed"]
 
 
@@ -37,10 +38,27 @@ def test_run_failures_answer_azmlinfsrv_statuses_without_a_trace():
         raise KeyError("data")
     assert _answer(raises) == (500, {"message": RUN_FAILED}, "True")
     assert _answer(lambda raw_data: np.arange(3)) == (500, {"message": INTERNAL}, "False")
-    failed = call_run(raises, b"{}", {})
+    failed = call_run(raises, ScoreRequest(b"{}", {}))
     assert "KeyError" in (failed.traceback or "") and b"Traceback" not in failed.body
 
 
 def test_a_body_that_is_no_utf8_text_is_a_400_naming_it():
     status, body, _ = _answer(lambda raw_data: raw_data, b"\xff\xfe")
     assert status == 400 and body["message"].startswith("Input cannot be decoded as UTF-8")
+
+
+def test_get_reads_the_query_string_as_azmlinfsrv_does():
+    # Given an undecorated run, When GET carries values, a repeated name and text that is no JSON
+    answer = call_run(lambda raw_data: json.loads(raw_data), ScoreRequest(b"", {}, "GET", "a=1&b=[1,2]&c=x&c=null"))
+    # Then run got them as one JSON string: JSON where it parses, text else, a repeated name as a list
+    assert json.loads(answer.body) == {"a": 1, "b": [1, 2], "c": ["x", None]}
+
+
+def test_a_rawhttp_request_survives_a_host_header_that_is_no_host():
+    # Given a request whose Host header werkzeug cannot parse as a URL's host
+    asked = ScoreRequest(b"body", {"host": "[::1", "x-tenant": "t"}, "POST", "a=1", "/api/v1/service/s")
+    # When Flask's request is built from it
+    with azure_rawhttp.flask_request(asked) as request:
+        # Then run can read it all, as behind /score
+        assert (request.full_path, request.get_data(False), request.headers["X-Tenant"]) == ("/score?a=1", b"body", "t")
+        assert request.script_root == "/api/v1/service/s" and request.args["a"] == "1"

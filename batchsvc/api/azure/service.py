@@ -8,8 +8,9 @@ from batchsvc.api.azure.access import check_scorer
 from batchsvc.api.azure.paths import SERVICE, scoring_uri, swagger_uri
 from batchsvc.api.state import services
 from batchsvc.errors import NotFound
+from batchsvc.jobs.code_loader import unpacked_folder
 from batchsvc.jobs.online import check_deployment, load_model, resolve
-from batchsvc.scoring.azure_swagger import swagger
+from batchsvc.scoring.azure_swagger import SwaggerError, document
 from batchsvc.scoring.engines.code import CodeEngine
 
 AZURE_STATES = {"ready": "Healthy", "failed": "Failed"}
@@ -26,7 +27,7 @@ async def view(request: Request) -> Response:
 
 
 async def swagger_json(request: Request) -> Response:
-    """The entry script's Swagger 2.0 document (from inference-schema's decorators); 404 for a scikit-learn model."""
+    """The entry script's Swagger document (?version= 2, 3 or 3.1, as azmlinfsrv); 404 for a scikit-learn model."""
     svc, name = services(request), request.path_params["deployment"]
     deployment = await run_in_threadpool(svc.deployments.spec, name)
     await run_in_threadpool(check_scorer, svc, request, deployment)
@@ -34,4 +35,8 @@ async def swagger_json(request: Request) -> Response:
     engine = await run_in_threadpool(load_model, request.app.state.model_cache, meta)
     if not isinstance(engine, CodeEngine):
         raise NotFound(f"deployment {name!r} serves a scikit-learn model: no entry script, no swagger.json")
-    return JSONResponse(swagger(engine.run, name, SERVICE.format(name=name)))
+    try:
+        return JSONResponse(document(engine.run, name, SERVICE.format(name=name), request.query_params.get("version"),
+                                     unpacked_folder(meta["sha256"])))
+    except SwaggerError as exc:
+        raise NotFound(exc.message) from None
