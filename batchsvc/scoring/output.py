@@ -149,11 +149,13 @@ def text_ready(batch: pa.RecordBatch) -> pa.RecordBatch:
 
 
 def text_ready_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """text_ready for a pandas frame (the small-job and online paths)."""
-    scores = [c for c in frame.columns if _is_score(str(c)) and frame[c].dtype == "float64"]
-    if not scores:
-        return frame
-    return frame.assign(**{str(c): float32_decimals(pa.array(frame[c].to_numpy())).to_numpy() for c in scores})
+    """text_ready for a pandas frame (the small-job and online paths); the frame itself when no column changes
+    (scikit-learn's own float64 scores), sparing a copy."""
+    scores = {str(c): pa.array(frame[c].to_numpy()) for c in frame.columns
+              if _is_score(str(c)) and frame[c].dtype == "float64"}
+    ready = {c: float32_decimals(values) for c, values in scores.items()}
+    changed = {c: values.to_numpy() for c, values in ready.items() if values is not scores[c]}
+    return frame.assign(**changed) if changed else frame
 
 
 class CsvWriter(pacsv.CSVWriter):

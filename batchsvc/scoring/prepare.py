@@ -71,8 +71,10 @@ def prepare(frame: pd.DataFrame, info: ModelInfo, csv: bool, accepts_missing: Ca
         _require_text(frame[column], column)
     bad: list[dict] = []
     for column in info.numeric_features:
-        numbers, found = _numbers(frame[column], column, csv, accepts_missing)
-        frame[column] = numbers
+        values = frame[column]
+        numbers, found = _numbers(values, column, csv, accepts_missing)
+        if numbers is not values:  # a column numeric already stays as it is (no write into the frame)
+            frame[column] = numbers
         bad += found
     bad = _first_per_row(bad)
     if bad:
@@ -99,6 +101,8 @@ def _numbers(values: pd.Series, column: str, csv: bool,
 
 
 def _bad(values: pd.Series, column: str, csv: bool, mask: np.ndarray, shown, error: str) -> list[dict]:
+    if not mask.any():
+        return []
     return [{"row": int(row), "line": int(row) + 1 if csv else None, "column": column,
              "value": shown(values.loc[row]), "error": error} for row in values.index[mask]]
 

@@ -83,7 +83,8 @@ def within_budget(bad: list[dict], max_bad_rows: int, seen: int) -> list[dict]:
 def _predict(model, info: ModelInfo, frame: pd.DataFrame, csv: bool) -> pd.DataFrame:
     """Predictions; a model error names the input row (or CSV line) that caused it."""
     try:
-        return predict(model, info, frame[info.features] if info.features else frame)  # none declared: every column
+        wanted = info.features and list(frame.columns) != info.features  # none declared: every column
+        return predict(model, info, frame[info.features] if wanted else frame)  # no copy when already so
     except ScoringError as exc:
         position = exc.details.get("batch_row")
         if position is None:

@@ -160,3 +160,18 @@ def test_an_output_frame_with_nothing_passed_through_is_the_predictions_as_the_c
     # When the output frame passes nothing through, Then it equals the general path's frame, dtypes and index too
     general = pd.concat([rows[[]].reset_index(drop=True), predictions.reset_index(drop=True)], axis=1)
     pd.testing.assert_frame_equal(output.output_frame(rows, predictions, []), general)
+
+
+def test_text_ready_leaves_scikit_learns_float64_scores_as_they_are_and_shortens_float32_ones(scored):
+    import numpy as np
+
+    # Given scores with digits a float32 cannot hold (scikit-learn's own), When made text-ready
+    exact = scored.assign(**{"probability_Risk": [0.1234567890123, 0.1, 0.7],
+                             "probability_No Risk": [0.8765432109877, 0.9, 0.3]})
+    # Then the frame comes back as it is, the very same object
+    assert output.text_ready_frame(exact) is exact
+    # And widened float32 scores (an onnx engine's) are shortened to their float32's decimals, only that column
+    widened = exact.assign(**{"probability_No Risk": np.float32([0.1, 0.2, 0.3]).astype(np.float64)})
+    ready = output.text_ready_frame(widened)
+    assert ready["probability_No Risk"].tolist() == [0.1, 0.2, 0.3]
+    assert ready["probability_Risk"].tolist() == exact["probability_Risk"].tolist()
