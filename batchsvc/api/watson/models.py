@@ -1,11 +1,17 @@
 """/ml/v4/models: native model versions as Watson ML models, listed, read and deleted; store_model's two requests
 (create, then PUT the content: a tar.gz holding the joblib-pickled estimator) register a new native version.
-A version's id is the UUID it was stored under by a Watson client, else the first 128 bits of its file's sha256."""
+A version's id is the UUID it was stored under by a Watson client, else the first 128 bits of its file's sha256.
+The content's answer does not wait for the engine: the Watson clients upload it with httpx's default 5 s timeout
+(`httpx.put` in their repository client), so the version is answered once stored and its onnx engine is compiled
+and verified afterwards in the compile process (scikit-learn serves it meanwhile), as a native registration's is
+compiled before its answer."""
 
+import logging
 import tarfile
 import tempfile
 from pathlib import Path
 
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -16,11 +22,12 @@ from batchsvc.api.watson import shapes
 from batchsvc.api.watson.bodies import ModelRequest, native_name
 from batchsvc.api.watson.ids import asset_id, new_id
 from batchsvc.errors import AssetNotFound, BatchsvcError, InvalidRequest
-from batchsvc.jobs.compile import compile_version
+from batchsvc.jobs.compile_process import Compiler
 from batchsvc.storage.services import Services
 from batchsvc.storage.watson_models import WatsonModels
 
 MODEL_SUFFIXES = (".pkl", ".joblib")  # the estimator's file inside the content archive
+log = logging.getLogger(__name__)
 
 
 async def create_model(request: Request) -> Response:
@@ -43,9 +50,20 @@ async def put_content(request: Request) -> Response:
         with open(archive, "wb") as f:
             async for block in request.stream():
                 f.write(block)
-        meta = await run_in_threadpool(_register, svc, pending, archive, Path(tmp) / "unpacked")
+        meta, created = await run_in_threadpool(_register, svc, pending, archive, Path(tmp) / "unpacked")
     await run_in_threadpool(_ids(request).bind, model_id, f"{meta['name']}@{meta['version']}")
-    return JSONResponse(shapes.model(meta, model_id), status_code=201)
+    later = BackgroundTask(_compile_later, request.app.state.compiler, meta) if created else None
+    return JSONResponse(shapes.model(meta, model_id), status_code=201, background=later)
+
+
+async def _compile_later(compiler: Compiler, meta: dict) -> None:
+    """The stored version's engine compiled and verified once the content is answered; a failure is logged (the
+    version stays served by scikit-learn, and POST /v1/models/{name}/versions/{v}/compile tries again)."""
+    try:
+        await compiler.compile(meta)
+    except Exception as exc:  # a background task has nobody to answer: the log is where it is seen
+        log.warning("compiling model %s@%s after its Watson ML content upload failed: %s", meta["name"],
+                    meta["version"], exc)
 
 
 async def list_models(request: Request) -> Response:
@@ -101,8 +119,9 @@ def find_version(svc: Services, wanted: str) -> dict:
     raise AssetNotFound(f"no model {wanted!r}; GET /ml/v4/models lists them", field="model_id")
 
 
-def _register(svc: Services, pending: dict, archive: Path, folder: Path) -> dict:
-    """The estimator file in the archive registered (and its engine compiled) as the model's next version."""
+def _register(svc: Services, pending: dict, archive: Path, folder: Path) -> tuple[dict, bool]:
+    """The estimator file in the archive registered as the model's next version (False: the same file was the
+    latest version already)."""
     try:
         with tarfile.open(archive) as tar:
             tar.extractall(folder, filter="data")
@@ -111,8 +130,7 @@ def _register(svc: Services, pending: dict, archive: Path, folder: Path) -> dict
     found = sorted(p for p in folder.rglob("*") if p.suffix in MODEL_SUFFIXES)
     if not found:
         raise InvalidRequest("the model content holds no .pkl or .joblib file", field="content")
-    meta, created = svc.registry.register(pending["name"], found[0], pending["description"])
-    return compile_version(svc, meta, None) if created else meta
+    return svc.registry.register(pending["name"], found[0], pending["description"])
 
 
 def _ids(request: Request) -> WatsonModels:
