@@ -14,7 +14,7 @@ from harness import JOB_WAIT_S, register, start_api, unique, wait_for
 from batchsvc.client.bundle import zip_folder
 from batchsvc.scoring.sample import FIELDS, make_credit_risk
 
-META = ["time", "request", "row", "model", "version", "ms", "status", "error"]
+META = ["time", "request", "row", "model", "version", "ms", "status", "error", "shadow"]
 
 
 def deploy(client: httpx.Client, model: str, percent: float, **extra) -> str:

@@ -95,3 +95,32 @@ def test_the_comparison_equals_a_recomputation_from_both_answers(client, version
     # And a new shadow starts its comparison from zero
     client.patch(f"/v1/deployments/{name}", json={"shadow": {"model": f"{versions}@1", "percent": 50}})
     assert comparison(client, name)["requests"] == 0
+
+
+def test_the_comparison_equals_a_recomputation_from_the_captures(client, versions):  # noqa: F811
+    # Given version 1 serving, version 2 shadowing and every request captured
+    from test_captures import all_files, read_local
+    name = deploy(client, model=f"{versions}@1", shadow={"model": f"{versions}@2", "percent": 100},
+                  capture={"percent": 100})
+    # When 20 requests are answered and all 20 compared
+    for body in bodies(20):
+        assert client.post(f"/v1/deployments/{name}/predictions", json=body).status_code == 200
+    shown = wait_for(lambda: (c := comparison(client, name))["compared"] == 20 and c, COMPARED_WITHIN_S, 0.05,
+                     "20 requests compared")
+    # Then the captures hold each row twice under one request id: the answer given and the shadow's
+    def table():
+        found = read_local(all_files(client, name)).to_pandas()
+        return [found] if found.shadow.sum() == shown["rows"] else None
+    captured = wait_for(table, COMPARED_WITHIN_S, 0.2, "the shadow's answers captured")[0]
+    given, shadowed = captured[~captured.shadow], captured[captured.shadow]
+    assert set(given.version) == {1} and set(shadowed.version) == {2} and len(given) == len(shadowed)
+    pairs = given.merge(shadowed, on=["request", "row"], suffixes=("", ".shadow"))
+    assert len(pairs) == shown["rows"]
+    # And the comparison recomputed from them is the one shown
+    agree = (pairs["output.prediction"] == pairs["output.prediction.shadow"]).mean()
+    assert shown["label_agreement"] == pytest.approx(agree)
+    classes = client.get(f"/v1/models/{versions}").json()["versions"][0]["classes"]
+    for k, label in enumerate(classes):
+        deltas = [abs(a[k] - b[k]) for a, b in zip(pairs["output.probability"], pairs["output.probability.shadow"])]
+        assert shown["abs_delta_p"][str(label)] == {"mean": pytest.approx(sum(deltas) / len(deltas)),
+                                                   "max": pytest.approx(max(deltas))}

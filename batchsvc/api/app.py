@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import dataclasses
+import functools
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -32,6 +33,7 @@ from batchsvc.api.routing import Endpoint, starlette_routes
 from batchsvc.api.watson import errors as watson_errors
 from batchsvc.api.watson.routes import ENDPOINTS as WATSON_ENDPOINTS
 from batchsvc.jobs import shadow
+from batchsvc.jobs.capture import capture_shadow
 from batchsvc.jobs.compile_process import Compiler
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.online import API_CACHED_MODELS
@@ -217,6 +219,8 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
         listener = ChangeListener(svc.redis, svc.keys, svc.local).start()  # deployments, versions, keys in memory
         svc.request_log.start()  # request logs written in batches
         svc.captures.start()  # captured payloads too (storage/captures.py)
+        shadowed = functools.partial(capture_shadow, svc)  # a captured request's shadow answer is captured too
+        shadow.add_listener(shadowed)
         on_stop_signal(app.state.draining)  # SIGTERM answers open long polls at once
         try:
             yield
@@ -224,6 +228,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
             svc.request_log.stop()
             svc.captures.stop()
             shadow.stop(app.state.model_cache)  # the shadow pool, its last comparison figures written
+            shadow.remove_listener(shadowed)
             listener.stop()
             app.state.compiler.stop()
             await app.state.aredis.aclose()

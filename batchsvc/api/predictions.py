@@ -81,8 +81,8 @@ def fast_logged(svc: Services, cache: ModelCache, target: str | dict, raw: bytes
         return None
     if isinstance(target, dict):
         rows = sum(len(table["values"]) for table in scored.body["predictions"])
-        _log(svc, target, rows, started, None, scored, raw)
-        shadow.mirror(svc, cache).offer(target, raw, scored)
+        captured = _log(svc, target, rows, started, None, scored, raw)
+        shadow.mirror(svc, cache).offer(target, raw, scored, captured)
     return orjson.dumps(scored.body), scored
 
 
@@ -96,16 +96,17 @@ def predict_logged(svc: Services, cache: ModelCache, target: str | dict, body: P
             _log(svc, target, row_count(body), started, exc, None, body)
         raise
     if isinstance(target, dict):
-        _log(svc, target, row_count(body), started, None, scored, body)
-        shadow.mirror(svc, cache).offer(target, body, Scored(scored.body, scored.meta, scored.engine))
+        captured = _log(svc, target, row_count(body), started, None, scored, body)
+        shadow.mirror(svc, cache).offer(target, body, Scored(scored.body, scored.meta, scored.engine), captured)
         scored.body = relabeled(scored.body, target.get("label_field") or PREDICTION)
     return scored
 
 
 def _log(svc: Services, deployment: dict, rows: int, started: float, exc: Exception | None,
-         scored: Scored | None, given: bytes | PredictionRequest) -> None:
+         scored: Scored | None, given: bytes | PredictionRequest) -> str | None:
     """One log entry and the counters; a success shows the deployment ready, a model that is gone or fails to
-    load shows it failed. A sampled request is captured with its body (`given`) and answer (jobs/capture.py)."""
+    load shows it failed. A sampled request is captured with its body (`given`) and answer (jobs/capture.py):
+    the capture's request id, under which its shadow's answer is captured too."""
     meta = scored.meta if scored else None
     entry = {"time": iso(), "rows": rows, "ms": round((time.perf_counter() - started) * 1000, 3),
              "status": 200 if exc is None else status_for(exc), "version": meta and meta["version"],
@@ -113,7 +114,7 @@ def _log(svc: Services, deployment: dict, rows: int, started: float, exc: Except
     if scored and scored.batch:
         entry["batch"] = scored.batch
     svc.request_log.add(deployment["name"], entry, shown_state(meta, exc) if primary(deployment) else None)
-    capture_request(svc, deployment, entry, meta, given, scored and scored.body)
+    return capture_request(svc, deployment, entry, meta, given, scored and scored.body)
 
 
 def _describe(exc: Exception | None) -> str | None:

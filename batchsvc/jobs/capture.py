@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from batchsvc.jobs.running import RunningJob
+from batchsvc.jobs.shadow import ShadowPair
 from batchsvc.scoring.batch import Batch, plain_text
 from batchsvc.storage.capture_table import INPUT, OUTPUT, TIME_TYPE, Captured
 from batchsvc.storage.captures import hour_folder, now_ms, write_table
@@ -21,16 +22,32 @@ JOB_SAMPLE_ROWS = 1_000  # rows kept per scored batch of a job with "capture": t
 
 
 def capture_request(svc: Services, deployment: dict, entry: dict, meta: dict | None, given: Any,
-                    answer: Any) -> None:
-    """Capture one logged request of a deployment if its capture percent draws it: only a hand-over here.
-    `given` is the body as the route holds it (raw JSON bytes, a PredictionRequest, or text for a body that
-    is no table); `answer` the answer (None when it failed). Headers are never given, so never captured."""
+                    answer: Any) -> str | None:
+    """Capture one logged request of a deployment if its capture percent draws it: only a hand-over here; the
+    capture's request id when drawn (its shadow's answer is captured under it). `given` is the body as the route
+    holds it (raw JSON bytes, a PredictionRequest, or text for a body that is no table); `answer` the answer
+    (None when it failed). Headers are never given, so never captured."""
     percent = (deployment.get("capture") or {}).get("percent")
     if not svc.captures.sampled(percent):
-        return
+        return None
     meta = meta or {}
     item = Captured(now_ms(), entry, meta.get("name"), meta.get("features"), given, answer)
     svc.captures.add(svc.data.deployment_captures(deployment["name"]), item, entry.get("rows") or 1)
+    return item.request
+
+
+def capture_shadow(svc: Services, pair: ShadowPair) -> None:
+    """A captured request's shadow answer, captured beside it under the same request id (`shadow` true), so the
+    comparison can be recomputed from the captures; a request whose answer was not captured is not either."""
+    if pair.capture is None:
+        return
+    shadow = pair.shadow
+    meta = shadow.meta if shadow else {}
+    entry = {"version": meta.get("version"), "ms": round(pair.ms, 3), "status": 200 if shadow else None,
+             "error": pair.error}
+    item = Captured(now_ms(), entry, meta.get("name") or pair.shadow_ref, meta.get("features"), pair.body,
+                    shadow and shadow.body, request=pair.capture, shadow=True)
+    svc.captures.add(svc.data.deployment_captures(pair.deployment), item, 1)
 
 
 def capture_batch(svc: Services, job: RunningJob, index: int, batch: Batch, rows: pa.Table | pd.DataFrame,
@@ -63,7 +80,8 @@ def _job_sample(job: RunningJob, inputs: pa.Table, outputs: pa.Table, first: int
     meta = {"time": pa.array([created] * n, TIME_TYPE), "request": pa.array([job.id] * n),
             "row": pc.add(take, first), "model": pa.array([model["name"]] * n),
             "version": pa.array([model["version"]] * n, pa.int64()), "ms": pa.nulls(n, pa.float64()),
-            "status": pa.array([200] * n, pa.int64()), "error": pa.nulls(n, pa.string())}
+            "status": pa.array([200] * n, pa.int64()), "error": pa.nulls(n, pa.string()),
+            "shadow": pa.array([False] * n)}
     passthrough = set(job.spec.output.passthrough)
     chosen_in, chosen_out = inputs.take(take), outputs.take(take)
     columns = {**meta, **{INPUT + c: chosen_in.column(c) for c in chosen_in.column_names},

@@ -45,6 +45,8 @@ def deployment_drift(svc: Services, name: str, window: str, until_s: float | Non
     rows = {"all": 0, "unanswered": 0}
     for f in files:
         frame = read_frame([f], since_ms, until_ms)
+        if "shadow" in frame.columns:  # a shadow's answers saw the same rows again: count the answers given
+            frame = frame[frame["shadow"].ne(True)]
         rows["all"] += len(frame)
         answered = frame[frame["version"].notna() & frame["model"].notna()] if len(frame) else frame
         rows["unanswered"] += len(frame) - len(answered)

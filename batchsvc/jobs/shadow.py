@@ -44,6 +44,7 @@ class ShadowPair:
     shadow: Scored | None
     error: str | None
     ms: float
+    capture: str | None = None  # the capture's request id when the answer given was captured
 
 
 _listeners: list[Callable[[ShadowPair], None]] = []
@@ -52,6 +53,12 @@ _listeners: list[Callable[[ShadowPair], None]] = []
 def add_listener(listener: Callable[[ShadowPair], None]) -> None:
     """Call `listener` with every shadowed request's pair of answers (in the shadow's thread)."""
     _listeners.append(listener)
+
+
+def remove_listener(listener: Callable[[ShadowPair], None]) -> None:
+    """Stop calling `listener` (an app that stops takes its own away)."""
+    if listener in _listeners:
+        _listeners.remove(listener)
 
 
 class Mirror:
@@ -63,7 +70,7 @@ class Mirror:
         self._pool = ThreadPoolExecutor(SHADOW_THREADS, thread_name_prefix="shadow")
         self._slots = threading.BoundedSemaphore(SHADOW_THREADS + SHADOW_QUEUE)
 
-    def offer(self, record: dict, body: PredictionRequest | bytes, primary: Scored) -> None:
+    def offer(self, record: dict, body: PredictionRequest | bytes, primary: Scored, capture: str | None = None) -> None:
         """Shadow this answered request if the deployment has a shadow, the request was not answered by the shadow's
         reference itself (pinned or routed to it: it would be compared with itself), and the draw takes it; never
         blocks."""
@@ -74,7 +81,7 @@ class Mirror:
             self.stats.add(record["name"], shadow["model"], {"dropped": 1}, {})
             return
         try:
-            self._pool.submit(self._run, record, shadow["model"], body, primary)
+            self._pool.submit(self._run, record, shadow["model"], body, primary, capture)
         except RuntimeError:  # the pool is shut down: the process is stopping
             self._slots.release()
 
@@ -82,9 +89,11 @@ class Mirror:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.stats.stop()
 
-    def _run(self, record: dict, ref: str, body: PredictionRequest | bytes, primary: Scored) -> None:
+    def _run(self, record: dict, ref: str, body: PredictionRequest | bytes, primary: Scored,
+             capture: str | None) -> None:
         try:
             pair = self._score(record, ref, body, primary)
+            pair.capture = capture
             sums, maxima = figures(pair, self._classes(primary))
             self.stats.add(record["name"], ref, sums, maxima)
             for listener in list(_listeners):

@@ -2,20 +2,21 @@
 
 Each input row becomes one row: `input.<column>` for what was sent, `output.<column>` for what was answered
 (`output.prediction`, `output.probability`), and the request's own columns: time, request (an id shared by
-its rows), row, model, version, ms, status, error. A body that is not a table (a code model's run() on the Azure
+its rows), row, model, version, ms, status, error, shadow (true: the row is a shadow's answer to the request of
+that id, false: the answer given). A body that is not a table (a code model's run() on the Azure
 route) is one row with `input.body` and `output.body` as text. Headers are never part of a capture.
 """
 
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 import pyarrow as pa
 
 INPUT, OUTPUT = "input.", "output."
-META = ("time", "request", "row", "model", "version", "ms", "status", "error")
+META = ("time", "request", "row", "model", "version", "ms", "status", "error", "shadow")
 TIME_TYPE = pa.timestamp("ms", tz="UTC")
 
 
@@ -28,6 +29,8 @@ class Captured:
     features: list[str] | None  # the version's feature order, for input_data without fields
     given: Any  # raw JSON bytes, a pydantic PredictionRequest, or text (a code model's body)
     answer: Any  # the {"predictions": [...]} body, raw bytes or text, or None when it failed
+    request: str = field(default_factory=lambda: uuid.uuid4().hex)  # shared by its rows, and by its shadow's
+    shadow: bool = False  # the shadow's answer to `request`, not the answer given
 
 
 def table_of(items: list[Captured]) -> pa.Table:
@@ -41,9 +44,9 @@ def table_of(items: list[Captured]) -> pa.Table:
 
 def rows_of(item: Captured) -> list[dict]:
     """One row per input row of the request (one row for a body that is not a table)."""
-    base = {"time": item.time_ms, "request": uuid.uuid4().hex, "model": item.model,
+    base = {"time": item.time_ms, "request": item.request, "model": item.model,
             "version": item.entry.get("version"), "ms": item.entry.get("ms"), "status": item.entry.get("status"),
-            "error": item.entry.get("error")}
+            "error": item.entry.get("error"), "shadow": item.shadow}
     inputs, outputs = _inputs(item), _outputs(item.answer)
     if inputs is None:
         return [{**base, "row": 0, "input.body": _text(item.given), "output.body": _text(item.answer)}]
