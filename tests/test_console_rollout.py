@@ -27,14 +27,16 @@ def versions(client, credit_estimator) -> str:
 @pytest.fixture
 def canary(client, versions) -> str:
     """A deployment sending 90% to version 1 and 10% to version 2, shadowed by version 2 and capturing every
-    request, after REQUESTS requests have been answered and compared."""
+    request, after REQUESTS requests have been answered and those version 1 answered compared."""
     name = f"roll-dep-{uuid.uuid4().hex[:8]}"
     body = {"name": name, "traffic": {f"{versions}@1": 90, f"{versions}@2": 10},
             "shadow": {"model": f"{versions}@2", "percent": 100}, "capture": {"percent": 100}}
     assert client.post("/v1/deployments", json=body).status_code == 201
-    for _ in range(REQUESTS):
-        assert client.post(f"/v1/deployments/{name}/predictions", json=BODY).status_code == 200
-    wait_for(lambda: client.get(f"/v1/deployments/{name}/shadow").json()["requests"] >= REQUESTS)
+    answers = [client.post(f"/v1/deployments/{name}/predictions", json=BODY) for _ in range(REQUESTS)]
+    assert {a.status_code for a in answers} == {200}
+    by_v1 = sum(a.headers["batchsvc-version"] == f"{versions}@1" for a in answers)  # v2's own are not shadowed
+    wait_for(lambda: client.get(f"/v1/deployments/{name}/shadow").json()["requests"] == by_v1,
+             what=f"{by_v1} requests shadowed")
     return name
 
 
