@@ -153,8 +153,8 @@ def clients(path: str, body: dict, pids: list[int], threads: int, requests: int
 
 def crowd_clients(path: str, body: dict, pids: list[int], count: int, requests: int
                   ) -> tuple[list[float], float, float, float]:
-    """As `clients`, from `count` asyncio clients in one event loop (a keep-alive connection each): 32 Python
-    threads would measure the client's GIL, not the server."""
+    """As `clients`, from `count` asyncio clients in one event loop (a keep-alive connection each), not `count`
+    threads; the client's own CPU per request comes back too, since it can set the pace."""
     share = [requests // count + (i < requests % count) for i in range(count)]
 
     async def client(n: int) -> list[float]:
