@@ -46,15 +46,21 @@ def show_drift(report: dict) -> None:
     click.echo(f"{report['deployment']}: {report['rows']:,} captured rows from {view.local_time(report['since'])} "
                f"to {view.local_time(report['until'])}; drifted: {', '.join(report['drifted']) or 'none'}")
     for version in report["versions"]:
-        label = f"{version['model']}@{version['version']}"
+        label = f"{version['model']}@{version['version']}: {_rows(version['rows'])}"
         if not version["baseline"]:
-            click.echo(f"{label}: {version['rows']:,} rows; no baseline to compare with")
+            click.echo(f"{label}; no baseline to compare with")
             continue
-        judged = "" if version.get("judged", True) else "; too few rows to call any feature drifted"
-        click.echo(f"{label}: {version['rows']:,} rows (PSI over {version['thresholds']['psi']} is drift{judged})")
+        if not version.get("judged", True):  # PSI over a handful of rows is noise: no table of it
+            click.echo(f"{label}; too few to call any feature drifted (--json has the figures)")
+            continue
+        click.echo(f"{label} (PSI over {version['thresholds']['psi']} is drift)")
         rows = [[name, _figure(f["psi"]), f"{f['unseen_share']:.1%}", f"{f['missing_share']:.1%}",
                  "DRIFTED" if f["drifted"] else ""] for name, f in version["features"].items()]
         tables.print_fitted(["FEATURE", "PSI", "UNSEEN", "MISSING", "DRIFT"], rows, 5, [], hint="--json")
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row" + ("" if count == 1 else "s")
 
 
 def _figure(psi: float | None) -> str:
