@@ -67,9 +67,10 @@ def models_register(name, file, alias, description, tags, force, baseline, url, 
     if as_json:
         return view.print_json(meta)
     also = f", alias {alias}" if alias else ""
-    verb = "registered" if meta["version"] != latest else "unchanged (same sha256; --force for a new version):"
+    kept = meta["version"] == latest
+    verb = "unchanged (same sha256; --force for a new version):" if kept else "registered"
     click.echo(f"{verb} {meta['name']} version {meta['version']} ({meta['task']}, "
-               f"{len(meta['features'])} features{also})")
+               f"{len(meta['features'])} features{also})" + ("; --baseline not applied" if kept and baseline else ""))
 
 
 def _latest_version(c: Client, name: str) -> int | None:
