@@ -1,10 +1,7 @@
 """A deployment's drift window: its captured requests of the last hour against the baseline of each version that
 answered them, through the session's API process (versions registered with a baseline of training rows)."""
 
-import io
-
-import joblib
-from harness import unique
+from harness import register, unique
 
 from batchsvc.scoring.sample import FIELDS, make_credit_risk
 
@@ -13,13 +10,9 @@ SHIFTED = ("LoanAmount", "LoanPurpose")
 
 def register_with_baseline(client, name: str, estimator) -> dict:
     """A new version of `name` whose drift baseline is 2,000 training rows."""
-    model, baseline = io.BytesIO(), make_credit_risk(2_000, seed=21)[FIELDS].to_csv(index=False).encode()
-    joblib.dump(estimator, model)
-    response = client.post(f"/v1/models/{name}/versions", data={"force": "true"},
-                           files={"file": ("model.joblib", model.getvalue()), "baseline": ("b.csv", baseline)})
-    assert response.status_code == 201, response.text
-    assert response.json()["baseline"], response.json()
-    return response.json()
+    meta = register(client, name, estimator, baseline=make_credit_risk(2_000, seed=21)[FIELDS], force="true")
+    assert meta["baseline"], meta
+    return meta
 
 
 def shifted_rows(rows: int, seed: int) -> list[dict]:
