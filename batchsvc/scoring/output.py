@@ -12,13 +12,13 @@ from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
 from batchsvc.scoring import parquet_join
 from batchsvc.scoring.predict import PREDICTION, PROBABILITY_PREFIX
+from batchsvc.scoring.score_text import text_ready, text_ready_frame
 
 STREAM_BATCH_ROWS = 65_536
 PASSTHROUGH_CLASH_PREFIX = "input_"
@@ -124,38 +124,6 @@ def open_writer(fmt: str, dest: Sink, schema: pa.Schema):
     if fmt == "csv":
         return CsvWriter(dest, schema)
     return JsonlWriter(dest)
-
-
-def float32_decimals(values: pa.Array) -> pa.Array:
-    """A float64 score column whose every value is exactly a float32 (a float32 engine's output, widened) as the
-    float64s of those float32s' shortest decimals: CSV and JSON print 0.04925376, not 0.049253761768341064, and
-    each still reads back as the very float32 the engine produced. Any other column is returned as it is."""
-    if not pa.types.is_float64(values.type):
-        return values
-    narrow = pc.cast(values, pa.float32())
-    if not pc.all(pc.equal(pc.cast(narrow, pa.float64()), values)).as_py():
-        return values  # scikit-learn's own float64 scores: every digit is real
-    return pc.cast(pc.cast(narrow, pa.string()), pa.float64())
-
-
-def _is_score(name: str) -> bool:
-    return name == PREDICTION or name.startswith(PROBABILITY_PREFIX)
-
-
-def text_ready(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """The batch with its score columns as float32_decimals, for formats written as text (CSV, JSON)."""
-    columns = [float32_decimals(c) if _is_score(n) else c for n, c in zip(batch.schema.names, batch.columns)]
-    return pa.RecordBatch.from_arrays(columns, schema=batch.schema)
-
-
-def text_ready_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """text_ready for a pandas frame (the small-job and online paths); the frame itself when no column changes
-    (scikit-learn's own float64 scores), sparing a copy."""
-    scores = {str(c): pa.array(frame[c].to_numpy()) for c in frame.columns
-              if _is_score(str(c)) and frame[c].dtype == "float64"}
-    ready = {c: float32_decimals(values) for c, values in scores.items()}
-    changed = {c: values.to_numpy() for c, values in ready.items() if values is not scores[c]}
-    return frame.assign(**changed) if changed else frame
 
 
 class CsvWriter(pacsv.CSVWriter):
@@ -312,8 +280,6 @@ def _watson_shape(columns: list[str], rows: list[list]) -> dict:
     plain = [i for i in range(len(columns)) if i not in proba]
     values = [[row[i] for i in plain] + ([[row[i] for i in proba]] if proba else []) for row in rows]
     return {"fields": [columns[i] for i in plain] + (["probability"] if proba else []), "values": values}
-
-
 
 
 def relabeled(body: dict, label_field: str) -> dict:

@@ -144,7 +144,7 @@ def watson_answer(prediction: np.ndarray, proba: np.ndarray | None) -> dict:
 
 def _as_written(values: np.ndarray) -> list:
     """A score column as the full path writes it: a float32 engine's values at their shortest decimals
-    (output.float32_decimals), then each rounded as pandas' to_json rounds it."""
+    (score_text.float32_decimals), then each rounded as pandas' to_json rounds it."""
     if values.dtype.kind == "f":
         narrow = values.astype(np.float32)
         if np.array_equal(narrow.astype(np.float64), values.astype(np.float64)):

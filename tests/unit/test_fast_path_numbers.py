@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pandas as pd
 
-from batchsvc.scoring.output import text_ready_frame
 from batchsvc.scoring.rows import watson_answer
+from batchsvc.scoring.score_text import text_ready_frame
 
 
 def full_path(prediction: np.ndarray, proba: np.ndarray) -> list:

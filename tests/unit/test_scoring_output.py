@@ -9,7 +9,7 @@ import io
 import pandas as pd
 import pytest
 
-from batchsvc.scoring import output
+from batchsvc.scoring import output, score_text
 
 FORMATS = ["parquet", "csv", "jsonl"]
 READERS = {"parquet": pd.read_parquet, "csv": pd.read_csv, "jsonl": lambda data: pd.read_json(data, lines=True)}
@@ -169,9 +169,9 @@ def test_text_ready_leaves_scikit_learns_float64_scores_as_they_are_and_shortens
     exact = scored.assign(**{"probability_Risk": [0.1234567890123, 0.1, 0.7],
                              "probability_No Risk": [0.8765432109877, 0.9, 0.3]})
     # Then the frame comes back as it is, the very same object
-    assert output.text_ready_frame(exact) is exact
+    assert score_text.text_ready_frame(exact) is exact
     # And widened float32 scores (an onnx engine's) are shortened to their float32's decimals, only that column
     widened = exact.assign(**{"probability_No Risk": np.float32([0.1, 0.2, 0.3]).astype(np.float64)})
-    ready = output.text_ready_frame(widened)
+    ready = score_text.text_ready_frame(widened)
     assert ready["probability_No Risk"].tolist() == [0.1, 0.2, 0.3]
     assert ready["probability_Risk"].tolist() == exact["probability_Risk"].tolist()
