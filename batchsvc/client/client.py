@@ -32,6 +32,7 @@ from batchsvc.client.errors import (
     from_response,
     unreachable,
 )
+from batchsvc.client.schedules import ScheduleCalls
 from batchsvc.status import FINISHED as FINISHED_STATES
 
 __all__ = ["Client", "Job", "ClientError", "CannotReach", "JobFailed", "JobCanceled", "WaitTimeout"]
@@ -103,7 +104,7 @@ class Job:
         return self.client.results(self.id, path, format)
 
 
-class Client(DeploymentCalls, DriftCalls):
+class Client(DeploymentCalls, DriftCalls, ScheduleCalls):
     """One connection pool to one batchsvc API (a context manager, or call close()); deployment calls
     (create_deployment, predict, ...) are in deployments.py, drift calls in drift.py."""
 
@@ -152,25 +153,9 @@ class Client(DeploymentCalls, DriftCalls):
     def delete_version(self, name: str, version: int) -> None:
         self._request("DELETE", f"/v1/models/{name}/versions/{version}")
 
-    # schedules
-    def schedules(self) -> builtins.list[dict]:
-        return self._json("GET", "/v1/schedules")["schedules"]
-
-    def schedule(self, schedule_id: str) -> dict:
-        return self._json("GET", f"/v1/schedules/{schedule_id}")
-
-    def change_schedule(self, schedule_id: str, **changes) -> dict:
-        """PATCH a schedule, e.g. enabled=False to pause it."""
-        return self._json("PATCH", f"/v1/schedules/{schedule_id}", json=changes)
-
+    # schedules (the rest in schedules.py)
     def run_schedule(self, schedule_id: str) -> Job:
         return Job(self, self._json("POST", f"/v1/schedules/{schedule_id}/run"))
-
-    def delete_schedule(self, schedule_id: str) -> None:
-        self._request("DELETE", f"/v1/schedules/{schedule_id}")
-
-    def schedule_events(self, schedule_id: str) -> builtins.list[dict]:
-        return self._json("GET", f"/v1/schedules/{schedule_id}/events")["events"]
 
     # inputs and jobs
     def upload(self, file: str | Path) -> dict:
