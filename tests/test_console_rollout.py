@@ -2,36 +2,24 @@
 with their weights, the shadow's live comparison, the drift of the last window per feature, the canary slider
 (confirmed, then one PATCH) and the rotation of its keys."""
 
-import uuid
-
 import pytest
 from browser import shot
-from harness import register, wait_for
+from harness import wait_for
 from playwright.sync_api import expect
+from test_traffic import deploy, versions  # noqa: F401  (a model of two versions, each with a baseline)
 
-from batchsvc.scoring.sample import FIELDS, WATSON_ROW, make_credit_risk, train_credit_risk
+from batchsvc.scoring.sample import FIELDS, WATSON_ROW
 
 BODY = {"input_data": [{"fields": FIELDS, "values": [WATSON_ROW]}]}
 REQUESTS = 20
 
 
-@pytest.fixture(scope="module")
-def versions(client, credit_estimator) -> str:
-    """A model of two versions that score the same row differently, each with a baseline; returns its name."""
-    name, training = f"roll-{uuid.uuid4().hex[:8]}", make_credit_risk(2_000, seed=21)[FIELDS]
-    register(client, name, credit_estimator, baseline=training)
-    register(client, name, train_credit_risk(make_credit_risk(500, seed=99)), baseline=training)
-    return name
-
-
 @pytest.fixture
-def canary(client, versions) -> str:
+def canary(client, versions) -> str:  # noqa: F811
     """A deployment sending 90% to version 1 and 10% to version 2, shadowed by version 2 and capturing every
     request, after REQUESTS requests have been answered and those version 1 answered compared."""
-    name = f"roll-dep-{uuid.uuid4().hex[:8]}"
-    body = {"name": name, "traffic": {f"{versions}@1": 90, f"{versions}@2": 10},
-            "shadow": {"model": f"{versions}@2", "percent": 100}, "capture": {"percent": 100}}
-    assert client.post("/v1/deployments", json=body).status_code == 201
+    name = deploy(client, traffic={f"{versions}@1": 90, f"{versions}@2": 10},
+                  shadow={"model": f"{versions}@2", "percent": 100}, capture={"percent": 100})
     answers = [client.post(f"/v1/deployments/{name}/predictions", json=BODY) for _ in range(REQUESTS)]
     assert {a.status_code for a in answers} == {200}
     by_v1 = sum(a.headers["batchsvc-version"] == f"{versions}@1" for a in answers)  # v2's own are not shadowed

@@ -18,10 +18,10 @@ SIGMAS = 4  # the share of a version may stray this many binomial standard devia
 
 @pytest.fixture(scope="module")
 def versions(client, credit_estimator) -> str:
-    """A model of two versions that score the same row differently; returns its name."""
-    name = f"split-{uuid.uuid4().hex[:8]}"
-    register(client, name, credit_estimator)
-    register(client, name, train_credit_risk(make_credit_risk(500, seed=99)))
+    """A model of two versions that score the same row differently, each with a drift baseline; returns its name."""
+    name, training = f"split-{uuid.uuid4().hex[:8]}", make_credit_risk(2_000, seed=21)[FIELDS]
+    register(client, name, credit_estimator, baseline=training)
+    register(client, name, train_credit_risk(make_credit_risk(500, seed=99)), baseline=training)
     return name
 
 
