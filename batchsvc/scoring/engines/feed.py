@@ -20,7 +20,7 @@ def text_column(features: Features, name: str) -> np.ndarray:
     """The column as an (n, 1) object array of str, missing values as MISSING."""
     if isinstance(features, pd.DataFrame) and len(features) < SMALL_ROWS:
         return _small_text(features[name].to_numpy(dtype=object)).reshape(-1, 1)
-    array = _text_array(features, name)
+    array = text_array(features, name)
     if not isinstance(array, pa.DictionaryArray):
         array = pc.dictionary_encode(array, null_encoding="encode")
     dictionary = array.dictionary.to_numpy(zero_copy_only=False)
@@ -41,7 +41,7 @@ def number_column(features: Features, name: str, dtype: type = np.float32) -> np
     return pc.cast(features.column(name), arrow_type).to_numpy(zero_copy_only=False).reshape(-1, 1)
 
 
-def _text_array(features: Features, name: str) -> pa.Array:
+def text_array(features: Features, name: str) -> pa.Array:
     if isinstance(features, pa.RecordBatch):
         array = features.column(name)
     else:

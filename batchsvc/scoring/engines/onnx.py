@@ -2,13 +2,18 @@
 
 Text features are fed as string tensors, numbers as float32 (a double graph fails to load on the
 credit-risk pipeline: a Normalizer float/double mismatch), or as float64 for a tree ensemble (its splits
-made exact by trees.py); probabilities come back as one array.
+made exact by trees.py); probabilities come back as one array. A tree ensemble behind one-hot encoders and
+scalers is compiled alone, its preprocessing done in numpy (onehot.py: the graph's string one-hot cost more
+than its trees), the plan kept in the graph's metadata.
 """
+
+import json
 
 import numpy as np
 
 from batchsvc.scoring.engines import ONNX, Engine, Features, Scores
 from batchsvc.scoring.engines.feed import number_column, text_column
+from batchsvc.scoring.engines.onehot import INPUT, PLAN_KEY, OneHot, onehot_plan
 from batchsvc.scoring.engines.steps import walk
 from batchsvc.scoring.engines.trees import TreesUnmatched, float32_trees, make_exact
 from batchsvc.scoring.modelinfo import ModelInfo
@@ -27,8 +32,12 @@ def compile_onnx(model, info: ModelInfo) -> bytes:
 
     options = {id(model): {"zipmap": False}} if info.task == "classification" else None
     trees = float32_trees(model)
+    plan = onehot_plan(model) if trees is not None and info.named_features else None
     try:
-        graph = to_onnx(model, initial_types=input_types(info, double=trees is not None), options=options)
+        if plan is not None:
+            graph = _trees_alone(model.steps[-1][1], plan, info)
+        else:
+            graph = to_onnx(model, initial_types=input_types(info, double=trees is not None), options=options)
     except Exception as exc:
         raise Refused(f"unsupported step: {type(exc).__name__}: {exc}"[:ERROR_CHARS]) from None
     if trees is not None:
@@ -37,6 +46,17 @@ def compile_onnx(model, info: ModelInfo) -> bytes:
         except TreesUnmatched as exc:
             raise Refused(f"tree ensemble: {exc}") from None
     return graph.SerializeToString()
+
+
+def _trees_alone(final, plan: dict, info: ModelInfo):
+    """The final tree ensemble as a graph over the float32 matrix the plan makes, the plan in its metadata."""
+    from skl2onnx import to_onnx
+    from skl2onnx.common.data_types import FloatTensorType
+
+    options = {id(final): {"zipmap": False}} if info.task == "classification" else None
+    graph = to_onnx(final, initial_types=[(INPUT, FloatTensorType([None, plan["width"]]))], options=options)
+    graph.metadata_props.add(key=PLAN_KEY, value=json.dumps(plan))
+    return graph
 
 
 def check_supported(model) -> None:
@@ -77,8 +97,11 @@ class OnnxEngine(Engine):
         options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
         self.session = ort.InferenceSession(artefact, options, providers=["CPUExecutionProvider"])
         self.info, self.strict, self.allow_nan, self.exact = info, strict, allow_nan, exact
-        self.text = {i.name for i in self.session.get_inputs() if i.type == "tensor(string)"}
-        self.number = np.float64 if any(i.type == "tensor(double)" for i in self.session.get_inputs()) else np.float32
+        plan = self.session.get_modelmeta().custom_metadata_map.get(PLAN_KEY)
+        self.onehot = OneHot(plan) if plan else None
+        inputs = self.session.get_inputs()
+        self.text = self.onehot.text if self.onehot else {i.name for i in inputs if i.type == "tensor(string)"}
+        self.number = np.float64 if self.onehot or any(i.type == "tensor(double)" for i in inputs) else np.float32
         names = [o.name for o in self.session.get_outputs()]
         self.output = "probabilities" if info.has_proba and "probabilities" in names else names[-1]
         self.classes = _classes(info.classes)
@@ -91,7 +114,10 @@ class OnnxEngine(Engine):
         return self.predict_arrays(feed)
 
     def predict_arrays(self, feed: dict[str, np.ndarray]) -> Scores:
-        """One session run over inputs already shaped as the session takes them (the online fast path's)."""
+        """One session run over inputs already shaped as the session takes them (the online fast path's), or
+        over one (n, 1) array per feature where the engine makes its matrix itself."""
+        if self.onehot is not None and INPUT not in feed:
+            feed = {INPUT: self.onehot.matrix(feed)}
         if not self.allow_nan:
             _refuse_nan(feed, self.text)
         (out,) = self.session.run([self.output], feed)
@@ -101,7 +127,10 @@ class OnnxEngine(Engine):
         return Scores(np.asarray(out, dtype=np.float64).ravel())
 
     def feed(self, features: Features) -> dict[str, np.ndarray]:
-        """The session's inputs, one array per feature (or one matrix for a model fitted on an array)."""
+        """The session's inputs, one array per feature (or one matrix for a model fitted on an array or for
+        trees compiled alone)."""
+        if self.onehot is not None:
+            return {INPUT: self.onehot.matrix(features)}
         if not self.info.named_features:
             return {"X": np.hstack([number_column(features, f, self.number) for f in self.info.features])}
         return {f: text_column(features, f) if f in self.text else number_column(features, f, self.number)

@@ -41,6 +41,8 @@ def make_exact(graph, trees: list) -> None:
             raise TreesUnmatched("the tree node holds no float thresholds")
         exact = _exact_thresholds(attrs, trees)
         attrs["nodes_values"].floats[:] = _round_down32(exact).tolist()
+        if _declared(graph).get(node.input[0]) == TensorProto.FLOAT:
+            continue  # fed float32 already (trees compiled alone: onehot.py)
         cast = helper.make_node("Cast", [node.input[0]], [f"{node.input[0]}_float32"], to=TensorProto.FLOAT,
                                 name=f"{node.name}_float32_input")
         node.input[0] = cast.output[0]
@@ -52,13 +54,19 @@ def _outputs_as_declared(graph, node) -> None:
     """A tree node fed float32 answers float32: cast an output the graph declares double back to double."""
     from onnx import TensorProto, helper
 
-    declared = {v.name: v.type.tensor_type.elem_type for v in [*graph.graph.value_info, *graph.graph.output]}
+    declared = _declared(graph)
     position = list(graph.graph.node).index(node) + 1
     for k, name in enumerate(list(node.output)):
         if declared.get(name) == TensorProto.DOUBLE:
             node.output[k] = f"{name}_float32"
             graph.graph.node.insert(position, helper.make_node("Cast", [node.output[k]], [name], to=TensorProto.DOUBLE,
                                                                name=f"{node.name}_{k}_as_double"))
+
+
+def _declared(graph) -> dict[str, int]:
+    """The element type of each tensor the graph declares (inputs, outputs, intermediate values)."""
+    values = [*graph.graph.input, *graph.graph.value_info, *graph.graph.output]
+    return {v.name: v.type.tensor_type.elem_type for v in values}
 
 
 def _exact_thresholds(attrs: dict, trees: list) -> np.ndarray:
