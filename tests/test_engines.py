@@ -79,15 +79,16 @@ def test_verification_accepts_a_random_forest_exact_at_its_splits(client, files,
     assert np.abs(out[["probability_No Risk", "probability_Risk"]].to_numpy() - proba).max() <= TOLERANCE
 
 
-def test_verification_refuses_a_hist_gradient_boosting_with_the_reason(client):
+def test_verification_accepts_a_hist_gradient_boosting_in_doubles(client):
+    # Given a HistGradientBoosting pipeline, When it is registered
     name = unique("hgb")
     pipe = credit_risk_pipeline()
     pipe.steps[-1] = ("model", HistGradientBoostingClassifier(max_iter=20))
     data = make_credit_risk(2_000, seed=5)
     engine = register(client, name, pipe.fit(data[FIELDS], data["Risk"]))["engine"]
-    assert engine["chosen"] == "sklearn" and engine["sha256"] is None
-    assert engine["refused_reason"].startswith(("unsupported step", "difference too large", "not faster")), engine
-    assert not get_services().data.engine_file(name, 1).exists()
+    # Then its compiled engine is verified at its splits and kept
+    assert engine["chosen"] == "onnx" and engine["max_difference"] <= TOLERANCE, engine
+    assert engine["sample"]["at_splits"] > 0 and get_services().data.engine_file(name, 1).is_file()
 
 
 def test_a_supplied_sample_is_what_verification_uses(client, credit_estimator, table):

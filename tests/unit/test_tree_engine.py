@@ -1,5 +1,6 @@
 """The compiled engine of tree ensembles against scikit-learn, on edge rows: at the trees' splits (and a float32 step
-either side), categories no encoder learnt, missing values (which the model takes: the exact engine scores them)."""
+either side; a double step for HistGradientBoosting), categories no encoder learnt, missing values (which the model
+takes: the exact engine scores them for float32 trees, HistGradientBoosting's graph routes them itself)."""
 
 import numpy as np
 import pandas as pd
@@ -10,18 +11,22 @@ from sklearn.ensemble import (
     GradientBoostingClassifier,
     GradientBoostingRegressor,
     HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
     RandomForestClassifier,
     RandomForestRegressor,
 )
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 
-from batchsvc.scoring.engines.onnx import OnnxEngine
+from batchsvc.scoring.engines.onnx import OnnxEngine, allows_nan
 from batchsvc.scoring.engines.sklearn import SklearnEngine
+from batchsvc.scoring.engines.splits import split_rows
 from batchsvc.scoring.engines.synth import UNSEEN
-from batchsvc.scoring.engines.trees import split_rows
+from batchsvc.scoring.engines.trees import float32_trees
 from batchsvc.scoring.engines.verify import compare, trial
 from batchsvc.scoring.modelinfo import inspect_model
 from batchsvc.scoring.predict import can_predict
-from batchsvc.scoring.sample import FIELDS, credit_risk_pipeline, make_credit_risk
+from batchsvc.scoring.sample import FIELDS, NUMERIC, credit_risk_pipeline, make_credit_risk
 
 TOLERANCE = 1e-5
 ESTIMATORS = [RandomForestClassifier(n_estimators=15, max_depth=8, random_state=0),
@@ -29,7 +34,9 @@ ESTIMATORS = [RandomForestClassifier(n_estimators=15, max_depth=8, random_state=
               GradientBoostingClassifier(n_estimators=15, random_state=0),
               RandomForestRegressor(n_estimators=10, max_depth=8, random_state=0),
               ExtraTreesRegressor(n_estimators=10, max_depth=8, random_state=0),
-              GradientBoostingRegressor(n_estimators=15, random_state=0)]
+              GradientBoostingRegressor(n_estimators=15, random_state=0),
+              HistGradientBoostingClassifier(max_iter=20, random_state=0),
+              HistGradientBoostingRegressor(max_iter=20, random_state=0)]
 
 
 def fitted(estimator):
@@ -62,7 +69,8 @@ def test_a_tree_ensemble_compiles_and_scores_as_scikit_learn_on_edge_rows(estima
     assert record["chosen"] == "onnx" and record["sample"]["at_splits"] > 0, record
     # And on rows at the splits, with unseen categories and with missing numbers it agrees with scikit-learn
     rows = edge_rows(model)
-    engine = OnnxEngine(artefact, info, {}, exact=SklearnEngine(model, info))
+    exact = SklearnEngine(model, info) if float32_trees(model) else None  # as a worker loads it (model_cache.py)
+    engine = OnnxEngine(artefact, info, {}, allow_nan=allows_nan(model), exact=exact)
     differing, difference = compare(SklearnEngine(model, info).predict(rows), engine.predict(rows))
     assert differing == 0 and difference <= TOLERANCE
 
@@ -78,7 +86,12 @@ def test_rows_at_the_splits_are_where_the_trees_split():
     assert len(rows) and sum(hits) >= len(rows)
 
 
-def test_hist_gradient_boosting_is_refused_with_the_reason():
-    model = fitted(HistGradientBoostingClassifier(max_iter=10))
+def test_hist_gradient_boosting_without_a_plannable_preprocessing_is_refused_with_the_reason():
+    # Given a HistGradientBoosting behind a bare scaler (no ColumnTransformer), When its engine is tried
+    data = make_credit_risk(500, seed=43)[list(NUMERIC)]
+    model = Pipeline([("scale", StandardScaler()), ("hgb", HistGradientBoostingClassifier(max_iter=10))])
+    model.fit(data, data["Age"] > 40)
     record, artefact = trial(model, inspect_model(model), None, TOLERANCE)
-    assert record["chosen"] == "sklearn" and artefact is None and record["refused_reason"]
+    # Then it is refused, saying which preprocessing it compiles behind
+    assert record["chosen"] == "sklearn" and artefact is None
+    assert record["refused_reason"].startswith("HistGradientBoosting compiles only behind"), record

@@ -20,8 +20,9 @@ PLAN_KEY = "batchsvc.onehot"  # the plan's key in the graph's metadata
 INPUT = "onehot_matrix"  # the graph's one input: the float32 matrix the trees take
 
 
-def onehot_plan(model) -> dict | None:
-    """The layout of the matrix before the model's trees ({"width", "categorical", "numeric"}), or None."""
+def onehot_plan(model, double: bool = False) -> dict | None:
+    """The layout of the matrix before the model's trees ({"width", "dtype", "categorical", "numeric"}), or None;
+    `double`: a float64 matrix (HistGradientBoosting compares doubles), else float32."""
     steps = getattr(model, "steps", None)
     if not steps or len(steps) != 2 or not hasattr(steps[0][1], "output_indices_"):
         return None
@@ -29,7 +30,7 @@ def onehot_plan(model) -> dict | None:
     width = max(s.stop for s in prep.output_indices_.values())
     if width != getattr(steps[1][1], "n_features_in_", None):
         return None
-    plan: dict = {"width": int(width), "categorical": [], "numeric": []}
+    plan: dict = {"width": int(width), "dtype": "float64" if double else "float32", "categorical": [], "numeric": []}
     for name, transformer, columns in prep.transformers_:
         where = prep.output_indices_.get(name)
         if transformer == "drop" or (where is not None and where.start == where.stop):
@@ -72,9 +73,10 @@ class OneHot:
         self.text = {p["column"] for p in self.plan["categorical"]}
 
     def matrix(self, features) -> np.ndarray:
-        """The (n, width) float32 matrix: one-hot columns set from codes, scaled numbers cast from doubles."""
+        """The (n, width) matrix: one-hot columns set from codes, scaled numbers (cast from doubles to float32
+        unless the plan is float64)."""
         rows = _rows(features)
-        out = np.zeros((rows, self.plan["width"]), dtype=np.float32)
+        out = np.zeros((rows, self.plan["width"]), dtype=np.dtype(self.plan.get("dtype", "float32")))
         flat = out.reshape(-1)
         base = np.arange(rows, dtype=np.int64) * self.plan["width"]
         for part, lookup in zip(self.plan["categorical"], self.lookups):

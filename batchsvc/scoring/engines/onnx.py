@@ -4,7 +4,7 @@ Text features are fed as string tensors, numbers as float32 (a double graph fail
 credit-risk pipeline: a Normalizer float/double mismatch), or as float64 for a tree ensemble (its splits
 made exact by trees.py); probabilities come back as one array. A tree ensemble behind one-hot encoders and
 scalers is compiled alone, its preprocessing done in numpy (onehot.py: the graph's string one-hot cost more
-than its trees), the plan kept in the graph's metadata.
+than its trees), the plan kept in the graph's metadata; HistGradientBoosting so too, in doubles (hist.py).
 """
 
 import json
@@ -13,6 +13,7 @@ import numpy as np
 
 from batchsvc.scoring.engines import ONNX, Engine, Features, Scores
 from batchsvc.scoring.engines.feed import number_column, text_column
+from batchsvc.scoring.engines.hist import bools_as_ints, hist_model, make_double
 from batchsvc.scoring.engines.onehot import INPUT, PLAN_KEY, OneHot, onehot_plan
 from batchsvc.scoring.engines.steps import walk
 from batchsvc.scoring.engines.trees import TreesUnmatched, float32_trees, make_exact
@@ -31,25 +32,31 @@ def compile_onnx(model, info: ModelInfo) -> bytes:
     from skl2onnx import to_onnx
 
     options = {id(model): {"zipmap": False}} if info.task == "classification" else None
-    trees = float32_trees(model)
-    plan = onehot_plan(model) if trees is not None and info.named_features else None
+    trees, hist = float32_trees(model), hist_model(model)
+    tree_model = trees is not None or hist is not None
+    plan = onehot_plan(model, double=hist is not None) if tree_model and info.named_features else None
+    if hist is not None and plan is None:
+        raise Refused("HistGradientBoosting compiles only behind one ColumnTransformer of one-hot encoders, "
+                      "standard scalers and passthrough columns")
     try:
-        if plan is not None:
-            graph = _trees_alone(model.steps[-1][1], plan, info)
-        else:
-            graph = to_onnx(model, initial_types=input_types(info, double=trees is not None), options=options)
+        with bools_as_ints():
+            graph = (_trees_alone(model.steps[-1][1], plan, info) if plan is not None else
+                     to_onnx(model, initial_types=input_types(info, double=trees is not None), options=options))
     except Exception as exc:
         raise Refused(f"unsupported step: {type(exc).__name__}: {exc}"[:ERROR_CHARS]) from None
-    if trees is not None:
-        try:
+    try:
+        if trees is not None:
             make_exact(graph, trees)
-        except TreesUnmatched as exc:
-            raise Refused(f"tree ensemble: {exc}") from None
+        elif hist is not None:
+            make_double(graph, hist)
+    except TreesUnmatched as exc:
+        raise Refused(f"tree ensemble: {exc}") from None
     return graph.SerializeToString()
 
 
 def _trees_alone(final, plan: dict, info: ModelInfo):
-    """The final tree ensemble as a graph over the float32 matrix the plan makes, the plan in its metadata."""
+    """The final tree ensemble as a graph over the matrix the plan makes (float32 here; hist.py makes a
+    HistGradientBoosting graph take doubles), the plan in its metadata."""
     from skl2onnx import to_onnx
     from skl2onnx.common.data_types import FloatTensorType
 
@@ -149,9 +156,13 @@ def _has_nan(feed: dict[str, np.ndarray], text: set[str]) -> bool:
 
 
 def allows_nan(model) -> bool:
-    """Whether scikit-learn's own input checks let NaN through this model."""
+    """Whether scikit-learn's own input checks let NaN through this model: its tags say so, or it is a
+    HistGradientBoosting behind one-hot encoders and scalers (which pass NaN on; the tags of a ColumnTransformer
+    say no), whose graph sends NaN where the model does (hist.py)."""
     from sklearn.utils import get_tags
 
+    if hist_model(model) is not None and onehot_plan(model, double=True) is not None:
+        return True
     try:
         return bool(get_tags(model).input_tags.allow_nan)
     except Exception:

@@ -1,20 +1,12 @@
 """Tree ensembles compiled exactly: scikit-learn's trees (forests, extra trees, gradient boosting) compare
 float32(x) <= t, t a double; the graph does the same with float32 inputs and t rounded down to a float32
 (for a float32 x, x <= t exactly when x <= that float), the features before the trees computed in double
-(a scaler in float32 would land one float32 off near a split). Also: verification rows at the splits.
-
-HistGradientBoosting compares doubles with its thresholds, and skl2onnx 1.20 fails to build its tree node
-here: it stays refused, the converter's message in the version's record.
+(a scaler in float32 would land one float32 off near a split). HistGradientBoosting compares doubles: hist.py.
 """
 
 import numpy as np
-import pandas as pd
-
-from batchsvc.scoring.engines.steps import walk
 
 TREE_OPS = ("TreeEnsembleClassifier", "TreeEnsembleRegressor")
-SPLIT_ROWS_MAX = 3000  # verification rows placed at the trees' split points
-SPLIT_SEED = 20_261_203
 
 
 class TreesUnmatched(Exception):
@@ -40,7 +32,7 @@ def make_exact(graph, trees: list) -> None:
         if "nodes_values" not in attrs:
             raise TreesUnmatched("the tree node holds no float thresholds")
         exact = _exact_thresholds(attrs, trees)
-        attrs["nodes_values"].floats[:] = _round_down32(exact).tolist()
+        attrs["nodes_values"].floats[:] = round_down32(exact).tolist()
         if _declared(graph).get(node.input[0]) == TensorProto.FLOAT:
             continue  # fed float32 already (trees compiled alone: onehot.py)
         cast = helper.make_node("Cast", [node.input[0]], [f"{node.input[0]}_float32"], to=TensorProto.FLOAT,
@@ -84,51 +76,9 @@ def _exact_thresholds(attrs: dict, trees: list) -> np.ndarray:
     return exact
 
 
-def _round_down32(values: np.ndarray) -> np.ndarray:
+def round_down32(values: np.ndarray) -> np.ndarray:
     """The largest float32 at or below each value."""
     nearest = values.astype(np.float32)
     above = nearest.astype(np.float64) > values
     nearest[above] = np.nextafter(nearest[above], np.float32(-np.inf))
     return nearest
-
-
-def split_rows(model, rows: pd.DataFrame) -> pd.DataFrame:
-    """Copies of `rows` with one numeric feature set where a tree splits (and a float32 step either side), mapped
-    back through the scaler before the trees; empty when the splits cannot be traced back to input columns."""
-    trees, inputs = float32_trees(model), _tree_inputs(model)
-    if trees is None or not inputs or not len(rows):
-        return rows.iloc[:0]
-    splits = [(f, t) for tree in trees for f, t in zip(tree.feature, tree.threshold) if f >= 0 and f in inputs]
-    rng = np.random.default_rng(SPLIT_SEED)
-    picked = [splits[i] for i in rng.permutation(len(splits))[: SPLIT_ROWS_MAX // 3]]
-    out = rows.iloc[np.arange(3 * len(picked)) % len(rows)].copy().reset_index(drop=True)
-    out = out.astype({column: np.float64 for column, _, _ in inputs.values()})
-    for k, (feature, threshold) in enumerate(picked):
-        column, mean, scale = inputs[feature]
-        for j, t in enumerate(_around32(threshold)):
-            out.loc[3 * k + j, column] = float(t) * scale + mean
-    return out
-
-
-def _around32(threshold: float) -> np.ndarray:
-    below = _round_down32(np.array([threshold]))[0]
-    return np.array([below, np.nextafter(below, np.float32(np.inf)), np.nextafter(below, np.float32(-np.inf))])
-
-
-def _tree_inputs(model) -> dict[int, tuple[str, float, float]]:
-    """The trees' input index -> (input column, mean, scale) for columns scaled (or passed) straight to them."""
-    prep = next((s for s in walk(model) if hasattr(s, "output_indices_")), None)
-    if prep is None:
-        return {}
-    inputs: dict[int, tuple[str, float, float]] = {}
-    for name, transformer, columns in prep.transformers_:
-        where = prep.output_indices_.get(name)
-        if where is None or not isinstance(columns, (list, tuple, np.ndarray)):
-            continue
-        mean = getattr(transformer, "mean_", None)
-        scale = getattr(transformer, "scale_", None)
-        if transformer == "passthrough" or type(transformer).__name__ == "StandardScaler":
-            for j, column in enumerate(columns):
-                inputs[where.start + j] = (str(column), float(mean[j]) if mean is not None else 0.0,
-                                           float(scale[j]) if scale is not None else 1.0)
-    return inputs

@@ -18,8 +18,9 @@ from batchsvc.scoring.engines import ONNX, SKLEARN, Engine, Scores
 from batchsvc.scoring.engines.categories import strict_categories, unknown_rows
 from batchsvc.scoring.engines.onnx import OnnxEngine, Refused, allows_nan, compile_onnx
 from batchsvc.scoring.engines.sklearn import SklearnEngine
+from batchsvc.scoring.engines.splits import split_rows
 from batchsvc.scoring.engines.synth import synthesise
-from batchsvc.scoring.engines.trees import float32_trees, split_rows
+from batchsvc.scoring.engines.trees import float32_trees
 from batchsvc.scoring.modelinfo import ModelInfo
 from batchsvc.scoring.prepare import prepare, require_columns
 

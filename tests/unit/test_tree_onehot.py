@@ -22,8 +22,8 @@ from sklearn.preprocessing import OneHotEncoder
 from batchsvc.scoring.engines.onehot import PLAN_KEY, OneHot, onehot_plan
 from batchsvc.scoring.engines.onnx import OnnxEngine, allows_nan, compile_onnx
 from batchsvc.scoring.engines.sklearn import SklearnEngine
+from batchsvc.scoring.engines.splits import split_rows
 from batchsvc.scoring.engines.synth import UNSEEN, synthesise
-from batchsvc.scoring.engines.trees import split_rows
 from batchsvc.scoring.engines.verify import compare
 from batchsvc.scoring.modelinfo import inspect_model
 from batchsvc.scoring.rows import engine_inputs
