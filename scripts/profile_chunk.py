@@ -8,10 +8,11 @@ prints pyinstrument's call tree of the whole run.
   python scripts/profile_chunk.py [--rows 1000000] [--format parquet|csv] [--output parquet|csv] [--pyinstrument]
 
 --trees instead prints where a RandomForest credit pipeline's model time goes per 100k rows (CPU ms, best of 3,
-one thread): scikit-learn's whole pipeline, its preprocessing alone, its forest alone, the onnx engine's whole
-graph, and the same forest alone in onnxruntime; --tl2cgen adds the forest compiled by treelite + tl2cgen with
-gcc (if both are installed; not a dependency), its compile time and how far its probabilities are from
-scikit-learn's.
+one thread): scikit-learn's whole pipeline, its preprocessing alone, its forest alone, the pipeline as one onnx
+graph (string one-hot in it), the onnx engine (one-hot matrix in numpy, onehot.py, and the trees alone) and its
+matrix alone, and the forest alone in onnxruntime; then a 200k-row job's steps with each; --tl2cgen adds the
+forest compiled by treelite + tl2cgen with gcc (if both are installed; not a dependency), its compile time and
+how far its probabilities are from scikit-learn's.
 """
 
 import argparse
@@ -38,6 +39,7 @@ from batchsvc.scoring.sources import FileSource  # noqa: E402
 
 CHUNK_ROWS = 50_000
 TREE_ROWS = 100_000  # --trees: rows per measurement
+TREE_JOB_ROWS = 200_000  # --trees: rows of the job profiled step by step per engine
 BEST_OF = 3  # --trees: runs per measurement, the least CPU kept
 PASSTHROUGH = ["CustomerID"]
 
@@ -130,7 +132,7 @@ def cpu_ms(work: Callable[[], object]) -> float:
 
 
 def profile_trees(with_tl2cgen: bool) -> None:
-    """--trees: the model time of the bench's forest pipeline, split into its parts, per engine."""
+    """--trees: the model time of the bench's forest pipeline, split into its parts, per engine; then a job's steps."""
     from bench_scoring import train  # the bench's own forest
 
     model = train("forest")
@@ -138,11 +140,18 @@ def profile_trees(with_tl2cgen: bool) -> None:
     data = make_credit_risk(TREE_ROWS, seed=5)[FIELDS]
     encoded, forest = model[:-1].transform(data), model[-1]
     onnx = OnnxEngine(compile_onnx(model, info), info, {})
+    whole = OnnxEngine(_whole_graph(model, info), info, {})
+    assert onnx.onehot is not None
+    batch = _dictionary_batch(data)
     alone = _onnx_forest(forest, encoded)
     parts = {"scikit-learn, whole pipeline": lambda: SklearnEngine(model, info).predict(data),
              "scikit-learn, preprocessing only": lambda: model[:-1].transform(data),
              "scikit-learn, forest only": lambda: forest.predict_proba(encoded),
-             "onnx engine, whole graph (feed + run)": lambda: onnx.predict(data),
+             "onnx, whole graph (string one-hot in it)": lambda: whole.predict(data),
+             "onnx engine: numpy one-hot + trees alone": lambda: onnx.predict(data),
+             "  the same from Parquet dictionaries": lambda: onnx.predict(batch),
+             "  its matrix only, from a frame": lambda: onnx.onehot.matrix(data),
+             "  its matrix only, from dictionaries": lambda: onnx.onehot.matrix(batch),
              "onnxruntime, forest only (float32 matrix)": alone}
     print(f"RandomForest credit pipeline ({len(forest.estimators_)} trees, depth {forest.max_depth}, "
           f"{encoded.shape[1]} encoded columns): CPU ms per {TREE_ROWS:,} rows, best of {BEST_OF}")
@@ -150,6 +159,46 @@ def profile_trees(with_tl2cgen: bool) -> None:
         print(f"  {name:44s} {cpu_ms(work):7.0f}", flush=True)
     if with_tl2cgen:
         _tl2cgen(forest, encoded)
+    _tree_job(model, info)
+
+
+def _tree_job(model, info) -> None:
+    """The forest's job, step by step, with each engine (and the whole graph), over JOB_ROWS Parquet rows."""
+    engines = [SklearnEngine(model, info), OnnxEngine(_whole_graph(model, info), info, {}),
+               OnnxEngine(compile_onnx(model, info), info, {})]
+    with tempfile.TemporaryDirectory() as tmp:
+        source = credit_file(Path(tmp), TREE_JOB_ROWS, "parquet")
+        for label, engine in zip(("sklearn", "onnx, whole graph", "onnx engine"), engines):
+            spent = profile(engine, info, source, "parquet")
+            steps = ", ".join(f"{step.split(' (')[0]} {seconds:.3f}" for step, seconds in spent.items())
+            print(f"  job of {TREE_JOB_ROWS:,} rows, {label}: {sum(spent.values()):.2f} CPU s ({steps})", flush=True)
+
+
+def _whole_graph(model, info) -> bytes:
+    """The forest pipeline as one graph, string one-hot included (the engine before onehot.py), exact thresholds."""
+    from skl2onnx import to_onnx
+
+    from batchsvc.scoring.engines.onnx import input_types
+    from batchsvc.scoring.engines.trees import float32_trees, make_exact
+
+    graph = to_onnx(model, initial_types=input_types(info, double=True), options={id(model): {"zipmap": False}})
+    make_exact(graph, float32_trees(model))
+    return graph.SerializeToString()
+
+
+def _dictionary_batch(data):
+    """The rows as a Parquet read gives them to the engine: text as dictionaries."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    sink = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(data, preserve_index=False), sink)
+    table = pq.read_table(io.BytesIO(sink.getvalue()), read_dictionary=_text_columns(data))
+    return table.combine_chunks().to_batches()[0]
+
+
+def _text_columns(data) -> list[str]:
+    return [c for c in data.columns if data[c].dtype == object]
 
 
 def _onnx_forest(forest, encoded: np.ndarray) -> Callable[[], object]:
