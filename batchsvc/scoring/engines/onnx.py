@@ -44,6 +44,12 @@ def compile_onnx(model, info: ModelInfo) -> bytes:
                      to_onnx(model, initial_types=input_types(info, double=trees is not None), options=options))
     except Exception as exc:
         raise Refused(f"unsupported step: {type(exc).__name__}: {exc}"[:ERROR_CHARS]) from None
+    _exact_trees(graph, trees, hist)
+    return graph.SerializeToString()
+
+
+def _exact_trees(graph, trees: list | None, hist) -> None:
+    """A tree ensemble's thresholds made the model's own: float32 rounded down (trees.py) or doubles (hist.py)."""
     try:
         if trees is not None:
             make_exact(graph, trees)
@@ -51,7 +57,6 @@ def compile_onnx(model, info: ModelInfo) -> bytes:
             make_double(graph, hist)
     except TreesUnmatched as exc:
         raise Refused(f"tree ensemble: {exc}") from None
-    return graph.SerializeToString()
 
 
 def _trees_alone(final, plan: dict, info: ModelInfo):
