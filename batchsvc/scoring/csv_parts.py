@@ -15,7 +15,7 @@ from typing import BinaryIO
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from batchsvc.scoring.score_text import text_ready
+from batchsvc.scoring.score_text import csv_ready
 
 PARQUET_MAGIC = b"PAR1"  # the first bytes of every Parquet file: a part without them is a CSV part
 COPY_BLOCK_BYTES = 1 << 20
@@ -35,9 +35,8 @@ class CsvPartWriter:
             self.sink.write(_schema_line(self.schema))
         if not table.schema.equals(self.schema):
             table = table.cast(self.schema)
-        if table.num_rows:
-            ready = pa.Table.from_batches([text_ready(b) for b in table.to_batches()], schema=self.schema)
-            pacsv.write_csv(ready, self.sink, pacsv.WriteOptions(include_header=False))
+        for batch in table.to_batches():
+            pacsv.write_csv(csv_ready(batch), self.sink, pacsv.WriteOptions(include_header=False))
         self.rows += table.num_rows
 
     def close(self) -> None:

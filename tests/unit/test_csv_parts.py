@@ -3,11 +3,13 @@ chunks scored from Arrow exactly as the pandas path scores them."""
 
 import io
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pytest
 
-from batchsvc.scoring import output, parts
+from batchsvc.scoring import output, parts, score_text
 from batchsvc.scoring.batch import Batch
 from batchsvc.scoring.csvparse import parse_csv
 from batchsvc.scoring.engines.onnx import OnnxEngine, compile_onnx
@@ -119,3 +121,19 @@ def test_a_csv_chunk_with_a_blank_line_or_a_short_row_still_goes_the_pandas_path
         batch = parse_csv(header, body, None, 2)
         assert batch.arrow is None and len(batch.bad) == bad
         assert batch.frame["a"].tolist() == kept and batch.frame.index.tolist() == [1, 3]
+
+
+def test_narrowed_scores_print_as_text_ready_ones():
+    # Given float32 scores (tiny, huge, round, exponent-printed) widened to float64, and scikit-learn's float64 ones
+    rng = np.random.default_rng(3)
+    edges = [1e-5, 1e-7, 2.5e-8, 1e-45, 3.4e38, 1e20, 1e16, 1e15, 123456.7, 1.0, 0.0, 0.1, -0.5]
+    float32s = np.concatenate([rng.random(20_000), edges]).astype(np.float32).astype(np.float64)
+    for values in (float32s, rng.random(20_000)):
+        batch = pa.record_batch({"id": np.arange(len(values)), "probability_x": values})
+        # When each is written as CSV through csv_ready and through text_ready, Then the bytes are the same
+        written = []
+        for ready in (score_text.csv_ready, score_text.text_ready):
+            sink = io.BytesIO()
+            pacsv.write_csv(ready(batch), sink)
+            written.append(sink.getvalue())
+        assert written[0] == written[1]
