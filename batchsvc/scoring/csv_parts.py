@@ -19,6 +19,7 @@ from batchsvc.scoring.score_text import csv_ready
 
 PARQUET_MAGIC = b"PAR1"  # the first bytes of every Parquet file: a part without them is a CSV part
 COPY_BLOCK_BYTES = 1 << 20
+SCHEMA_BLOCK_BYTES = 1 << 16
 COUNT_LINE_BYTES = 21  # the row count: 20 digits and a newline
 
 
@@ -53,7 +54,7 @@ def is_csv_part(part: Callable[[], BinaryIO]) -> bool:
 def part_schema(part: Callable[[], BinaryIO]) -> pa.Schema:
     """A CSV part's schema, from its first line."""
     with part() as f:
-        return _read_schema(f.readline())
+        return _schema_and_start(f)[0]
 
 
 def join(parts: list[Callable[[], BinaryIO]], schema: pa.Schema, dest: BinaryIO) -> int:
@@ -62,7 +63,7 @@ def join(parts: list[Callable[[], BinaryIO]], schema: pa.Schema, dest: BinaryIO)
     rows = 0
     for part in parts:
         with part() as f:
-            rows_start = len(f.readline())
+            rows_start = _schema_and_start(f)[1]
             size = f.seek(0, io.SEEK_END)
             f.seek(size - COUNT_LINE_BYTES)
             rows += int(f.read(COUNT_LINE_BYTES))
@@ -84,7 +85,8 @@ def read_part(part: Callable[[], BinaryIO]) -> pa.Table:
     """A CSV part's rows read back with the types they were written from (text, empty text and missing
     values told apart as Arrow's writer writes them: "" quoted, missing bare)."""
     with part() as f:
-        schema = _read_schema(f.readline())
+        schema, rows_start = _schema_and_start(f)
+        f.seek(rows_start)
         body = f.read()[:-COUNT_LINE_BYTES]
     if not body:
         return schema.empty_table()
@@ -97,5 +99,13 @@ def _schema_line(schema: pa.Schema) -> bytes:
     return base64.b64encode(schema.serialize().to_pybytes()) + b"\n"
 
 
-def _read_schema(line: bytes) -> pa.Schema:
-    return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(line.strip())))
+def _schema_and_start(f: BinaryIO) -> tuple[pa.Schema, int]:
+    """The part's schema and where its rows start (read in blocks: pyarrow's own files have no readline)."""
+    line = b""
+    while b"\n" not in line:
+        block = f.read(SCHEMA_BLOCK_BYTES)
+        if not block:
+            raise EOFError("a CSV part without its schema line")
+        line += block
+    end = line.index(b"\n")
+    return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(line[:end]))), end + 1

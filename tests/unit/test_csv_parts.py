@@ -46,8 +46,9 @@ def part(tables: list[pa.Table | None], fmt: str) -> bytes:
 
 
 def assembled(stored: list[bytes], fmt: str) -> tuple[int, bytes]:
+    """The parts assembled, each opened as the file store opens them (pyarrow's own files: no readline)."""
     sink = io.BytesIO()
-    rows = parts.assemble([lambda p=p: io.BytesIO(p) for p in stored], fmt, sink)
+    rows = parts.assemble([lambda p=p: pa.BufferReader(p) for p in stored], fmt, sink)
     return rows, sink.getvalue()
 
 
