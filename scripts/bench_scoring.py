@@ -81,6 +81,7 @@ for batch in pq.ParquetFile(sys.argv[2]).iter_batches(batch_size=50_000, columns
 print(json.dumps(spent))
 """
 FOREST_TREES, FOREST_DEPTH = 30, 10
+START_TIMEOUT_S = 600
 
 
 def free_port() -> int:
@@ -125,14 +126,16 @@ class Service:
         self.engine = response.json()["engine"]
 
     def _wait_ready(self, processes: int) -> None:
-        for _ in range(600):
+        """Wait up to START_TIMEOUT_S for the workers (a loaded machine took over a minute to start them)."""
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
             try:
                 if self.http.get("/readyz").json().get("workers", 0) >= processes:
                     return
             except (httpx.HTTPError, ValueError):
                 pass
             time.sleep(0.1)
-        raise SystemExit("service did not start")
+        raise SystemExit(f"service did not start in {START_TIMEOUT_S} s")
 
     def run(self, path: Path | str, engine: str = "auto") -> tuple[float, dict]:
         started = time.perf_counter()

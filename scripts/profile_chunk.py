@@ -29,7 +29,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 
-from batchsvc.scoring import filesets, output  # noqa: E402
+from batchsvc.scoring import filesets, parts  # noqa: E402
 from batchsvc.scoring.engines.onnx import OnnxEngine, compile_onnx  # noqa: E402
 from batchsvc.scoring.engines.sklearn import SklearnEngine  # noqa: E402
 from batchsvc.scoring.modelinfo import inspect_model  # noqa: E402
@@ -48,7 +48,7 @@ def profile(engine, info, source: FileSource, out_format: str) -> dict:
     """Seconds per step over every chunk of the file, then the assembly of the parts."""
     spent: dict = defaultdict(float)
     plan = filesets.plan_files([source], CHUNK_ROWS, explicit=False)
-    parts: list[bytes] = []
+    written: list[bytes] = []
     clock = time.process_time()
 
     def lap(step: str) -> None:
@@ -59,7 +59,7 @@ def profile(engine, info, source: FileSource, out_format: str) -> dict:
 
     for chunk in plan.chunks:
         sink = io.BytesIO()
-        writer = output.PartWriter(sink)
+        writer = parts.part_writer(sink, out_format)
         batches = filesets.read_chunk([source], chunk, [*PASSTHROUGH, *info.features], CHUNK_ROWS,
                                       text=info.text_features)
         lap("plan")
@@ -70,10 +70,10 @@ def profile(engine, info, source: FileSource, out_format: str) -> dict:
             writer.write(rows)
             lap("part write")
         writer.close()
-        parts.append(sink.getvalue())
+        written.append(sink.getvalue())
         lap("part write")
     result = io.BytesIO()
-    output.assemble([_opener(p) for p in parts], out_format, result)
+    parts.assemble([_opener(p) for p in written], out_format, result)
     lap(f"assemble ({out_format})")
     return spent
 

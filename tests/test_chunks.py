@@ -58,11 +58,12 @@ def test_two_workers_score_one_job_and_match_a_one_chunk_run(client, slow_model,
     pd.testing.assert_frame_equal(result_frame(client, single["id"]), result_frame(client, job["id"]))
 
 
-def test_killed_worker_loses_only_the_chunk_in_flight(client, slow_model, numbers):
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_killed_worker_loses_only_the_chunk_in_flight(client, slow_model, numbers, fmt):
     path, frame = numbers
-    # Given a multi-chunk job being scored
+    # Given a multi-chunk job being scored into Parquet parts, or CSV parts for a CSV result
     job = submit(client, {"model": slow_model, "input": {"path": str(path)}, "chunk_size": CHUNK,
-                          "output": {"passthrough": ["id"]}})
+                          "output": {"passthrough": ["id"], "format": fmt}})
     started = wait_for(lambda: of("chunk_started", events(client, job["id"]))[2:3], 30, 0.01, "a chunk in flight")[0]
     # When the worker process scoring it is SIGKILLed mid-chunk
     os.kill(int(started["worker"].rsplit(":", 1)[1]), signal.SIGKILL)

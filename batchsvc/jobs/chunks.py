@@ -12,7 +12,7 @@ from batchsvc.jobs.drift import ChunkProfile
 from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.running import WORKER, RunningJob, check_bad_row_budget, note_chunk, write_bad_rows
 from batchsvc.jobs.spec import FileSpec
-from batchsvc.scoring import filesets, output, sources
+from batchsvc.scoring import filesets, parts, sources
 from batchsvc.scoring.modelinfo import ModelInfo
 from batchsvc.scoring.score import score_table
 from batchsvc.status import JobStatus
@@ -65,7 +65,7 @@ def _score_chunk(svc: Services, job: RunningJob, chunk: dict, cache: ModelCache)
     bad: list[dict] = []
     drift = ChunkProfile(svc, job.record["model"])
     with atomic_file(part) as f:
-        writer = output.PartWriter(f)
+        writer = parts.part_writer(f, spec.output.format)
         for batch in _batches(svc, job, chunk, info):
             drift.add(batch)
             rows, batch_bad = score_table(model, info, batch, spec.output.passthrough, spec.max_bad_rows, len(bad))

@@ -10,7 +10,7 @@ import time
 from batchsvc.jobs.deliver import delivery, withdraw
 from batchsvc.jobs.drift import drift_result, queue_drift_hook
 from batchsvc.jobs.running import RUNNING, WORKER, RunningJob, check_bad_row_budget, result_record
-from batchsvc.scoring import output
+from batchsvc.scoring import output, parts
 from batchsvc.status import JobStatus
 from batchsvc.storage.files import atomic_file
 from batchsvc.storage.services import Services
@@ -43,9 +43,9 @@ def finalize(svc: Services, job_id: str) -> None:
 def _assemble(svc: Services, job: RunningJob) -> int:
     """The parts, in chunk order, streamed into the result file; returns its row count."""
     fmt = job.spec.output.format
-    parts = [svc.data.part_file(job.id, c["index"]).open_native for c in job.record["chunks"]]
+    openers = [svc.data.part_file(job.id, c["index"]).open_native for c in job.record["chunks"]]
     with atomic_file(svc.data.result_file(job.id, fmt)) as f:
-        return output.assemble(parts, fmt, f)
+        return parts.assemble(openers, fmt, f)
 
 
 def _assemble_bad_rows(svc: Services, job: RunningJob) -> int:

@@ -1,4 +1,5 @@
-"""Scoring an Arrow batch without pandas: the engine fed from Arrow, the output built as an Arrow table.
+"""Scoring an Arrow batch (Parquet, or a clean CSV range) without pandas: the engine fed from Arrow, the output built
+as an Arrow table.
 
 Taken only where every check of the pandas path (prepare.py, categories.py) would pass the batch unchanged:
 every feature present, numbers finite and never missing, text features text, no category a strict encoder

@@ -13,14 +13,14 @@ from batchsvc.errors import DataError
 
 @dataclass
 class Batch:
-    """Rows as the reader gives them: a pandas frame, or an Arrow batch (Parquet) made a frame only when asked.
+    """Rows as the reader gives them: a pandas frame, or an Arrow batch (Parquet, CSV) made a frame when asked.
 
     The Arrow form lets scoring feed the engine and write the output without pandas (scoring/arrow_path.py)."""
     rows: pd.DataFrame | None = None  # indexed by each row's 1-based number in the input (in its file, for several)
     csv: bool = False  # CSV rows are named by file line (row number + 1, for the header)
     bad: list[dict] = field(default_factory=list)  # rows the reader could not split into fields
     file: str | None = None  # the file the rows come from, when a job reads several (errors name it); else None
-    arrow: pa.RecordBatch | None = None  # the rows as read from Parquet, before any conversion
+    arrow: pa.RecordBatch | None = None  # the rows as read (Parquet, or CSV), before any conversion
     first_row: int = 1  # the 1-based number of the Arrow batch's first row
 
     @property

@@ -1,4 +1,4 @@
-"""Output: per-chunk parts, assembled in input order into the job's result format.
+"""Output: the job's result formats written, read back, converted, and shaped as Watson ML answers.
 
 Every function writes to or reads from binary file objects that the file store opens: no paths here.
 """
@@ -16,7 +16,6 @@ import pyarrow.csv as pacsv
 import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
-from batchsvc.scoring import parquet_join
 from batchsvc.scoring.predict import PREDICTION, PROBABILITY_PREFIX
 from batchsvc.scoring.score_text import text_ready, text_ready_frame
 
@@ -41,80 +40,12 @@ Opener = Callable[[], BinaryIO]  # a new binary reader of one stored file each c
 Sink = BinaryIO | io.RawIOBase  # a binary file, or a Drain
 
 
-class PartWriter:
-    """Appends scored batches (Arrow tables) to one Parquet part."""
-
-    def __init__(self, sink: BinaryIO):
-        self.sink, self.rows = sink, 0
-        self.writer: pq.ParquetWriter | None = None
-
-    def write(self, rows: pa.Table | pd.DataFrame) -> None:
-        table = pa.Table.from_pandas(rows, preserve_index=False) if isinstance(rows, pd.DataFrame) else rows
-        if self.writer is None:
-            self.writer = parquet_writer(self.sink, table.schema)
-        if not table.schema.equals(self.writer.schema):
-            table = table.cast(self.writer.schema)
-        self.writer.write_table(table)
-        self.rows += table.num_rows
-
-    def close(self) -> None:
-        if self.writer is None:  # a chunk whose rows were all bad: an empty part keeps the order simple
-            pq.write_table(pa.table({}), self.sink)
-        else:
-            self.writer.close()
-
-
 def parquet_writer(dest: Sink, schema: pa.Schema) -> pq.ParquetWriter:
     """A Parquet writer that dictionary-encodes text columns only: trying a dictionary on every column of numbers
     (pyarrow's default) took over half the time of writing a scored part, and their pages end up plain anyway."""
     text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)
             or pa.types.is_dictionary(f.type)]
     return pq.ParquetWriter(dest, schema, use_dictionary=text)
-
-
-def assemble(parts: list[Opener], fmt: str, dest: BinaryIO) -> int:
-    """Stream the parts, in order, into one file of the given format; returns the row count.
-
-    Parquet parts that share one schema are joined as they are (their row groups copied, nothing decoded)."""
-    schemas = [_schema(p) for p in parts]
-    filled = [(p, s) for p, s in zip(parts, schemas) if len(s)]
-    if fmt == "parquet" and filled and all(s.equals(filled[0][1]) for _, s in filled):
-        return parquet_join.join([p for p, _ in filled], dest)
-    schema = _unified_schema(schemas)
-    return write_batches(_batches(parts, schema), schema, fmt, dest)
-
-
-def _unified_schema(all_schemas: list[pa.Schema]) -> pa.Schema:
-    """One schema for all parts, column by column; a column read as numbers in one chunk and text in
-    another becomes text (and only that column)."""
-    schemas = [s for s in all_schemas if len(s)]
-    if not schemas:
-        return pa.schema([])
-    fields = [_unified_field([s.field(name) for s in schemas if name in s.names]) for name in schemas[0].names]
-    return pa.schema(fields)
-
-
-def _schema(part: Opener) -> pa.Schema:
-    """A part's Arrow schema, without the metadata pandas adds (parts written from pandas or Arrow compare equal)."""
-    with part() as f:
-        return pq.read_schema(f).remove_metadata()
-
-
-def _unified_field(versions: list[pa.Field]) -> pa.Field:
-    try:
-        return pa.unify_schemas([pa.schema([f]) for f in versions], promote_options="permissive").field(0)
-    except (pa.ArrowTypeError, pa.ArrowInvalid):
-        return pa.field(versions[0].name, pa.string())
-
-
-def _batches(parts: Iterable[Opener], schema: pa.Schema) -> Iterator[pa.RecordBatch]:
-    for part in parts:
-        with part() as f:
-            pf = pq.ParquetFile(f, pre_buffer=True)
-            if not len(pf.schema_arrow):
-                continue
-            for batch in pf.iter_batches(batch_size=STREAM_BATCH_ROWS):
-                yield pa.Table.from_batches([batch]).select(schema.names).cast(schema).to_batches()[0]
 
 
 def open_writer(fmt: str, dest: Sink, schema: pa.Schema):

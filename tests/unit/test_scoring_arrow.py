@@ -13,7 +13,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
-from batchsvc.scoring import output, parquet_join
+from batchsvc.scoring import parquet_join, parts
 from batchsvc.scoring.batch import Batch
 from batchsvc.scoring.engines.onnx import OnnxEngine, compile_onnx
 from batchsvc.scoring.engines.sklearn import SklearnEngine
@@ -122,11 +122,11 @@ def test_assemble_joins_parts_of_one_schema_and_skips_empty_ones():
     frame = make_credit_risk(100, seed=2)[["CustomerID", *FIELDS[:3]]]
     empty = io.BytesIO()
     pq.write_table(pa.table({}), empty)
-    parts = [written(pa.Table.from_pandas(frame[:60], preserve_index=False)), empty.getvalue(),
-             written(pa.Table.from_pandas(frame[60:], preserve_index=False))]
+    stored = [written(pa.Table.from_pandas(frame[:60], preserve_index=False)), empty.getvalue(),
+              written(pa.Table.from_pandas(frame[60:], preserve_index=False))]
     # When they are assembled into a Parquet result
     sink = io.BytesIO()
-    rows = output.assemble([lambda p=p: io.BytesIO(p) for p in parts], "parquet", sink)
+    rows = parts.assemble([lambda p=p: io.BytesIO(p) for p in stored], "parquet", sink)
     # Then it reads back as the frame, row for row
     assert rows == 100
     pd.testing.assert_frame_equal(pd.read_parquet(io.BytesIO(sink.getvalue())), frame.reset_index(drop=True))

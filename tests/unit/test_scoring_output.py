@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from batchsvc.scoring import output, score_text
+from batchsvc.scoring import parts as score_parts
 
 FORMATS = ["parquet", "csv", "jsonl"]
 READERS = {"parquet": pd.read_parquet, "csv": pd.read_csv, "jsonl": lambda data: pd.read_json(data, lines=True)}
@@ -99,7 +100,7 @@ def test_the_csv_and_jsonl_files_are_what_a_user_opens(scored, tmp_path):
 def write_part(path, frame: pd.DataFrame | None):
     """A part file, returned as the opener assemble() takes."""
     with open(path, "wb") as f:
-        writer = output.PartWriter(f)
+        writer = score_parts.PartWriter(f)
         if frame is not None:
             writer.write(frame)
         writer.close()
@@ -108,7 +109,7 @@ def write_part(path, frame: pd.DataFrame | None):
 
 def assemble(parts, fmt: str, path) -> int:
     with open(path, "wb") as f:
-        return output.assemble(parts, fmt, f)
+        return score_parts.assemble(parts, fmt, f)
 
 
 def test_parts_are_assembled_in_order_skipping_a_part_whose_rows_were_all_bad(scored, tmp_path):

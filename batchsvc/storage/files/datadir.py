@@ -56,7 +56,8 @@ class DataDir:
         return self.job_dir(job_id) / "parts"
 
     def part_file(self, job_id: str, index: int) -> Location:
-        return self.parts_dir(job_id) / f"part-{index:06d}.parquet"
+        """One chunk's scored rows: a Parquet file, or a CSV part for a CSV result (scoring/csv_parts.py)."""
+        return self.parts_dir(job_id) / f"part-{index:06d}.part"
 
     def bad_rows_part(self, job_id: str, index: int) -> Location:
         return self.parts_dir(job_id) / f"errors-{index:06d}.jsonl"
