@@ -8,8 +8,6 @@ import time
 import httpx
 from harness import register_slow, start_api, submit, wait_for
 
-from batchsvc.storage.services import get_services
-
 HOLD_S = 30  # the long poll's wait: far longer than the exit may take
 PROMPT_S = 1.0
 EXIT_WITHIN_S = 5.0
@@ -29,9 +27,7 @@ def test_sigterm_answers_an_open_long_poll_at_once_and_the_api_exits_within_5_s(
             answer.update(response=response, at=time.monotonic())
     holder = threading.Thread(target=hold)
     holder.start()
-    svc = get_services()
-    channel = svc.keys.job_done_channel(job["id"])
-    wait_for(lambda: svc.redis.pubsub_numsub(channel)[0][1] >= 1 or answer, 10, 0.005, "the API to hold the request")
+    wait_for(lambda: long_polls_held(url) >= 1 or answer, 10, 0.005, "the API to hold the request")
     assert not answer, answer["response"].json()
     # When the API is told to stop
     stopped_at = time.monotonic()
@@ -48,3 +44,11 @@ def test_sigterm_answers_an_open_long_poll_at_once_and_the_api_exits_within_5_s(
     print(f"\nlong poll answered {answer['at'] - stopped_at:.2f} s and API exited {exited_after:.2f} s after SIGTERM")
     assert exited_after < EXIT_WITHIN_S
     client.post(f"/v1/jobs/{job['id']}/cancel")
+
+
+def long_polls_held(url: str) -> int:
+    """The batchsvc_long_polls_held gauge of the API process at url."""
+    for line in httpx.get(f"{url}/metrics").text.splitlines():
+        if line.startswith("batchsvc_long_polls_held "):
+            return int(float(line.split()[1]))
+    return 0

@@ -26,6 +26,7 @@ from batchsvc.api.azure import errors as azure_errors
 from batchsvc.api.azure.routes import ENDPOINTS as AZURE_ENDPOINTS
 from batchsvc.api.draining import on_stop_signal
 from batchsvc.api.errors import HANDLERS, NamedBodyLimit
+from batchsvc.api.job_waits import JobWaits
 from batchsvc.api.oip import errors as oip_errors
 from batchsvc.api.oip.routes import ENDPOINTS as OIP_ENDPOINTS
 from batchsvc.api.openapi import document
@@ -216,6 +217,8 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
         app.state.compiler = Compiler(svc.settings)  # registrations compile in its process, never in this one
         app.state.enqueue = actors.plan_job.send
         app.state.aredis = connect_async(svc.settings)
+        app.state.job_waits = JobWaits(app.state.aredis, svc.keys)  # long polls: one subscription per process
+        app.state.job_waits.start()
         listener = ChangeListener(svc.redis, svc.keys, svc.local).start()  # deployments, versions, keys in memory
         svc.request_log.start()  # request logs written in batches
         svc.captures.start()  # captured payloads too (storage/captures.py)
@@ -231,6 +234,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
             shadow.remove_listener(shadowed)
             listener.stop()
             app.state.compiler.stop()
+            await app.state.job_waits.stop()
             await app.state.aredis.aclose()
             broker.close()
 

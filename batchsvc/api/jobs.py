@@ -70,29 +70,22 @@ async def get(request: Request) -> Response:
 
 
 async def _wait_until_finished(request: Request, job_id: str, wait_s: int) -> dict:
-    """Hold the request until the job's done message arrives (pub/sub), wait_s pass or the API is told to stop
-    (SIGTERM: the record as it is now, as when the wait runs out). The job is read once after subscribing (it
-    may have finished before that), which is also where its visibility is checked."""
-    svc, draining = services(request), request.app.state.draining
-    async with request.app.state.aredis.pubsub() as pubsub:
-        await pubsub.subscribe(svc.keys.job_done_channel(job_id))
+    """Hold the request until the job's done message arrives (pub/sub, api/job_waits.py), wait_s pass or the API
+    is told to stop (SIGTERM: the record as it is now, as when the wait runs out). The job is read once after its
+    wait is registered (it may have finished before that), which is also where its visibility is checked."""
+    svc, draining, waits = services(request), request.app.state.draining, request.app.state.job_waits
+    await waits.live()
+    with waits.waiting(job_id) as finished:
         job = await visible_job(request, job_id)
         if not JobStatus(job["status"]).finished and not draining.is_set():
-            waits = [asyncio.ensure_future(_first_message(pubsub)), asyncio.ensure_future(draining.wait())]
-            done, pending = await asyncio.wait(waits, timeout=wait_s, return_when=asyncio.FIRST_COMPLETED)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
-            for task in done:
-                task.result()  # a subscription that lost Redis raises here (503), as before
+            stop = asyncio.ensure_future(draining.wait())
+            done, _ = await asyncio.wait([finished, stop], timeout=wait_s, return_when=asyncio.FIRST_COMPLETED)
+            stop.cancel()
+            await asyncio.gather(stop, return_exceptions=True)
+            if finished in done:
+                finished.result()  # a subscription that lost Redis raises here (503), as before
             job = await run_in_threadpool(svc.store.get, job_id)
     return job
-
-
-async def _first_message(pubsub) -> None:
-    async for message in pubsub.listen():
-        if message["type"] == "message":
-            return
 
 
 async def list_jobs(request: Request) -> Response:

@@ -16,8 +16,9 @@ SHED_STATUSES = ("429", "504")
 class RedisCollector:
     """Turns one Redis snapshot per scrape into metric families."""
 
-    def __init__(self, counters: Counters, failovers_seen: int, captures_dropped: int = 0):
+    def __init__(self, counters: Counters, failovers_seen: int, captures_dropped: int = 0, long_polls_held: int = 0):
         self.counters, self.failovers_seen, self.captures_dropped = counters, failovers_seen, captures_dropped
+        self.long_polls_held = long_polls_held
 
     def collect(self):
         snap = self.counters.snapshot()
@@ -35,6 +36,8 @@ class RedisCollector:
                                   "followed (Sentinel)", value=self.failovers_seen)
         yield CounterMetricFamily("batchsvc_captures_dropped", "Captured requests this API process dropped: its "
                                   "buffer full or the store failing (storage/captures.py)", value=self.captures_dropped)
+        yield GaugeMetricFamily("batchsvc_long_polls_held", "GET /v1/jobs/{id}?wait= requests this API process holds "
+                                "now (api/job_waits.py)", value=self.long_polls_held)
 
 
 def _labelled(family, pairs):
@@ -66,8 +69,9 @@ def _workers(beats: list[tuple[str, float]]):
     yield last
 
 
-def exposition(counters: Counters, failovers_seen: int = 0, captures_dropped: int = 0) -> bytes:
+def exposition(counters: Counters, failovers_seen: int = 0, captures_dropped: int = 0,
+               long_polls_held: int = 0) -> bytes:
     """The Prometheus text for one scrape."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(RedisCollector(counters, failovers_seen, captures_dropped))
+    registry.register(RedisCollector(counters, failovers_seen, captures_dropped, long_polls_held))
     return generate_latest(registry)

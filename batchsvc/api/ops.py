@@ -31,7 +31,8 @@ def live_workers(svc) -> tuple[int, str]:
 
 async def prometheus(request: Request) -> Response:
     svc = services(request)
-    body = await run_in_threadpool(metrics.exposition, svc.counters, FAILOVERS.count, svc.captures.dropped)
+    body = await run_in_threadpool(metrics.exposition, svc.counters, FAILOVERS.count, svc.captures.dropped,
+                                   request.app.state.job_waits.held())
     return Response(body, media_type=metrics.CONTENT_TYPE)
 
 

@@ -40,10 +40,14 @@ class RunningJob:
     def status(self) -> JobStatus:
         return JobStatus(self.record["status"])
 
-    def model(self, svc: Services, cache: ModelCache) -> tuple[Engine, ModelInfo]:
+    def meta(self, svc: Services) -> dict:
+        """The registry's record of the version the job was submitted with."""
+        return svc.registry.version(self.record["model"]["name"], self.record["model"]["version"])
+
+    def model(self, svc: Services, cache: ModelCache, meta: dict | None = None) -> tuple[Engine, ModelInfo]:
         """The verified, cached engine of the version the job was submitted with (the exact one when the job
-        says engine: sklearn), and what the model needs."""
-        meta = svc.registry.version(self.record["model"]["name"], self.record["model"]["version"])
+        says engine: sklearn), and what the model needs; `meta` when the caller read it already."""
+        meta = meta or self.meta(svc)
         return cache.engine(meta, self.spec.engine), cache.info(meta)
 
 

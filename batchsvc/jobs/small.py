@@ -1,6 +1,7 @@
 """The small-job path: a one-chunk inline job scored in memory, with no part file to write and read back.
 
-Same states, ledger entry and result as the chunk path, in a few Redis round trips.
+Same states, ledger entry, events and result as the chunk path; its commit and completion are one Lua script
+(storage/small_commit.py), so a warm worker spends three Redis round trips on it (read, start, commit).
 """
 
 import time
@@ -11,9 +12,12 @@ from batchsvc.jobs.capture import capture_batch
 from batchsvc.jobs.deliver import delivery, withdraw
 from batchsvc.jobs.drift import profile_whole, queue_drift_hook
 from batchsvc.jobs.model_cache import ModelCache
-from batchsvc.jobs.running import RUNNING, WORKER, RunningJob, note_chunk, result_record, write_bad_rows
+from batchsvc.jobs.running import WORKER, RunningJob, result_record, write_bad_rows
+from batchsvc.jobs.small_fast import fast_small
 from batchsvc.jobs.spec import FileSpec
 from batchsvc.scoring import output, sources
+from batchsvc.scoring.engines import Engine
+from batchsvc.scoring.modelinfo import ModelInfo
 from batchsvc.scoring.score import score_batch
 from batchsvc.status import ACTIVE, JobStatus
 from batchsvc.storage.files import atomic_file
@@ -26,17 +30,39 @@ def is_small(svc: Services, job: RunningJob) -> bool:
 
 
 def run_small(svc: Services, job: RunningJob, cache: ModelCache) -> None:
-    """Score the whole input as one batch, commit it as chunk 0, and complete the job."""
+    """Score the whole input as one batch, commit it as chunk 0 and complete the job, in one script."""
     source = job.spec.input
     assert not isinstance(source, FileSpec), "is_small() admits inline input only"
-    started, frame = time.perf_counter(), source.frame()
+    started, rows = time.perf_counter(), job.spec.inline_rows()
     started_at = job.record.get("started_at") or iso()  # a redelivered message keeps the first start
     if not svc.store.transition(job.id, JobStatus.RUNNING, set(ACTIVE), started_at=started_at,
-                                chunks=[{"index": 0, "rows": [0, len(frame)]}], chunks_total=1,
-                                rows_total=len(frame), attempts=job.record["attempts"] + 1):
+                                chunks=[{"index": 0, "rows": [0, rows]}], chunks_total=1,
+                                rows_total=rows, attempts=job.record["attempts"] + 1):
         return
-    model, info = job.model(svc, cache)
-    batch = sources.Batch(sources.numbered(frame, 1))
+    meta = job.meta(svc)
+    model, info = job.model(svc, cache, meta)
+    fmt, fast = job.spec.output.format, fast_small(svc.settings, job.spec, meta, model, info)
+    bad: list[dict]
+    drift: dict
+    if fast is not None:
+        with atomic_file(svc.data.result_file(job.id, fmt)) as f:
+            f.write(fast.jsonl)
+        scored, bad, shown, drift = fast.rows, [], fast.shown, {}
+    else:
+        scored, bad, shown, drift = _score_frame(svc, job, model, info)
+    entry = {"rows": scored, "bad_rows": len(bad), "seconds": round(time.perf_counter() - started, 4),
+             "worker": WORKER, "engine": model.name}
+    result = {**result_record(job.id, scored, len(bad), fmt, shown), **delivery(svc, job), **drift}
+    queue_drift_hook(svc, job.id, job.spec, result)
+    if not svc.small_commit.commit_and_complete(job.id, entry, result):
+        _stopped(svc, job)
+
+
+def _score_frame(svc: Services, job: RunningJob, model: Engine, info: ModelInfo) -> tuple[int, list, dict, dict]:
+    """The frame path: score the rows as a pandas frame and write the result; (rows, bad rows, shown, drift)."""
+    source = job.spec.input
+    assert not isinstance(source, FileSpec), "is_small() admits inline input only"
+    batch = sources.Batch(sources.numbered(source.frame(), 1))
     rows, bad = score_batch(model, info, batch, job.spec.output.passthrough, job.spec.max_bad_rows, 0)
     capture_batch(svc, job, 0, batch, rows, bad, info.features)
     drift = profile_whole(svc, job.record, batch)
@@ -45,27 +71,11 @@ def run_small(svc: Services, job: RunningJob, cache: ModelCache) -> None:
         shown = output.write_small(rows, fmt, f, svc.settings.max_inline_result_rows)
     if bad:
         write_bad_rows(svc.data.errors_file(job.id), bad)
-    entry = {"rows": len(rows), "bad_rows": len(bad), "seconds": round(time.perf_counter() - started, 4),
-             "worker": WORKER, "engine": model.name}
-    if _commit(svc, job.id, entry):
-        result = result_record(job.id, len(rows), len(bad), fmt, shown)
-        _complete(svc, job, {**result, **delivery(svc, job), **drift})
+    return len(rows), bad, shown, drift
 
 
-def _commit(svc: Services, job_id: str, entry: dict) -> bool:
-    """Chunk 0 in the ledger; False when the job stopped while it scored (the commit, atomically, says so)."""
-    newly, done, _ = svc.ledger.commit(job_id, 0, entry)
-    if done < 0:
-        discard_if_stopped(svc, job_id, 0)
-        return False
-    if newly:
-        note_chunk(svc, job_id, 0, entry)
-    return True
-
-
-def _complete(svc: Services, job: RunningJob, result: dict) -> None:
-    queue_drift_hook(svc, job.id, job.spec, result)
-    if not svc.store.transition(job.id, JobStatus.COMPLETED, RUNNING, result=result):
-        if svc.store.status(job.id) != JobStatus.COMPLETED:
-            withdraw(svc, job)
-            svc.data.job_dir(job.id).remove_tree()
+def _stopped(svc: Services, job: RunningJob) -> None:
+    """The job stopped while it scored (nothing was committed): a canceled or failed job keeps no output; a
+    duplicate of a completed one leaves the first's result as it is."""
+    if discard_if_stopped(svc, job.id, 0) and svc.store.status(job.id) != JobStatus.COMPLETED:
+        withdraw(svc, job)

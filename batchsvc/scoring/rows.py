@@ -7,12 +7,14 @@ kept. For anything else `read_entries` returns None and the full path answers, w
 """
 
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from batchsvc.scoring.modelinfo import ModelInfo
+from batchsvc.scoring.predict import PREDICTION, PROBABILITY_PREFIX
 
 FAST_ROWS = 64  # more rows in one request: the full path (pandas and Arrow pay off there)
 EXACT_INT = 1 << 24  # whole numbers up to this convert to float32 exactly, whatever path they take
@@ -22,6 +24,8 @@ FIXED_RANGE = (1e-15, 1e16)  # inside it pandas writes JSON_DIGITS decimal place
 ENTRY_KEYS = frozenset({"fields", "values", "id"})
 ID_CHARS = 200  # PredictionInput.id's max_length
 SCALARS = (str, int, float, bool, type(None))
+PLAIN_TEXT = re.compile(r"[A-Za-z0-9 _.:+-]*")  # text that pandas' JSON writer and the json module write alike
+PLAIN_FLOAT_MAX = 1e5  # below it a rounded score has at most 15 digits: formatting it recovers them exactly
 
 
 @dataclass(frozen=True)
@@ -168,3 +172,31 @@ def _plain(value):
     if fraction == 10**JSON_DIGITS:
         whole, fraction = whole + 1, 0
     return math.copysign(float(f"{whole}.{fraction:0{JSON_DIGITS}d}"), value)
+
+
+def answer_jsonl(answer: dict, classes: list | None) -> bytes | None:
+    """A watson_answer table as the JSON lines the full path writes for the same scores (pandas' to_json records,
+    one per row); None when a label or score is one whose text the two might print differently."""
+    names = [PREDICTION, *(f"{PROBABILITY_PREFIX}{c}" for c in classes or [])]
+    keys = [_json_text(n) for n in names]
+    lines = []
+    for row in answer["values"]:
+        values = [_json_text(v) for v in (row[0], *(row[1] if len(row) > 1 else []))]
+        if len(values) != len(names) or None in keys or None in values:
+            return None
+        lines.append("{" + ",".join(f"{k}:{v}" for k, v in zip(keys, values)) + "}")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _json_text(value) -> str | None:
+    """A value as pandas' JSON writer prints it, for plain text, ints and _plain floats in its fixed notation
+    (their digits recovered by '.10f': at most 15 of them); None for anything else."""
+    if type(value) is str:
+        return f'"{value}"' if PLAIN_TEXT.fullmatch(value) else None
+    if type(value) is int:
+        return str(value)
+    if type(value) is float and ((value == 0 and math.copysign(1, value) > 0)
+                                 or FIXED_RANGE[0] <= abs(value) < PLAIN_FLOAT_MAX):
+        whole, _, fraction = f"{value:.{JSON_DIGITS}f}".partition(".")
+        return f"{whole}.{fraction.rstrip('0') or '0'}"
+    return None

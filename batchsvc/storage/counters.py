@@ -28,13 +28,18 @@ class Snapshot:
     online_shed: dict[str, str]
 
 
+def bucket_of(seconds: float) -> str:
+    """The chunk-seconds histogram bucket a duration counts in."""
+    return next((str(b) for b in CHUNK_BUCKETS_S if seconds <= b), "+Inf")
+
+
 class Counters:
     def __init__(self, client: redis.Redis, keys: Keys):
         self.r, self.keys = client, keys
 
     def record_chunk(self, rows: int, seconds: float) -> None:
         """Count a newly committed chunk's rows and its duration (one round trip)."""
-        bucket = next((str(b) for b in CHUNK_BUCKETS_S if seconds <= b), "+Inf")
+        bucket = bucket_of(seconds)
         histogram = self.keys.metric_histogram(CHUNK_SECONDS)
         with self.r.pipeline(transaction=False) as p:
             p.incrby(self.keys.metric_counter(ROWS_SCORED), rows)

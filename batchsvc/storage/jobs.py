@@ -25,38 +25,42 @@ CODEC = HashCodec(json_fields=frozenset({"model", "spec", "error", "result", "ch
                                         "attempts", "score", "touched_at"}))
 EVENTS_KEPT = 10_000
 
-# KEYS: job, finished index, one status index per JobStatus (in enum order), events list, done channel, hooks due
-# ARGV: allowed (comma list), new status, every status (comma list, enum order), "1" if the new one is final,
-#       now (Unix microseconds: the finished index's score), the event (JSON), events kept, field, value, ...
+# transition(K, A): K: job, finished index, one status index per JobStatus (in enum order), events list, done
+# channel, hooks due. A: allowed (comma list), new status, every status (comma list, enum order), "1" if the new
+# one is final, now (Unix microseconds: the finished index's score), the event (JSON), events kept, field, value, ...
 # The event is logged before the done channel is told: a long poll that wakes on it finds the event there.
 # A final status the job's notify_on names queues its webhook (storage/hooks.py) in the same call.
-_TRANSITION = """
-local cur = redis.call('HGET', KEYS[1], 'status')
-if not cur then return -1 end
-local ok = false
-for s in string.gmatch(ARGV[1], '[^,]+') do if s == cur then ok = true end end
-if not ok then return 0 end
-local id = redis.call('HGET', KEYS[1], 'id')
-local score = redis.call('HGET', KEYS[1], 'score')
-redis.call('HSET', KEYS[1], 'status', ARGV[2], unpack(ARGV, 8))
-redis.call('RPUSH', KEYS[#KEYS - 2], ARGV[6])
-redis.call('LTRIM', KEYS[#KEYS - 2], -tonumber(ARGV[7]), -1)
-local i = 0
-for name in string.gmatch(ARGV[3], '[^,]+') do
-  i = i + 1
-  if name == cur then redis.call('ZREM', KEYS[i + 2], id) end
-  if name == ARGV[2] then redis.call('ZADD', KEYS[i + 2], score, id) end
-end
-if ARGV[4] == '1' then
-  redis.call('ZADD', KEYS[2], ARGV[5], id)
-  redis.call('PUBLISH', KEYS[#KEYS - 1], ARGV[2])
-  local on = redis.call('HGET', KEYS[1], 'notify_on')
-  if on and string.find(',' .. on .. ',', ',' .. ARGV[2] .. ',', 1, true) then
-    redis.call('ZADD', KEYS[#KEYS], math.floor(ARGV[5] / 1000), id .. '|' .. ARGV[2] .. '|1')
+# Other scripts (storage/small_commit.py) prepend this function and end in a transition of their own.
+TRANSITION_FUNCTION = """
+local function transition(K, A)
+  local cur = redis.call('HGET', K[1], 'status')
+  if not cur then return -1 end
+  local ok = false
+  for s in string.gmatch(A[1], '[^,]+') do if s == cur then ok = true end end
+  if not ok then return 0 end
+  local id = redis.call('HGET', K[1], 'id')
+  local score = redis.call('HGET', K[1], 'score')
+  redis.call('HSET', K[1], 'status', A[2], unpack(A, 8))
+  redis.call('RPUSH', K[#K - 2], A[6])
+  redis.call('LTRIM', K[#K - 2], -tonumber(A[7]), -1)
+  local i = 0
+  for name in string.gmatch(A[3], '[^,]+') do
+    i = i + 1
+    if name == cur then redis.call('ZREM', K[i + 2], id) end
+    if name == A[2] then redis.call('ZADD', K[i + 2], score, id) end
   end
+  if A[4] == '1' then
+    redis.call('ZADD', K[2], A[5], id)
+    redis.call('PUBLISH', K[#K - 1], A[2])
+    local on = redis.call('HGET', K[1], 'notify_on')
+    if on and string.find(',' .. on .. ',', ',' .. A[2] .. ',', 1, true) then
+      redis.call('ZADD', K[#K], math.floor(A[5] / 1000), id .. '|' .. A[2] .. '|1')
+    end
+  end
+  return 1
 end
-return 1
 """
+_TRANSITION = TRANSITION_FUNCTION + "return transition(KEYS, ARGV)\n"
 STATUS_LIST = ",".join(s.value for s in JobStatus)
 
 
@@ -104,9 +108,15 @@ class JobStore:
     def transition(self, job_id: str, to: JobStatus, allowed: set[JobStatus], event: dict | None = None,
                    **fields) -> bool:
         """Move a job to `to` if its status is one of `allowed`; False if it was not. `event` adds to its log entry."""
+        keys, args = self.transition_call(job_id, to, allowed, event, fields)
+        return self._transition(keys=keys, args=args) == 1
+
+    def transition_call(self, job_id: str, to: JobStatus, allowed: set[JobStatus], event: dict | None,
+                        fields: dict) -> tuple[list, list]:
+        """The keys and arguments of TRANSITION_FUNCTION's call for a transition() (its fields completed)."""
         if to in FINISHED:
-            fields.setdefault("finished_at", iso())
-        fields.setdefault("touched_at", int(time.time()))
+            fields = {"finished_at": iso(), **fields}
+        fields = {"touched_at": int(time.time()), **fields}
         keys = [self.keys.job(job_id), self.keys.jobs_finished(),
                 *(self.keys.jobs_by_status(s.value) for s in JobStatus), self.keys.job_events(job_id),
                 self.keys.job_done_channel(job_id), self.keys.hooks_due()]
@@ -114,7 +124,7 @@ class JobStore:
         args = [",".join(s.value for s in allowed), to.value, STATUS_LIST, "1" if to in FINISHED else "0",
                 time.time_ns() // 1000, event_json(to.value, **error, **(event or {})), EVENTS_KEPT,
                 *_flatten(CODEC.encode(fields))]
-        return self._transition(keys=keys, args=args) == 1
+        return keys, args
 
     def ids_with_status(self, status: JobStatus, limit: int | None = None) -> list[str]:
         """The oldest `limit` jobs in a state (all of them for None)."""

@@ -102,6 +102,11 @@ class Registry:
         self._changed(name)
 
     def version(self, name: str, version: int) -> dict:
+        """A version's metadata (from process memory while a ChangeListener keeps it fresh: workers read it for
+        every job)."""
+        return dict(self.cache.read(("version", name, int(version)), lambda: self._version_now(name, version)))
+
+    def _version_now(self, name: str, version: int) -> dict:
         raw = self.r.hget(self.keys.model_versions(name), str(version))
         if raw is None:
             raise ModelNotFound(f"model {name!r} has no version {version}", model=name, field="model")

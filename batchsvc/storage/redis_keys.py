@@ -27,6 +27,13 @@ class Keys:
     def job_done_channel(self, job_id: str) -> str:
         return f"{self.prefix}:job-done:{job_id}"
 
+    def job_done_pattern(self) -> str:
+        """Every job's done channel (an API process's long polls listen to them all: api/job_waits.py)."""
+        return f"{self.prefix}:job-done:*"
+
+    def job_of_done_channel(self, channel: str) -> str:
+        return channel.removeprefix(f"{self.prefix}:job-done:")
+
     def jobs_index(self) -> str:
         return f"{self.prefix}:jobs"
 

@@ -24,6 +24,7 @@ from batchsvc.storage.redis_keys import Keys
 from batchsvc.storage.replication import ReplicaAck
 from batchsvc.storage.request_log import RequestLog
 from batchsvc.storage.schedules import ScheduleStore
+from batchsvc.storage.small_commit import SmallCommit
 from batchsvc.storage.tokens import TokenIssuer
 from batchsvc.storage.uploads import UploadStore
 from batchsvc.storage.workers import WorkerRegistry
@@ -43,7 +44,8 @@ class Services:
 
     @cached_property
     def local(self) -> LocalCache:
-        """What online requests read, kept in memory while an API process's ChangeListener keeps it fresh."""
+        """What online requests and jobs read, kept in memory while a ChangeListener (API and worker processes) keeps
+        it fresh."""
         return LocalCache()
 
     @cached_property
@@ -61,6 +63,10 @@ class Services:
     @cached_property
     def ledger(self) -> ChunkLedger:
         return ChunkLedger(self.redis, self.keys)
+
+    @cached_property
+    def small_commit(self) -> SmallCommit:
+        return SmallCommit(self.redis, self.keys)
 
     @cached_property
     def schedules(self) -> ScheduleStore:

@@ -23,6 +23,7 @@ def run(threads: int) -> None:
 
     from batchsvc.jobs.maintenance import Maintenance
     from batchsvc.jobs.running import WORKER
+    from batchsvc.storage.local_cache import ChangeListener
     from batchsvc.storage.services import get_services
     from batchsvc.worker.broker import install_broker
 
@@ -36,11 +37,13 @@ def run(threads: int) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     maintenance = Maintenance(svc, actors.SENDERS)
+    listener = ChangeListener(svc.redis, svc.keys, svc.local).start()  # model versions in memory, kept fresh
     worker.start()
     try:
         _serve(svc, WORKER, maintenance, stop)
     finally:
         _shut_down(worker, maintenance, svc.settings.shutdown_s)
+        listener.stop()
         broker.close()
 
 
