@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from azmlinfsrv import MODEL_FILE, SAMPLES, Azmlinfsrv
 from azureml_core import azureml_python  # noqa: F401  (the venv with azureml-core)
-from harness import free_port, start_api, unique, wait_for
+from harness import ROOT, free_port, start_api, unique, wait_for
 from sklearn.linear_model import Ridge
 
 from batchsvc.client.bundle import zip_folder
@@ -57,6 +57,7 @@ def served(azureml_python, tmp_path):
     folder = laid_out(tmp_path, ridge(5.0))
     port, log = free_port(), open(tmp_path / "serve.log", "ab")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BATCHSVC_", "AZUREML_", "AML_"))}
+    env["PYTHONPATH"] = str(ROOT)  # batchsvc from this checkout
     proc = subprocess.Popen([str(azureml_python), "-m", "batchsvc.cli", "serve", str(folder), "--port", str(port)],
                             env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
@@ -90,7 +91,7 @@ def test_serve_finds_the_model_as_azmlinfsrv_does(served, azureml_python, tmp_pa
 @pytest.fixture
 def core_api(env, azureml_python, tmp_path):
     """A second API process (one process) run from the azureml-core venv, over the run's Redis; the shell in front
-    swaps the test venv's python for that venv's."""
+    swaps the test venv's python for that venv's (batchsvc comes from the working directory, this checkout)."""
     swap = ["sh", "-c", 'shift; exec "$0" "$@"', str(azureml_python)]
     api, url = start_api(env, tmp_path / "api.log", wrapper=swap)
     with httpx.Client(base_url=url, timeout=60) as client:
