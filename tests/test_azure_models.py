@@ -1,7 +1,7 @@
 """azureml-core's Model.get_model_path, unchanged, finds a version's files laid out as Azure lays them out
 (azureml-models/<name>/<version>/ beside score.py): `batchsvc serve` answers as azmlinfsrv does for the same folder,
-and one API process serving two versions finds each version's own files. Both run from the venv that has azureml-core
-(tests/azureml_core.py): it cannot be installed beside our test tools."""
+one API process serving two versions finds each version's own files, and a worker's batch job finds them too. All
+run from the venv that has azureml-core (tests/azureml_core.py): it cannot be installed beside our test tools."""
 
 import json
 import os
@@ -12,10 +12,11 @@ from pathlib import Path
 import httpx
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 from azmlinfsrv import MODEL_FILE, SAMPLES, Azmlinfsrv
 from azureml_core import azureml_python  # noqa: F401  (the venv with azureml-core)
-from harness import ROOT, free_port, start_api, unique, wait_for
+from harness import ROOT, RedisServer, free_port, result_frame, run_job, start_api, start_workers, unique, wait_for
 from sklearn.linear_model import Ridge
 
 from batchsvc.client.bundle import zip_folder
@@ -26,11 +27,11 @@ REQUESTS = [("good rows", json.dumps({"data": ROWS}).encode()),
             ("not JSON: the error as text", b"{oops")]
 
 
-def laid_out(into: Path, model, version: int = 1) -> Path:
-    """tests/azure_samples/get_model_path/ with the model where Azure puts a registered one:
+def laid_out(into: Path, model, version: int = 1, sample: str = "get_model_path") -> Path:
+    """tests/azure_samples/<sample>/ with the model where Azure puts a registered one:
     azureml-models/<name>/<version>/<file> (the name is the file's, as the script asks for it)."""
-    folder = into / "get_model_path"
-    shutil.copytree(SAMPLES / "get_model_path", folder, dirs_exist_ok=True)
+    folder = into / sample
+    shutil.copytree(SAMPLES / sample, folder, dirs_exist_ok=True)
     target = folder / "azureml-models" / MODEL_FILE / str(version) / MODEL_FILE
     target.parent.mkdir(parents=True)
     joblib.dump(model, target)
@@ -90,13 +91,22 @@ def test_serve_finds_the_model_as_azmlinfsrv_does(served, azureml_python, tmp_pa
 
 @pytest.fixture
 def core_api(env, azureml_python, tmp_path):
-    """A second API process (one process) run from the azureml-core venv, over the run's Redis; the shell in front
-    swaps the test venv's python for that venv's (batchsvc comes from the working directory, this checkout)."""
+    """An API (one process) and one worker process run from the azureml-core venv, over a Redis of their own (the
+    run's workers lack azureml-core); the shell in front swaps the test venv's python for that venv's (batchsvc comes
+    from the working directory, this checkout)."""
     swap = ["sh", "-c", 'shift; exec "$0" "$@"', str(azureml_python)]
-    api, url = start_api(env, tmp_path / "api.log", wrapper=swap)
-    with httpx.Client(base_url=url, timeout=60) as client:
-        yield client
-    api.stop()
+    redis = RedisServer(tmp_path / "redis")
+    redis.start()
+    own = {**env, "BATCHSVC_REDIS_URL": redis.url}
+    workers = start_workers(own, tmp_path / "workers.log", processes=1, wrapper=swap)
+    try:
+        api, url = start_api(own, tmp_path / "api.log", wrapper=swap)
+        with httpx.Client(base_url=url, timeout=60) as client:
+            yield client
+        api.stop()
+    finally:
+        workers.stop()
+        redis.stop()
 
 
 def test_one_process_serving_two_versions_finds_each_versions_files(core_api, tmp_path):
@@ -117,3 +127,20 @@ def test_one_process_serving_two_versions_finds_each_versions_files(core_api, tm
     expected = [first.predict(np.array(ROWS)).tolist(), second.predict(np.array(ROWS)).tolist()]
     assert [a.status_code for a in answers] == [200, 200, 200], [a.text for a in answers]
     assert [a.json() for a in answers] == [{"result": expected[0]}, {"result": expected[1]}, {"result": expected[0]}]
+
+
+def test_a_batch_job_finds_the_model_through_get_model_path(core_api, inputs_dir, tmp_path):
+    # Given an Azure batch script whose init calls Model.get_model_path, registered with its azureml-models/ folder
+    model = ridge(50.0)
+    folder = laid_out(tmp_path, model, sample="get_model_path_batch")
+    name = unique("get-model-path-batch")
+    registered = core_api.post(f"/v1/models/{name}/versions", files={"file": ("m.zip", zip_folder(folder))})
+    assert registered.status_code == 201, registered.text
+    frame = pd.DataFrame(np.random.default_rng(3).uniform(0, 10, (300, 10)), columns=[f"x{i}" for i in range(10)])
+    path = inputs_dir / f"{name}.csv"
+    frame.to_csv(path, index=False)
+    # When a worker of the azureml-core venv scores it in chunks
+    job = run_job(core_api, {"model": name, "input": {"path": str(path)}, "chunk_size": 100})
+    # Then init found the model and each row is its prediction
+    assert job["status"] == "completed", job["error"]
+    assert np.allclose(result_frame(core_api, job["id"])["prediction"], model.predict(frame.to_numpy()))
