@@ -1,8 +1,8 @@
 """Azure's @rawhttp entry scripts, unchanged (`from azureml.contrib.services.aml_request import AMLRequest, rawhttp`),
 answer on batchsvc's Azure route exactly as on azmlinfsrv: run gets Flask's request (method, get_data, args, headers,
 full_path) and its AMLResponse is sent as it is: the same status, body and the headers the script sets, for POST with
-a body, GET with query args, and a run that raises. Without azureml-inference-server-http installed, such a script
-does not load and the reason names the package to install."""
+a body, GET with query args, OPTIONS, and a run that raises. Without azureml-inference-server-http installed, such a
+script does not load and the reason names the package to install."""
 
 import sys
 
@@ -26,6 +26,7 @@ REQUESTS = [  # (what, method, query, body, headers)
     ("GET with query args: full_path", "GET", "a=1&b=x&b=y", b"", {}),
     ("GET: a plain value, sent as JSON", "GET", "plain=1&b=%5B1%2C2%5D&b=z", b"", {}),
     ("GET: run raises", "GET", "fail=1", b"", {}),
+    ("OPTIONS: passed to run, which answers it 500", "OPTIONS", "", b"", {}),
 ]
 
 

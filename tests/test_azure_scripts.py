@@ -232,3 +232,25 @@ def test_swagger_versions_and_a_shipped_swagger_are_served_as_azmlinfsrv_serves_
                 mine["info"].pop("description"), reference_doc["info"].pop("description")
             assert mine == reference_doc, version
         assert client.get(f"/api/v1/service/{deployment}/swagger.json").json() == shipped
+
+
+def test_options_and_the_swagger_ids_are_answered_as_azmlinfsrv_answers_them(
+        client, azure_python, regression_model, tmp_path):
+    # Given an undecorated script on both servers
+    folder = sample_folder("raises", regression_model, tmp_path)
+    ids = {"x-request-id": "req-9", "x-ms-client-request-id": "client-9", "TraceId": "trace-9"}
+    with side_by_side(client, azure_python, folder, tmp_path) as (reference, deployment):
+        # When OPTIONS is sent to the scoring URI, and swagger.json is asked with request ids
+        theirs = [httpx.options(reference.url + "/score", timeout=30),
+                  httpx.get(reference.url + "/swagger.json", headers=ids, timeout=30),
+                  httpx.get(reference.url + "/swagger.json", headers={"x-request-id": "r" * 101}, timeout=30)]
+        ours = [client.options(f"/api/v1/service/{deployment}/score"),
+                client.get(f"/api/v1/service/{deployment}/swagger.json", headers=ids),
+                client.get(f"/api/v1/service/{deployment}/swagger.json", headers={"x-request-id": "r" * 101})]
+    # Then OPTIONS answers 200 with an empty body without calling run, and swagger.json answers the same ids
+    pick = lambda r: (r.status_code, r.headers.get("content-type"), r.headers.get("x-ms-run-function-failed"),
+                      {h: r.headers.get(h) for h in ID_HEADERS})
+    assert pick(ours[0])[:3] == pick(theirs[0])[:3] == (200, "text/html; charset=utf-8", "False")
+    assert ours[0].content == theirs[0].content == b""
+    assert [pick(r)[0::3] for r in ours[1:]] == [pick(r)[0::3] for r in theirs[1:]]
+    assert ours[2].json() == theirs[2].json()

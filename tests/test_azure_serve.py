@@ -9,6 +9,7 @@ from azmlinfsrv import SAMPLES
 from harness import Process, free_port, wait_for
 
 SCORE = '''import json
+import os
 
 from helpers import greeting
 
@@ -20,7 +21,10 @@ def init():
 
 
 def run(raw_data):
-    return {{"version": VERSION, "greeting": greeting(), "data": json.loads(raw_data)["data"]}}
+    import lazy  # imported at call time: found through sys.path, as on azmlinfsrv
+
+    return {{"version": VERSION, "greeting": greeting(), "data": json.loads(raw_data)["data"], "lazy": lazy.WORD,
+            "model_dir": os.getenv("AZUREML_MODEL_DIR")}}
 '''
 HELPERS = 'def greeting():\n    return "{word}"\n'
 
@@ -32,6 +36,7 @@ def served(tmp_path):
     folder.mkdir()
     (folder / "score.py").write_text(SCORE.format(version=1))
     (folder / "helpers.py").write_text(HELPERS.format(word="hello"))
+    (folder / "lazy.py").write_text('WORD = "first"\n')
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BATCHSVC_")}
     env["BATCHSVC_REDIS_URL"] = "redis://127.0.0.1:1/0"  # nobody answers there: serve must not need Redis
@@ -57,7 +62,8 @@ def test_serve_answers_as_azmlinfsrv_and_picks_up_edits(served):
     folder, url, log = served
     # Given the script served locally
     first = score(url)
-    assert first.status_code == 200 and first.json() == {"version": 1, "greeting": "hello", "data": [1, 2]}
+    assert first.status_code == 200 and first.json() == {"version": 1, "greeting": "hello", "data": [1, 2],
+                                                         "lazy": "first", "model_dir": str(folder.resolve())}
     assert first.headers["x-ms-run-function-failed"] == "False"
     # When score.py is edited, then the file beside it
     (folder / "score.py").write_text(SCORE.format(version=2))
@@ -65,6 +71,8 @@ def test_serve_answers_as_azmlinfsrv_and_picks_up_edits(served):
     (folder / "helpers.py").write_text(HELPERS.format(word="bonjour"))
     # Then the next requests run the new code, init again included
     wait_for(lambda: score(url).json()["greeting"] == "bonjour", 10, 0.1, "the edit to helpers.py")
+    (folder / "lazy.py").write_text('WORD = "second"\n')
+    wait_for(lambda: score(url).json()["lazy"] == "second", 10, 0.1, "the edit to a module run imports")
     assert log.read_text().count("serve test: init") >= 3
 
 
@@ -93,3 +101,18 @@ def test_serve_runs_a_rawhttp_script_on_get_and_post(served):
     assert got.content == b"/score?a=1&b=x" and got.headers["access-control-allow-origin"] == "http://www.example.com"
     assert posted.content == b"\x00raw" and posted.headers["content-type"] == "application/octet-stream"
     assert posted.headers["x-tenant"] == "contoso" and posted.headers.get_list("vary") == ["Accept", "X-Tenant"]
+
+
+def test_serve_answers_options_and_request_ids_on_every_path(served):
+    _, url, _ = served
+    # When OPTIONS goes to /score, and the health and swagger paths get request ids
+    options = httpx.options(url + "/score", timeout=10)
+    ids = {"x-request-id": "req-1", "TraceId": "trace-1"}
+    health, swagger = (httpx.get(url + path, headers=ids, timeout=10) for path in ("/", "/swagger.json"))
+    too_long = httpx.get(url + "/", headers={"x-request-id": "r" * 101}, timeout=10)
+    # Then, as azmlinfsrv: 200 and an empty body for OPTIONS, the ids answered on each path, 431 for a long one
+    assert (options.status_code, options.content, options.headers["x-ms-run-function-failed"]) == (200, b"", "False")
+    for answer in (health, swagger):
+        assert answer.status_code == 200 and answer.headers["x-request-id"] == "req-1"
+        assert answer.headers["x-ms-request-id"] == "req-1" and answer.headers["traceid"] == "trace-1"
+    assert too_long.status_code == 431 and "x-request-id" in too_long.json()["message"]

@@ -4,7 +4,9 @@ Each version's module is `batchsvc_code_<sha[:16]>`, imported with its own folde
 it is imported and initialised; modules it brought from that folder are dropped from sys.modules afterwards, so
 two versions (or two models both with a helpers.py) never see each other's modules or globals. Azure's `init()`
 (no parameter) runs with AZUREML_MODEL_DIR (and AML_APP_ROOT, AZUREML_ENTRY_SCRIPT) naming that folder, as azmlinfsrv
-sets them; `init(model_dir)` gets the folder. What init prints is kept on the engine (the deployment's logs show it).
+sets them, and azureml-core's Model.get_model_path searching that folder's azureml-models/ (below); `init(model_dir)`
+gets the folder. Imports and inits run one at a time in a process (they set process-wide state). What init prints
+is kept on the engine (the deployment's logs show it).
 A run marked with Azure's @rawhttp while score.py is imported is remembered (scoring/azure_rawhttp.py).
 """
 
@@ -15,12 +17,14 @@ import io
 import os
 import sys
 import tempfile
+import threading
 import traceback
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from batchsvc.errors import ModelError, UserCodeError
 from batchsvc.scoring.azure_rawhttp import EXTRA, VENDOR, VENDOR_MODULES, load_marking, vendor_flags
@@ -28,6 +32,9 @@ from batchsvc.scoring.engines.code import CodeEngine
 from batchsvc.storage.code_models import ENTRY
 
 _ROOT: dict[int, Path] = {}  # process id -> this process's unpack folder
+_LOADING = threading.Lock()  # sys.path, os.environ and azureml-core's MODELS_DIR are the process's: one load at a time
+AZUREML_MODEL = "azureml.core.model"  # azureml-core's Model, when score.py has imported it
+MODELS_FOLDER = "azureml-models"  # where Model.get_model_path looks: <AML_APP_ROOT>/azureml-models/<name>/<version>/
 
 
 def code_engine(data: bytes, meta: dict) -> CodeEngine:
@@ -70,7 +77,7 @@ def import_entry(folder: Path, name: str, label: str, model_dir: Path | None = N
         raise ModelError(f"{label}: {ENTRY} cannot be imported")
     module = importlib.util.module_from_spec(spec)
     printed = io.StringIO()
-    with _own_path(folder), azure_environment(folder, model_dir), contextlib.redirect_stdout(printed):
+    with _LOADING, _own_path(folder), azure_environment(folder, model_dir), contextlib.redirect_stdout(printed):
         try:
             sys.modules[name] = module
             load_marking(lambda: _load(spec, module, model_dir))
@@ -109,15 +116,21 @@ def _call_init(init, model_dir: Path) -> None:
         init()
 
 
+def azure_variables(folder: Path, model_dir: Path) -> dict[str, str]:
+    """The environment azmlinfsrv gives score.py: its model folder, its app root, its file name."""
+    return {"AZUREML_MODEL_DIR": str(model_dir), "AML_APP_ROOT": str(folder), "AZUREML_ENTRY_SCRIPT": ENTRY}
+
+
 @contextmanager
 def azure_environment(folder: Path, model_dir: Path) -> Iterator[None]:
     """AZUREML_MODEL_DIR, AML_APP_ROOT and AZUREML_ENTRY_SCRIPT as azmlinfsrv sets them, for import and init only
     (the variables before are put back: two versions in one process each see their own folder)."""
-    values = {"AZUREML_MODEL_DIR": str(model_dir), "AML_APP_ROOT": str(folder), "AZUREML_ENTRY_SCRIPT": ENTRY}
+    values = azure_variables(folder, model_dir)
     before = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:
-        yield
+        with _models_dir(folder):
+            yield
     finally:
         for name, value in before.items():
             if value is None:
@@ -127,15 +140,38 @@ def azure_environment(folder: Path, model_dir: Path) -> Iterator[None]:
 
 
 @contextmanager
+def _models_dir(folder: Path) -> Iterator[None]:
+    """azureml-core's Model.get_model_path reads its module's MODELS_DIR on every call, computed once from AML_APP_ROOT
+    when first imported; while another version's score.py is imported and inits, it is set to what that import
+    computes from this version's AML_APP_ROOT (then put back), so each version of a process finds its own files."""
+    model: Any = sys.modules.get(AZUREML_MODEL)  # azureml-core's module, untyped
+    if model is None:  # score.py may import it now, and it then reads AML_APP_ROOT, set to this folder
+        yield
+        return
+    before = model.MODELS_DIR
+    model.MODELS_DIR = os.path.join(str(folder), MODELS_FOLDER)
+    try:
+        yield
+    finally:
+        model.MODELS_DIR = before
+
+
+@contextmanager
 def _own_path(folder: Path) -> Iterator[None]:
-    """The folder first on sys.path for the block; modules imported from it are forgotten after."""
-    before = set(sys.modules)
+    """The folder first on sys.path for the block; modules from it are forgotten before and after, so score.py
+    imported again (batchsvc serve) imports them again too."""
+    _forget(folder)
     sys.path.insert(0, str(folder))
     try:
         yield
     finally:
         sys.path.remove(str(folder))
-        for added in set(sys.modules) - before:
-            origin = getattr(sys.modules[added], "__file__", None) or ""
-            if origin.startswith(str(folder)) and not added.startswith("batchsvc_code_"):
-                del sys.modules[added]
+        _forget(folder)
+
+
+def _forget(folder: Path) -> None:
+    """Drop the folder's modules (its score.py modules named batchsvc_code_* aside) from sys.modules."""
+    prefix = str(folder) + os.sep
+    for name, module in list(sys.modules.items()):
+        if (getattr(module, "__file__", None) or "").startswith(prefix) and not name.startswith("batchsvc_code_"):
+            del sys.modules[name]

@@ -1,6 +1,7 @@
-"""One Azure ML entry script served as azmlinfsrv serves it (GET / Healthy, GET and POST /score with @rawhttp too,
+"""One Azure ML entry script served as azmlinfsrv serves it (GET / Healthy, GET, POST and OPTIONS /score,
 GET /swagger.json), no Redis, reloaded when score.py or a file beside it changes: the next request re-imports it and
-calls init again.
+calls init again. As azmlinfsrv, it sets AZUREML_MODEL_DIR and AML_APP_ROOT, and puts the folder on sys.path, for the
+process's life.
 
 A script that fails to import or init is not fatal: the traceback goes to the terminal, requests answer 503 with
 the error's type and message until the folder changes again.
@@ -8,6 +9,7 @@ the error's type and message until the folder changes again.
 
 import contextlib
 import itertools
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -20,10 +22,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from batchsvc.api.azure.answer import request_ids, to_response
+from batchsvc.api.azure.answer import request_ids, to_response, with_ids
 from batchsvc.errors import UserCodeError
-from batchsvc.jobs.code_loader import import_entry
-from batchsvc.scoring.azure_run import Answer, ScoreRequest, call_run, message
+from batchsvc.jobs.code_loader import azure_variables, import_entry
+from batchsvc.scoring.azure_run import SCORE_METHODS, Answer, ScoreRequest, call_run, message
 from batchsvc.scoring.azure_swagger import SwaggerError, document
 
 SERVICE_NAME = "ML service"  # azmlinfsrv's default SERVICE_NAME, the swagger's title
@@ -75,7 +77,7 @@ def create_app(folder: Path, model_dir: Path | None = None) -> Starlette:
     script = EntryScript(folder, model_dir)
 
     async def health(request: Request) -> Response:
-        return PlainTextResponse("Healthy")
+        return _identified(request, lambda: PlainTextResponse("Healthy"))
 
     async def score(request: Request) -> Response:
         asked = ScoreRequest(await request.body(), dict(request.headers), request.method, request.url.query)
@@ -87,24 +89,41 @@ def create_app(folder: Path, model_dir: Path | None = None) -> Starlette:
 
     async def swagger_json(request: Request) -> Response:
         loaded = await run_in_threadpool(script.current)
-        if loaded.run is None:
-            return JSONResponse({"message": _not_loaded(loaded)}, 503)
-        try:
-            return JSONResponse(document(loaded.run, SERVICE_NAME, "", request.query_params.get("version"),
-                                         script.folder))
-        except SwaggerError as exc:
-            return JSONResponse({"message": exc.message}, 404)
+        return _identified(request, lambda: _swagger(loaded, request.query_params.get("version"), script.folder))
 
-    routes = [Route("/", health, methods=["GET"]), Route("/score", score, methods=["GET", "POST"]),
+    routes = [Route("/", health, methods=["GET"]), Route("/score", score, methods=list(SCORE_METHODS)),
               Route("/swagger.json", swagger_json, methods=["GET"])]
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
+        _as_azmlinfsrv(script.folder, model_dir or script.folder)
         await run_in_threadpool(script.current)  # import and init at start, as azmlinfsrv does
         yield
 
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.script = script
     return app
+
+
+def _as_azmlinfsrv(folder: Path, model_dir: Path) -> None:
+    """What azmlinfsrv sets for its process's life (one script per process, as here): AZUREML_MODEL_DIR, AML_APP_ROOT
+    and AZUREML_ENTRY_SCRIPT, and the folder appended to sys.path, so run() finds them at call time too."""
+    os.environ.update(azure_variables(folder, model_dir))
+    sys.path.append(str(folder))
+
+
+def _identified(request: Request, make: Callable[[], Response]) -> Response:
+    """make()'s response with the request ids azmlinfsrv answers on every path (431 instead, for a too long id)."""
+    ids, refused = request_ids(dict(request.headers))
+    return to_response(refused, ids) if refused is not None else with_ids(make(), ids)
+
+
+def _swagger(loaded: Loaded, version: str | None, folder: Path) -> Response:
+    if loaded.run is None:
+        return JSONResponse({"message": _not_loaded(loaded)}, 503)
+    try:
+        return JSONResponse(document(loaded.run, SERVICE_NAME, "", version, folder))
+    except SwaggerError as exc:
+        return JSONResponse({"message": exc.message}, 404)
 
 
 def _score(script: EntryScript, asked: ScoreRequest) -> Answer:

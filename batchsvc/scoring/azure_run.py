@@ -5,8 +5,9 @@ status, the body and the headers to send. Undecorated, run gets the body as a st
 @input_schema, it gets each parameter from the body's JSON object (the decorator converts them). A parameter named
 `request_headers` gets the request's headers. The return value is json.dumps-ed (a str becomes a JSON string,
 None becomes {}); an exception in run, or a value JSON cannot encode, answers with azmlinfsrv's status and message.
-GET passes the query string's values as the body's (each read as JSON where it parses). A run marked @rawhttp gets
-Flask's request instead, and may answer a Flask Response (scoring/azure_rawhttp.py).
+GET passes the query string's values as the body's (each read as JSON where it parses); OPTIONS answers 200 with an
+empty body without calling run. A run marked @rawhttp gets Flask's request instead, whatever the method, and may
+answer a Flask Response (scoring/azure_rawhttp.py).
 """
 
 import inspect
@@ -25,6 +26,7 @@ INTERNAL = "An unexpected internal error occurred. Check the logs for more info.
 FAILED_HEADER = azure_rawhttp.FAILED_HEADER
 HEADERS_PARAMETER = "request_headers"
 JSON_TYPE = "application/json"
+SCORE_METHODS = ("GET", "POST", "OPTIONS")  # azmlinfsrv's /score methods; only a @rawhttp run gets OPTIONS
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class BadInput(Exception):
 def call_run(run: Callable, request: ScoreRequest) -> Answer:
     """run() over one request, answered as azmlinfsrv answers it."""
     raw = azure_rawhttp.is_rawhttp(run)
+    if request.method == "OPTIONS" and not raw:
+        return options_answer()
     with azure_rawhttp.flask_request(request) if raw else nullcontext() as flask_request:
         try:
             kwargs = _arguments(run, request, flask_request)
@@ -84,6 +88,12 @@ def call_run(run: Callable, request: ScoreRequest) -> Answer:
             return message(500, RUN_FAILED, failed=True, error=f"{type(exc).__name__}: {exc}",
                            trace=traceback.format_exc())
         return _answer(result, (time.perf_counter() - started) * 1000, raw)
+
+
+def options_answer() -> Answer:
+    """azmlinfsrv's answer to OPTIONS when run does not take the raw request: AMLResponse("", 200), Flask's
+    text/html."""
+    return Answer(200, b"", {FAILED_HEADER: "False"}, media_type="text/html")
 
 
 def _answer(result: object, elapsed_ms: float, raw: bool) -> Answer:

@@ -36,7 +36,12 @@ def to_response(answer: Answer, ids: list[tuple[str, str]] | None = None) -> Res
     request ids set over any of the same name, as azmlinfsrv's after_request sets them (TraceId added)."""
     response = Response(answer.body, answer.status, headers=answer.headers, media_type=answer.media_type)
     response.raw_headers.extend(answer.encoded_headers())
-    for name, value in ids or []:
+    return with_ids(response, ids or [])
+
+
+def with_ids(response: Response, ids: list[tuple[str, str]]) -> Response:
+    """The response with the request ids, as azmlinfsrv's after_request sets them on each of its paths."""
+    for name, value in ids:
         if name == "TraceId":
             response.headers.append(name, value)
         else:

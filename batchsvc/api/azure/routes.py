@@ -12,6 +12,7 @@ AT = "{deployment}"
 ENDPOINTS = [
     E("POST", SCORING.format(name=AT), score.score, "Score with the entry script (raw body to run)", "azure", R.OPEN),
     E("GET", SCORING.format(name=AT), score.score, "Score with the query string's values", "azure", R.OPEN),
+    E("OPTIONS", SCORING.format(name=AT), score.score, "200, empty (a @rawhttp run answers)", "azure", R.OPEN),
     E("GET", SWAGGER.format(name=AT), service.swagger_json, "The entry script's Swagger", "azure", R.OPEN),
     E("GET", SERVICE.format(name=AT), service.view, "The deployment as Azure shows it", "azure", R.READER),
     E("POST", "/v1/deployments/{name}/listkeys", keys.list_keys, "Primary and secondary key", "azure", R.ADMIN),

@@ -29,7 +29,7 @@ from batchsvc.jobs.model_cache import ModelCache
 from batchsvc.jobs.online import primary, resolve, routed, run_entry_script, shown_state
 from batchsvc.jobs.routing import VERSION_HEADER
 from batchsvc.schemas import PredictionRequest
-from batchsvc.scoring.azure_run import FAILED_HEADER, Answer, ScoreRequest
+from batchsvc.scoring.azure_run import FAILED_HEADER, Answer, ScoreRequest, options_answer
 from batchsvc.scoring.engines import CODE
 from batchsvc.storage.services import Services
 
@@ -58,6 +58,8 @@ def respond(svc: Services, cache: ModelCache, deployment: dict, request: ScoreRe
     deployment = routed(deployment, request.headers)
     meta = resolve(svc, deployment)
     answered = {VERSION_HEADER: f"{meta['name']}@{meta['version']}"}
+    if meta.get("kind") != CODE and request.method == "OPTIONS":  # Azure's generated script is no @rawhttp one
+        return options_answer()
     if meta.get("kind") != CODE:
         scored = predict_logged(svc, cache, deployment, translate(request.body))
         return Answer(200, json.dumps([row[0] for row in scored.body["predictions"][0]["values"]]).encode(),

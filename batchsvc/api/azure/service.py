@@ -1,10 +1,12 @@
-"""The Azure view of a deployment (state Healthy or Failed, its URIs) and its swagger.json."""
+"""The Azure view of a deployment (state Healthy or Failed, its URIs) and its swagger.json (with the request ids
+azmlinfsrv answers there)."""
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from batchsvc.api.azure.access import check_scorer
+from batchsvc.api.azure.answer import request_ids, to_response, with_ids
 from batchsvc.api.azure.paths import SERVICE, scoring_uri, swagger_uri
 from batchsvc.api.state import services
 from batchsvc.errors import NotFound
@@ -35,8 +37,12 @@ async def swagger_json(request: Request) -> Response:
     engine = await run_in_threadpool(load_model, request.app.state.model_cache, meta)
     if not isinstance(engine, CodeEngine):
         raise NotFound(f"deployment {name!r} serves a scikit-learn model: no entry script, no swagger.json")
+    ids, refused = request_ids(dict(request.headers))  # as azmlinfsrv answers them on each of its paths
+    if refused is not None:
+        return to_response(refused, ids)
     try:
-        return JSONResponse(document(engine.run, name, SERVICE.format(name=name), request.query_params.get("version"),
-                                     unpacked_folder(meta["sha256"])))
+        found = JSONResponse(document(engine.run, name, SERVICE.format(name=name),
+                                      request.query_params.get("version"), unpacked_folder(meta["sha256"])))
     except SwaggerError as exc:
-        raise NotFound(exc.message) from None
+        found = JSONResponse({"message": exc.message}, 404)
+    return with_ids(found, ids)
