@@ -126,3 +126,14 @@ def test_batching_settings_are_checked(client, credit_model):
     name = f"batch-defaults-{uuid.uuid4().hex[:6]}"
     made = client.post("/v1/deployments", json={"name": name, "model": credit_model, "batching": {}}).json()
     assert made["batching"] == {"max_batch_size": 32, "max_wait_us": 500}
+
+
+def test_the_openapi_document_describes_batching_and_limits(client):
+    # When the API's own document is read
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    # Then a deployment's batching and limits are in it with their fields and bounds
+    assert set(schemas["Batching"]["properties"]) == {"max_batch_size", "max_wait_us"}
+    assert schemas["Batching"]["properties"]["max_batch_size"]["minimum"] == 1
+    assert {"max_concurrency", "timeout_ms", "max_queue"} <= set(schemas["Limits"]["properties"])
+    request = json.dumps(schemas["DeploymentRequest"]["properties"])
+    assert "#/components/schemas/Batching" in request and "#/components/schemas/Limits" in request
