@@ -10,8 +10,9 @@ Trains the credit-risk pipeline (batchsvc.scoring.sample) and saves it once; the
     it runs, with its client, in a network namespace of its own with only `lo` up: `unshare --net`);
 and measures, over keep-alive HTTP clients (httpx): one-row p50/p99 of requests sent one after another, requests/s
 from 8 client threads, and the server's CPU (all its processes, from /proc; batchsvc's Redis too) per request
-during those 8 threads; then requests/s, p50/p99 and CPU per request from 32 asyncio clients (`--crowd`), batchsvc
-with batching off and on (a second deployment of the same model with `batching`), the two in alternating runs.
+during those 8 threads; then requests/s, p50/p99 and CPU per request from 32 wrk connections (`--crowd`;
+scripts/bench_wrk.py, installed with apt-get when missing), batchsvc's with its onnx engine and with engine sklearn,
+each with batching off and on (four deployments of the same model), in alternating runs.
 Prints two tables with the ratios against the best peer, and the load average before and after.
 
     python scripts/bench_online.py                              # batchsvc with 1 and 2 processes, every peer
@@ -22,7 +23,6 @@ Targets (issue 21): with 2 API processes >= 5x the best peer's requests/s, p50 <
 """
 
 import argparse
-import asyncio
 import json
 import os
 import statistics
@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]  # this checkout's batchsvc, whatever else is installed
 
 import bench_peers as peers  # noqa: E402
+import bench_wrk  # noqa: E402
 
 from batchsvc.cli import redis_server as redisproc  # noqa: E402
 from batchsvc.scoring.sample import FIELDS, WATSON_ROW, make_credit_risk, train_credit_risk  # noqa: E402
@@ -48,8 +49,10 @@ TARGET_RATE_X, TARGET_P50_X, TARGET_CPU_MS = 5.0, 0.35, 2.0
 WARM_UP_REQUESTS = 100  # per server: models load, caches fill
 START_TIMEOUT_S = 300  # a loaded machine starts a server slowly
 BODY = {"input_data": [{"fields": FIELDS, "values": [WATSON_ROW]}]}
-BATCHED = "batched"  # the name suffix of batchsvc's deployment with batching on
-ROUNDS = 4  # batchsvc's crowd runs, batching off then on, this many times each
+BATCHED = "batched"  # in the name of batchsvc's deployments with batching on
+DEPLOYMENTS = {"onnx": {}, f"onnx-{BATCHED}": {}, "sklearn": {"engine": "sklearn"},
+               f"sklearn-{BATCHED}": {"engine": "sklearn"}}  # batchsvc's, of one model: its engine, batching
+ROUNDS = 2  # batchsvc's crowd runs, each deployment in turn, this many times each
 
 
 def parse() -> argparse.Namespace:
@@ -59,8 +62,8 @@ def parse() -> argparse.Namespace:
     p.add_argument("--sequential", type=int, default=500, help="one-row requests sent one after another")
     p.add_argument("--burst", type=int, default=2000, help="one-row requests sent from the client threads")
     p.add_argument("--threads", type=int, default=8, help="client threads of the burst")
-    p.add_argument("--crowd", type=int, default=32, help="asyncio clients of the crowd run (0: none)")
-    p.add_argument("--crowd-requests", type=int, default=2000, help="one-row requests sent by the crowd")
+    p.add_argument("--crowd", type=int, default=32, help="wrk connections of the crowd run (0: none)")
+    p.add_argument("--crowd-seconds", type=int, default=8, help="seconds of each crowd run (wrk -d)")
     p.add_argument("--max-batch-size", type=int, default=32, help="batchsvc's batching: rows per engine call")
     p.add_argument("--max-wait-us", type=int, default=500, help="batchsvc's batching: added wait, microseconds")
     p.add_argument("--inside", help=argparse.SUPPRESS)  # internal: measure this peer here (in its namespace)
@@ -103,11 +106,11 @@ def measure(path: str, body: dict, pids: list[int], args, crowd: bool = True) ->
             started = time.perf_counter()
             c.post(path, json=body).raise_for_status()
             times.append((time.perf_counter() - started) * 1000)
-    burst = summary([clients(path, body, pids, args.threads, args.burst)])
+    burst = summary(clients(path, body, pids, args.threads, args.burst))
     result = {"p50": statistics.median(times), "p99": percentile(times, 99), "rate": burst["rate"],
               "cpu_ms": burst["cpu_ms"]}
     if args.crowd and crowd:
-        result["crowd"] = summary([crowd_clients(path, body, pids, args.crowd, args.crowd_requests)])
+        result["crowd"] = bench_wrk.merged([crowd_run(path, body, pids, args)])
     return result
 
 
@@ -117,16 +120,20 @@ def alternating(paths: dict[str, str], body: dict, pids: list[int], args) -> dic
     runs: dict[str, list] = {label: [] for label in paths}
     for _ in range(ROUNDS):
         for label, path in paths.items():
-            runs[label].append(crowd_clients(path, body, pids, args.crowd, args.crowd_requests // ROUNDS))
-    return {label: summary(parts) for label, parts in runs.items()}
+            runs[label].append(crowd_run(path, body, pids, args))
+    return {label: bench_wrk.merged(parts) for label, parts in runs.items()}
 
 
-def summary(runs: list[tuple[list[float], float, float, float]]) -> dict:
-    """Requests/s, p50/p99, and server and client CPU ms per request over runs of `clients`."""
-    times = [t for run in runs for t in run[0]]
-    elapsed, cpu, client_cpu = (sum(run[i] for run in runs) for i in (1, 2, 3))
+def crowd_run(path: str, body: dict, pids: list[int], args) -> dict:
+    """One wrk run of `args.crowd` connections (scripts/bench_wrk.py), the server's CPU taken from `pids`."""
+    return bench_wrk.run(path, body, args.crowd, args.crowd_seconds, lambda: sum(map(cpu_s, pids)))
+
+
+def summary(run: tuple[list[float], float, float, float]) -> dict:
+    """Requests/s, p50/p99, and server CPU ms per request of a run of `clients`."""
+    times, elapsed, cpu, _ = run
     return {"rate": len(times) / elapsed, "p50": statistics.median(times), "p99": percentile(times, 99),
-            "cpu_ms": cpu * 1000 / len(times), "client_cpu_ms": client_cpu * 1000 / len(times)}
+            "cpu_ms": cpu * 1000 / len(times)}
 
 
 def clients(path: str, body: dict, pids: list[int], threads: int, requests: int
@@ -151,29 +158,6 @@ def clients(path: str, body: dict, pids: list[int], threads: int, requests: int
     return times, elapsed, cpu, time.process_time() - mine
 
 
-def crowd_clients(path: str, body: dict, pids: list[int], count: int, requests: int
-                  ) -> tuple[list[float], float, float, float]:
-    """As `clients`, from `count` asyncio clients in one event loop (a keep-alive connection each), not `count`
-    threads; the client's own CPU per request comes back too, since it can set the pace."""
-    share = [requests // count + (i < requests % count) for i in range(count)]
-
-    async def client(n: int) -> list[float]:
-        times = []
-        async with httpx.AsyncClient(timeout=60) as c:
-            for _ in range(n):
-                started = time.perf_counter()
-                (await c.post(path, json=body)).raise_for_status()
-                times.append((time.perf_counter() - started) * 1000)
-        return times
-
-    async def run() -> list[list[float]]:
-        return await asyncio.gather(*(client(n) for n in share))
-
-    before, started, mine = sum(map(cpu_s, pids)), time.perf_counter(), time.process_time()
-    times = [t for each in asyncio.run(run()) for t in each]
-    return times, time.perf_counter() - started, sum(map(cpu_s, pids)) - before, time.process_time() - mine
-
-
 def percentile(times: list[float], k: int) -> float:
     return statistics.quantiles(times, n=100, method="inclusive")[k - 1]
 
@@ -192,22 +176,22 @@ def batchsvc(processes: int, model_file: Path, tmp: Path, args) -> dict:
         with httpx.Client(base_url=url, timeout=300) as c:
             c.post("/v1/models/credit-risk/versions", files={"file": ("m.joblib", model_file.read_bytes())}
                    ).raise_for_status()
-            c.post("/v1/deployments", json={"name": "credit-risk-online", "model": "credit-risk"}).raise_for_status()
             batching = {"max_batch_size": args.max_batch_size, "max_wait_us": args.max_wait_us}
-            c.post("/v1/deployments", json={"name": f"credit-risk-{BATCHED}", "model": "credit-risk",
-                                            "batching": batching}).raise_for_status()
+            for name, settings in DEPLOYMENTS.items():
+                c.post("/v1/deployments", json={"name": name, "model": "credit-risk", **settings,
+                                                **({"batching": batching} if BATCHED in name else {})}
+                       ).raise_for_status()
         # the server's CPU is the API processes' and Redis's
-        pids, path = [api.pid, redis.pid], f"{url}/v1/deployments/credit-risk-online/predictions"
-        result = measure(path, BODY, pids, args, crowd=False)
+        pids, paths = [api.pid, redis.pid], {name: f"{url}/v1/deployments/{name}/predictions" for name in DEPLOYMENTS}
+        result = measure(paths["onnx"], BODY, pids, args, crowd=False)
         if args.crowd:
-            batched = f"{url}/v1/deployments/credit-risk-{BATCHED}/predictions"
-            for _ in range(WARM_UP_REQUESTS):
-                httpx.post(batched, json=BODY, timeout=60).raise_for_status()
-            crowd = alternating({"crowd": path, "crowd_batched": batched}, BODY, pids, args)
-            result.update(crowd)
-            logs = httpx.get(f"{url}/v1/deployments/credit-risk-{BATCHED}/logs", params={"limit": 1000}).json()
-            sizes = [entry.get("batch") or 1 for entry in logs["logs"]]
-            result["crowd_batched"]["batch"] = statistics.mean(sizes)
+            for path in paths.values():
+                for _ in range(WARM_UP_REQUESTS):
+                    httpx.post(path, json=BODY, timeout=60).raise_for_status()
+            result["crowds"] = alternating(paths, BODY, pids, args)
+            for name in (n for n in DEPLOYMENTS if BATCHED in n):
+                logs = httpx.get(f"{url}/v1/deployments/{name}/logs", params={"limit": 1000}).json()
+                result["crowds"][name]["batch"] = statistics.mean(e.get("batch") or 1 for e in logs["logs"])
         return result
     finally:
         api.terminate()
@@ -221,7 +205,7 @@ def peer(name: str, model_file: Path, tmp: Path, args) -> dict:
     if name == peers.AZUREML.name and not args.inside:
         command = (f"ip link set lo up && exec {sys.executable} {Path(__file__).resolve()} --inside {name} "
                    f"--model {model_file} --sequential {args.sequential} --burst {args.burst} "
-                   f"--threads {args.threads} --crowd {args.crowd} --crowd-requests {args.crowd_requests}")
+                   f"--threads {args.threads} --crowd {args.crowd} --crowd-seconds {args.crowd_seconds}")
         out = subprocess.run(["unshare", "--net", "sh", "-c", command], capture_output=True, text=True)
         if out.returncode:
             raise SystemExit(f"{name} in its network namespace failed:\n{out.stdout[-2000:]}{out.stderr[-2000:]}")
@@ -269,21 +253,21 @@ def report(rows: dict[str, dict], args) -> None:
 
 
 def crowd_report(rows: dict[str, dict], args) -> None:
-    """The crowd's table: batchsvc with batching off and on, the peers, and the ratios to the best peer."""
+    """The crowd's table: batchsvc's engines with batching off and on, the peers, and the ratios to the best peer."""
     crowd = {}
     for name, r in rows.items():
-        crowd[name] = r["crowd"]
-        if "crowd_batched" in r:
-            crowd[f"{name}, batching {args.max_batch_size} rows / {args.max_wait_us} us (requests per engine call: "
-                  f"{r['crowd_batched']['batch']:.1f})"] = r["crowd_batched"]
+        for label, figures in r.get("crowds", {"": r.get("crowd")}).items():
+            batched = f", batching {args.max_batch_size} rows / {args.max_wait_us} us (requests per engine call: " \
+                      f"{figures['batch']:.1f})" if "batch" in figures else ""
+            crowd[f"{name}{', ' + label.split('-')[0] + ' engine' if label else ''}{batched}"] = figures
     best = max((r["rate"] for k, r in crowd.items() if not k.startswith("batchsvc")), default=None)
-    print(f"\n| server, {args.crowd} clients | requests/s | p50 ms | p99 ms | server CPU ms/request "
-          "| client CPU ms/request | vs best peer |")
+    print(f"\n| server, {args.crowd} wrk connections | requests/s | p50 ms | p99 ms | server CPU ms/request "
+          "| wrk CPU ms/request | vs best peer |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for name, r in crowd.items():
         ratio = f"{r['rate'] / best:.2f}x requests/s" if best else ""
         print(f"| {name} | {r['rate']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {r['cpu_ms']:.2f} "
-              f"| {r['client_cpu_ms']:.2f} | {ratio} |", flush=True)
+              f"| {r['client_cpu_ms']:.3f} | {ratio} |", flush=True)
 
 
 def loadavg() -> str:

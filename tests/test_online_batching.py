@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import numpy as np
+import pytest
 
 from batchsvc.scoring.sample import FIELDS, WATSON_ROW, make_credit_risk
 
@@ -46,8 +47,12 @@ def bodies() -> list[bytes]:
 
 
 def answer(client: httpx.Client, path: str, raw: bytes) -> tuple[int, object]:
+    """The status and the JSON answered (the text where an answer is not JSON)."""
     response = client.post(path, content=raw, headers={"content-type": "application/json"})
-    return response.status_code, response.json()
+    try:
+        return response.status_code, response.json()
+    except ValueError:
+        return response.status_code, response.text
 
 
 def same_answer(got: tuple[int, object], expected: tuple[int, object]) -> bool:
@@ -75,11 +80,15 @@ def all_at_once(api_url: str, path: str, raws: list[bytes]) -> list[tuple[int, o
         return list(pool.map(send, raws))
 
 
-def test_32_clients_at_once_get_the_answers_and_errors_each_gets_alone(client, api_url, credit_model):
-    # Given one deployment with batching off and one with it on, over the same model
+@pytest.mark.parametrize("engine", ["auto", "sklearn"])
+def test_32_clients_at_once_get_the_answers_and_errors_each_gets_alone(client, api_url, credit_model, engine):
+    # Given one deployment with batching off and one with it on, over the same model and engine (sklearn: the
+    # full path, one predict_proba for many requests' rows)
     off, on = f"batch-off-{uuid.uuid4().hex[:6]}", f"batch-on-{uuid.uuid4().hex[:6]}"
-    assert client.post("/v1/deployments", json={"name": off, "model": credit_model}).status_code == 201
-    created = client.post("/v1/deployments", json={"name": on, "model": credit_model, "batching": BATCHING})
+    assert client.post("/v1/deployments", json={"name": off, "model": credit_model, "engine": engine}
+                       ).status_code == 201
+    created = client.post("/v1/deployments", json={"name": on, "model": credit_model, "engine": engine,
+                                                   "batching": BATCHING})
     assert created.status_code == 201 and created.json()["batching"] == BATCHING
     raws = bodies()
     # And the answer each body gets alone, one after another, with batching off
@@ -96,8 +105,9 @@ def test_32_clients_at_once_get_the_answers_and_errors_each_gets_alone(client, a
         batches = [entry["batch"] for entry in logs if entry.get("batch")]
         if max(batches, default=0) > 1:
             break
-    # And its log shows requests that were scored together in one engine call
+    # And its log shows requests that were scored together in one engine call, by the engine asked for
     assert max(batches) > 1, batches
+    assert {e["engine"] for e in logs if e.get("batch")} == {"sklearn" if engine == "sklearn" else "onnx"}
     # When batching is turned off again, Then the record says so and requests are scored alone
     changed = client.patch(f"/v1/deployments/{on}", json={"batching": None}).json()
     assert changed["batching"] is None
@@ -116,3 +126,14 @@ def test_batching_settings_are_checked(client, credit_model):
     name = f"batch-defaults-{uuid.uuid4().hex[:6]}"
     made = client.post("/v1/deployments", json={"name": name, "model": credit_model, "batching": {}}).json()
     assert made["batching"] == {"max_batch_size": 32, "max_wait_us": 500}
+
+
+def test_the_openapi_document_describes_batching_and_limits(client):
+    # When the API's own document is read
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    # Then a deployment's batching and limits are in it with their fields and bounds
+    assert set(schemas["Batching"]["properties"]) == {"max_batch_size", "max_wait_us"}
+    assert schemas["Batching"]["properties"]["max_batch_size"]["minimum"] == 1
+    assert {"max_concurrency", "timeout_ms", "max_queue"} <= set(schemas["Limits"]["properties"])
+    request = json.dumps(schemas["DeploymentRequest"]["properties"])
+    assert "#/components/schemas/Batching" in request and "#/components/schemas/Limits" in request

@@ -4,12 +4,15 @@ A small request whose model has a verified onnx engine takes the fast path (jobs
 no pandas, no Redis round trip); anything else, and anything the fast path cannot answer exactly as the full path
 would, takes the full path. Either scores in the thread pool, never on the event loop's thread, within the
 target's limits (api/online_limits.py). A deployment's request is logged and counted (with the state it showed)
-in batches off the request path (storage/request_log.py); `predict_logged` is what the Watson ML routes call too.
+in batches off the request path (storage/request_log.py). A deployment with `batching` scores concurrent requests
+together on either path (jobs/online_fast.py, jobs/online_batched.py). The other dialects come through here too:
+Watson ML's predictions (`predict_target`), OIP's infer and Azure's scikit-learn route (`predict_raw`).
 A deployment's request is routed first (jobs/online.routed: its pin and routing-key headers), answered with a
 `batchsvc-version: name@version` header, and offered to its shadow once answered (jobs/shadow.py).
 """
 
 import time
+from collections.abc import Callable
 
 import orjson
 from starlette.concurrency import run_in_threadpool
@@ -21,10 +24,10 @@ from batchsvc.api.online_limits import run_limited
 from batchsvc.api.state import services
 from batchsvc.clock import iso
 from batchsvc.errors import BatchsvcError
-from batchsvc.jobs import shadow
+from batchsvc.jobs import online_batched, shadow
 from batchsvc.jobs.capture import capture_request
 from batchsvc.jobs.model_cache import ModelCache
-from batchsvc.jobs.online import Scored, primary, routed, row_count, score_online, shown_state
+from batchsvc.jobs.online import Scored, primary, routed, row_count, shown_state
 from batchsvc.jobs.online_fast import fast_scored
 from batchsvc.jobs.routing import VERSION_HEADER
 from batchsvc.schemas import PredictionRequest
@@ -38,14 +41,14 @@ JSON = "application/json"
 async def predict_deployment(request: Request) -> Response:
     svc, name = services(request), request.path_params["name"]
     record = await run_in_threadpool(svc.deployments.spec, name)  # its limits apply before it scores
-    return await _predict(request, svc, record)
+    return await predict_target(request, svc, record)
 
 
 async def predict_model(request: Request) -> Response:
-    return await _predict(request, services(request), request.path_params["ref"])
+    return await predict_target(request, services(request), request.path_params["ref"])
 
 
-async def _predict(request: Request, svc: Services, target: str | dict) -> Response:
+async def predict_target(request: Request, svc: Services, target: str | dict) -> Response:
     """The fast path's answer when it takes the body, else the full path's; either within the target's limits."""
     raw, cache, fast = await request.body(), request.app.state.model_cache, request.app.state.online_fast
     target = routed(target, request.headers)  # once, before it scores: the fast and full paths answer alike
@@ -53,13 +56,21 @@ async def _predict(request: Request, svc: Services, target: str | dict) -> Respo
 
 
 def _answer(svc: Services, cache: ModelCache, target: str | dict, raw: bytes, fast: bool) -> Response:
-    if fast and _default_label(target):
+    scored, answer = predict_raw(svc, cache, target, raw, lambda: PredictionRequest.model_validate_json(raw), fast)
+    if answer is not None:
+        return Response(answer, media_type=JSON, headers=version_header(scored))
+    return JSONResponse(scored.body, headers=version_header(scored))
+
+
+def predict_raw(svc: Services, cache: ModelCache, target: str | dict, raw: bytes | None,
+                body: Callable[[], PredictionRequest], fast: bool) -> tuple[Scored, bytes | None]:
+    """A native body's answer, logged: the fast path's (with its JSON bytes) when it takes `raw`, else the full
+    path's on `body()` (a dialect's own reading of its request: a bad one is a 400 or 422 naming the field)."""
+    if fast and raw is not None and _default_label(target):
         answer = fast_logged(svc, cache, target, raw)
         if answer is not None:
-            return Response(answer[0], media_type=JSON, headers=version_header(answer[1]))
-    body = PredictionRequest.model_validate_json(raw)  # a bad body: 400 or 422 naming the field (api/errors.py)
-    scored = predict_logged(svc, cache, target, body)
-    return JSONResponse(scored.body, headers=version_header(scored))
+            return answer[1], answer[0]
+    return predict_logged(svc, cache, target, body()), None
 
 
 def version_header(scored: Scored) -> dict[str, str]:
@@ -87,10 +98,11 @@ def fast_logged(svc: Services, cache: ModelCache, target: str | dict, raw: bytes
 
 
 def predict_logged(svc: Services, cache: ModelCache, target: str | dict, body: PredictionRequest) -> Scored:
-    """score_online, with a deployment's request logged and counted whatever its outcome."""
+    """The full path's answer (online_batched.score: score_online, batched when the deployment says so), with a
+    deployment's request logged and counted whatever its outcome."""
     started = time.perf_counter()
     try:
-        scored = score_online(svc, cache, target, body)
+        scored = online_batched.score(svc, cache, target, body)
     except Exception as exc:
         if isinstance(target, dict):
             _log(svc, target, row_count(body), started, exc, None, body)

@@ -49,7 +49,7 @@ class Scored:
 
 def score_online(svc: Services, cache: ModelCache, target: str | dict, body: PredictionRequest) -> Scored:
     """Score a body ({"input_data": [...]} or {"records": [...]}) with a model reference or a deployment."""
-    entries = _entries(body, svc.settings.max_online_rows)
+    entries = body_entries(body, svc.settings.max_online_rows)
     target = routed(target)
     meta = resolve(svc, target)
     requested = (target.get("engine") if isinstance(target, dict) else None) or AUTO
@@ -151,7 +151,7 @@ def row_count(body: PredictionRequest) -> int:
     return sum(len(entry.values) for entry in body.input_data or ())
 
 
-def _entries(body: PredictionRequest, max_rows: int) -> list[tuple[TableInput | RecordsInput, str]]:
+def body_entries(body: PredictionRequest, max_rows: int) -> list[tuple[TableInput | RecordsInput, str]]:
     """Each input of the body with the field path prefix its errors name; refuses two kinds or too many rows."""
     if (body.input_data is None) == (body.records is None):
         raise InvalidRequest("the body needs exactly one of input_data ([{\"fields\": [...], \"values\": "
@@ -169,16 +169,25 @@ def _entries(body: PredictionRequest, max_rows: int) -> list[tuple[TableInput | 
 
 def _score_entry(svc: Services, model, info: ModelInfo, meta: dict, source, where: str) -> dict:
     """One entry's predictions in Watson ML's shape; a bad value is a 422 naming its field and row."""
-    spec = check_inline(svc, source, meta, [], where)
-    frame = sources.numbered(spec.frame(), 1)
+    frame = entry_frame(svc, meta, source, where)
+    return score_frame(model, info, frame, where, isinstance(source, RecordsInput))
+
+
+def entry_frame(svc: Services, meta: dict, source: TableInput | RecordsInput, where: str):
+    """An entry checked against its limits and the model's features, as a frame numbered from row 1."""
+    return sources.numbered(check_inline(svc, source, meta, [], where).frame(), 1)
+
+
+def score_frame(model, info: ModelInfo, frame, where: str, records: bool) -> dict:
+    """An entry's frame scored, in Watson ML's shape; a bad value is a 422 naming its field and row."""
     try:
         rows, _ = score_batch(model, info, sources.Batch(frame), [], 0, 0)
     except DataError as exc:
-        raise _located(exc, where, isinstance(source, RecordsInput)) from None
+        raise located(exc, where, records) from None
     return watson_shape(rows, len(rows))
 
 
-def _located(exc: BatchsvcError, where: str, records: bool) -> BatchsvcError:
+def located(exc: BatchsvcError, where: str, records: bool) -> BatchsvcError:
     """The error with the request field of its row (rows are numbered from 1 in messages, from 0 in paths)."""
     row = exc.details.get("row")
     if row is not None:

@@ -1,5 +1,6 @@
 """The Open Inference Protocol's routes: server health and metadata, model metadata and readiness, and infer,
-which scores through the native online core within the deployment's limits, logged as native calls are."""
+which scores through the native online core (its fast path and batching) within the deployment's limits, logged as
+native calls are."""
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -8,11 +9,9 @@ from starlette.responses import JSONResponse, Response
 from batchsvc import __version__
 from batchsvc.api.oip import targets, tensors
 from batchsvc.api.online_limits import run_limited
-from batchsvc.api.predictions import predict_logged, version_header
+from batchsvc.api.predictions import predict_raw, version_header
 from batchsvc.api.state import services
 from batchsvc.jobs.online import routed
-from batchsvc.schemas import PredictionRequest
-from batchsvc.schemas.deployments import PredictionInput
 
 NOT_READY = 400  # the protocol answers "false" with a 4xx status
 
@@ -47,14 +46,15 @@ async def model_ready(request: Request) -> Response:
 
 
 async def infer(request: Request) -> Response:
-    """Tensors in, the core's predictions out as tensors; `outputs` chooses among predict and predict_proba."""
+    """Tensors in, the core's predictions out as tensors; `outputs` chooses among predict and predict_proba. The
+    rows go to the native core as its own body (fast path and batching alike)."""
     svc, (name, version) = services(request), _name(request)
     body, binary = tensors.split_body(await request.body(), request.headers.get("Inference-Header-Content-Length"))
     table = tensors.rows(body, binary)
-    native = PredictionRequest(input_data=[PredictionInput(fields=table.fields, values=table.values)])
     target = routed(await run_in_threadpool(targets.target, svc, name, version), request.headers)
-    cache = request.app.state.model_cache
-    scored = await run_limited(request, target, lambda: predict_logged(svc, cache, target, native))
+    cache, fast = request.app.state.model_cache, request.app.state.online_fast
+    scored, _ = await run_limited(request, target, lambda: predict_raw(
+        svc, cache, target, tensors.native_body(table), lambda: tensors.native_request(table), fast))
     answer = {"model_name": name, "model_version": str(scored.meta["version"]),
               "outputs": tensors.outputs(scored.body["predictions"][0], body.get("outputs"))}
     if body.get("id") is not None:

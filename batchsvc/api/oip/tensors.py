@@ -13,8 +13,11 @@ import struct
 from dataclasses import dataclass
 
 import numpy as np
+import orjson
 
 from batchsvc.errors import InvalidRequest
+from batchsvc.schemas import PredictionRequest
+from batchsvc.schemas.deployments import PredictionInput
 
 NUMERIC = {"BOOL": "?", "UINT8": "<u1", "UINT16": "<u2", "UINT32": "<u4", "UINT64": "<u8", "INT8": "<i1",
            "INT16": "<i2", "INT32": "<i4", "INT64": "<i8", "FP16": "<f2", "FP32": "<f4", "FP64": "<f8"}  # numpy dtypes
@@ -139,6 +142,23 @@ def _from_binary(name: str, datatype: str, raw: bytes) -> list:
 
 def _flat(data: list) -> list:
     return [v for item in data for v in (_flat(item) if isinstance(item, list) else [item])]
+
+
+def native_body(table: Rows) -> bytes | None:
+    """The rows as the native predictions body (JSON) for the fast path; None when JSON cannot hold them as they
+    are (a NaN or an infinity becomes null, an integer past 64 bits fails), so the full path reads them."""
+    entry = {"values": table.values} if table.fields is None else {"fields": table.fields, "values": table.values}
+    if any(isinstance(v, float) and not math.isfinite(v) for row in table.values for v in row):
+        return None
+    try:
+        return orjson.dumps({"input_data": [entry]})
+    except orjson.JSONEncodeError:
+        return None
+
+
+def native_request(table: Rows) -> PredictionRequest:
+    """The rows as the native predictions request (validated: a bad value is a 422 naming its field)."""
+    return PredictionRequest(input_data=[PredictionInput(fields=table.fields, values=table.values)])
 
 
 def outputs(table: dict, wanted: list | None) -> list[dict]:

@@ -5,7 +5,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from batchsvc.api.online_limits import run_limited
 from batchsvc.api.params import read_json
 from batchsvc.api.state import services
 from batchsvc.api.watson import native, shapes
@@ -15,7 +14,7 @@ from batchsvc.api.watson.models import find_version, model_ids
 from batchsvc.errors import AssetNotFound, BatchsvcError
 from batchsvc.jobs.data_assets import get_asset as get_asset_record
 from batchsvc.jobs.online import check_deployment
-from batchsvc.schemas import DeploymentRequest, PredictionRequest
+from batchsvc.schemas import DeploymentRequest
 from batchsvc.storage.services import Services
 
 
@@ -75,11 +74,10 @@ async def get_deployment(request: Request) -> Response:
 
 
 async def predictions(request: Request) -> Response:
-    """Online scoring: the lab's {"input_data": [...]} body, answered by the native scoring as it is."""
-    body = await read_json(request, PredictionRequest)
+    """Online scoring: the lab's {"input_data": [...]} body is the native one, answered by the native route's core
+    (fast path, batching, limits) as it is."""
     record = await run_in_threadpool(native.deployment, services(request), request.path_params["deployment_id"])
-    scored = await run_limited(request, record, lambda: native.score(request, record, body))
-    return JSONResponse(scored.body, headers=native.answered_by(scored))
+    return await native.predict(request, record)
 
 
 async def get_asset(request: Request) -> Response:

@@ -2,13 +2,13 @@
 the compatibility layer makes into it is here, so a change there is a change in this file only."""
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 from batchsvc.api.deployments import deploy
-from batchsvc.api.predictions import predict_logged, version_header
+from batchsvc.api.predictions import predict_target
 from batchsvc.api.state import services
-from batchsvc.jobs.online import Scored, routed
 from batchsvc.roles import Principal
-from batchsvc.schemas import DeploymentRequest, JobInput, JobRequest, OutputSpec, PredictionRequest
+from batchsvc.schemas import DeploymentRequest, JobInput, JobRequest, OutputSpec
 from batchsvc.storage.services import Services
 
 
@@ -32,15 +32,10 @@ def deployment_ids(svc: Services) -> dict[str, str]:
     return {record["name"]: record["id"] for record in deployments(svc)}
 
 
-def score(request: Request, record: dict, body: PredictionRequest) -> Scored:
-    """The native online answer (its body {"predictions": [...]} and the version that answered), routed by the
-    request's pin and routing-key headers, logged and counted on the deployment as native calls are."""
-    return predict_logged(services(request), request.app.state.model_cache, routed(record, request.headers), body)
-
-
-def answered_by(scored: Scored) -> dict[str, str]:
-    """The response header naming the version that answered (batchsvc-version: name@version)."""
-    return version_header(scored)
+async def predict(request: Request, record: dict) -> Response:
+    """The native online answer to the request's raw body (the lab's {"input_data": [...]} is the native body), as
+    POST /v1/deployments/{name}/predictions gives it: the fast path, batching and limits alike."""
+    return await predict_target(request, services(request), record)
 
 
 def issue_token(svc: Services, principal: Principal) -> tuple[str, int]:
