@@ -63,6 +63,8 @@ class JobWaits:
         try:
             yield future
         finally:
+            if future.done() and not future.cancelled():
+                future.exception()  # marks a lost subscription's error retrieved when this request never awaited it
             held = self._waiters.get(job_id)
             if held is not None:
                 held.discard(future)

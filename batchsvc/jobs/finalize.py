@@ -43,7 +43,7 @@ def finalize(svc: Services, job_id: str) -> None:
 def _assemble(svc: Services, job: RunningJob) -> int:
     """The parts, in chunk order, streamed into the result file; returns its row count."""
     fmt = job.spec.output.format
-    openers = [svc.data.part_file(job.id, c["index"]).open_native for c in job.record["chunks"]]
+    openers = [p.open_native for p in svc.data.written_parts(job.id, [c["index"] for c in job.record["chunks"]])]
     with atomic_file(svc.data.result_file(job.id, fmt)) as f:
         return parts.assemble(openers, fmt, f)
 

@@ -4,9 +4,10 @@ engine refused, a missing value, a larger request) is scored with other requests
 
 Each request is checked on its own first (limits, features); a request that fails its checks is answered by
 `online.score_online` as if batching were off, with its own error. Only requests whose entries give the model's
-features the same column types share a call (types inferred from the rows otherwise could differ), and each
-answer is written from its own rows. A batch that fails is scored request by request (jobs/online_batch.py), so a
-bad row is named as it would be unbatched.
+features the same column types share a call (types inferred from the rows otherwise could differ), and requests
+with a missing value share one only with each other (an exact tree engine hands a batch holding one to
+scikit-learn, which must not change the others' answers); each answer is written from its own rows. A batch
+that fails is scored request by request (jobs/online_batch.py), so a bad row is named as it would be unbatched.
 """
 
 import pandas as pd
@@ -53,7 +54,8 @@ def score(svc: Services, cache: ModelCache, target: str | dict, body: Prediction
     types = _column_types([frame for frame, _, _ in entries], info)
     if engine == CODE or types is None:
         return score_online(svc, cache, target, body)
-    key = ("frames", meta["name"], meta["version"], meta["sha256"], engine, types)
+    missing = any(frame[info.features].isna().to_numpy().any() for frame, _, _ in entries)
+    key = ("frames", meta["name"], meta["version"], meta["sha256"], engine, types, missing)
     rows = sum(len(frame) for frame, _, _ in entries)
     outcome = BATCHER.score(key, entries, rows, policy, lambda many: _score_together(model, info, many))
     if outcome.error is not None:

@@ -1,7 +1,8 @@
 """The small-job path: a one-chunk inline job scored in memory, with no part file to write and read back.
 
 Same states, ledger entry, events and result as the chunk path; its commit and completion are one Lua script
-(storage/small_commit.py), so a warm worker spends three Redis round trips on it (read, start, commit).
+(storage/small_commit.py), so a warm worker spends three Redis round trips on it (read, start, commit). So a
+result for `output.path` is delivered before that commit, and withdrawn when the job was canceled meanwhile.
 """
 
 import time

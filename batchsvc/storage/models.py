@@ -49,7 +49,7 @@ def split_ref(ref: str) -> tuple[str, str | None]:
 class Registry:
     def __init__(self, client: redis.Redis, keys: Keys, data: DataDir, cache: LocalCache | None = None):
         self.r, self.keys, self.data = client, keys, data
-        self.cache = cache or LocalCache()  # off unless a ChangeListener keeps it fresh (the API's)
+        self.cache = cache or LocalCache()  # off unless a ChangeListener keeps it fresh (API processes' and workers')
         self._resolve = client.register_script(RESOLVE)
 
     def _changed(self, name: str) -> None:

@@ -43,6 +43,6 @@ async def swagger_json(request: Request) -> Response:
     try:
         found = JSONResponse(document(engine.run, name, SERVICE.format(name=name),
                                       request.query_params.get("version"), unpacked_folder(meta["sha256"])))
-    except SwaggerError as exc:
+    except SwaggerError as exc:  # azmlinfsrv's own answer for a swagger version it has not: 404, its ids, no record
         found = JSONResponse({"message": exc.message}, 404)
     return with_ids(found, ids)

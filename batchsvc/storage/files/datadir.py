@@ -59,6 +59,16 @@ class DataDir:
         """One chunk's scored rows: a Parquet file, or a CSV part for a CSV result (scoring/csv_parts.py)."""
         return self.parts_dir(job_id) / f"part-{index:06d}.part"
 
+    def written_parts(self, job_id: str, indexes: list[int]) -> list[Location]:
+        """The parts the chunks wrote, from one listing: today's names, or `.parquet`, the name a job begun before
+        CSV parts existed gave its parts (so a job in flight across that upgrade finishes with all its rows)."""
+        names = {location.name for location, _ in self.parts_dir(job_id).files()}
+        return [self._written_part(job_id, index, names) for index in indexes]
+
+    def _written_part(self, job_id: str, index: int, names: set[str]) -> Location:
+        part, legacy = self.part_file(job_id, index), self.parts_dir(job_id) / f"part-{index:06d}.parquet"
+        return legacy if legacy.name in names and part.name not in names else part
+
     def bad_rows_part(self, job_id: str, index: int) -> Location:
         return self.parts_dir(job_id) / f"errors-{index:06d}.jsonl"
 
