@@ -71,16 +71,6 @@ def parse() -> argparse.Namespace:
     return p.parse_args()
 
 
-def cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) of a process and its descendants so far (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") + sum(cpu_s(int(c)) for c in children)
-
-
 def wait_ready(url: str, proc: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline and proc.poll() is None:
@@ -126,7 +116,7 @@ def alternating(paths: dict[str, str], body: dict, pids: list[int], args) -> dic
 
 def crowd_run(path: str, body: dict, pids: list[int], args) -> dict:
     """One wrk run of `args.crowd` connections (scripts/bench_wrk.py), the server's CPU taken from `pids`."""
-    return bench_wrk.run(path, body, args.crowd, args.crowd_seconds, lambda: sum(map(cpu_s, pids)))
+    return bench_wrk.run(path, body, args.crowd, args.crowd_seconds, lambda: sum(map(peers.cpu_s, pids)))
 
 
 def summary(run: tuple[list[float], float, float, float]) -> dict:
@@ -152,9 +142,9 @@ def clients(path: str, body: dict, pids: list[int], threads: int, requests: int
         return times
 
     with ThreadPoolExecutor(threads) as pool:
-        before, started, mine = sum(map(cpu_s, pids)), time.perf_counter(), time.process_time()
+        before, started, mine = sum(map(peers.cpu_s, pids)), time.perf_counter(), time.process_time()
         times = [t for each in pool.map(client, share) for t in each]
-        elapsed, cpu = time.perf_counter() - started, sum(map(cpu_s, pids)) - before
+        elapsed, cpu = time.perf_counter() - started, sum(map(peers.cpu_s, pids)) - before
     return times, elapsed, cpu, time.process_time() - mine
 
 

@@ -28,7 +28,9 @@ import httpx
 import joblib
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT)]  # this checkout's batchsvc
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]  # this checkout's batchsvc, and the benches' helpers
+
+from bench_peers import cpu_s, free_port  # noqa: E402
 
 from batchsvc.cli import redis_server as redisproc  # noqa: E402
 from batchsvc.scoring.sample import FIELDS, WATSON_ROW, make_credit_risk, train_credit_risk  # noqa: E402
@@ -45,16 +47,6 @@ def parse() -> argparse.Namespace:
     p.add_argument("--engine", choices=["auto", "sklearn"], default="auto", help="the deployment's engine")
     p.add_argument("--top", type=int, default=15, help="functions listed by own and by total time")
     return p.parse_args()
-
-
-def cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) of a process and its descendants so far (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK") + sum(cpu_s(int(c)) for c in children)
 
 
 def py_spy() -> str:
@@ -81,13 +73,6 @@ def serve(tmp: Path) -> tuple[subprocess.Popen, subprocess.Popen, str]:
         except httpx.HTTPError:
             time.sleep(0.2)
     raise SystemExit(f"the API did not start; see {tmp / 'api.log'}")
-
-
-def free_port() -> int:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def deploy(url: str, tmp: Path, engine: str) -> str:

@@ -10,7 +10,7 @@ import uuid
 import httpx
 import numpy as np
 import pytest
-from test_online_batching import BATCHING, KERNEL_ROUNDING, ROUNDS, ROWS, _with, all_at_once
+from test_online_batching import BATCHING, KERNEL_ROUNDING, ROUNDS, ROWS, _with, all_at_once, answer
 from test_online_batching import bodies as native_bodies
 
 from batchsvc.scoring.sample import FIELDS, WATSON_ROW
@@ -37,15 +37,6 @@ def azure_bodies() -> list[bytes]:
     good = [{"data": [row]} for row in ROWS[:24]] + [{"data": ROWS[:3]}, [dict(zip(FIELDS, ROWS[4]))]]
     bad = [{"data": [_with("LoanAmount", "lots")]}, {"data": [WATSON_ROW[:-1]]}, {"data": []}, {"rows": 1}]
     return [json.dumps(b).encode() for b in good + bad] + [b"{not json", b'{"data": [[NaN]]}']
-
-
-def answer(client: httpx.Client, path: str, raw: bytes) -> tuple[int, object]:
-    """The status and the JSON answered (the text where an answer is not JSON)."""
-    response = client.post(path, content=raw, headers={"content-type": "application/json"})
-    try:
-        return response.status_code, response.json()
-    except ValueError:
-        return response.status_code, response.text
 
 
 def close(got, expected) -> bool:

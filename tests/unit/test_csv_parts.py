@@ -8,24 +8,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
+from test_scoring_arrow import PASSTHROUGH, credit  # noqa: F401 (credit: the module's engines, a fixture)
 
 from batchsvc.scoring import output, parts, score_text
 from batchsvc.scoring.batch import Batch
 from batchsvc.scoring.csvparse import parse_csv
-from batchsvc.scoring.engines.onnx import OnnxEngine, compile_onnx
-from batchsvc.scoring.engines.sklearn import SklearnEngine
-from batchsvc.scoring.modelinfo import inspect_model
-from batchsvc.scoring.sample import make_credit_risk, train_credit_risk
+from batchsvc.scoring.sample import make_credit_risk
 from batchsvc.scoring.score import score_batch, score_table
-
-PASSTHROUGH = ["CustomerID"]
-
-
-@pytest.fixture(scope="module")
-def credit():
-    model = train_credit_risk(make_credit_risk(3000, seed=43))
-    info = inspect_model(model)
-    return {"sklearn": SklearnEngine(model, info), "onnx": OnnxEngine(compile_onnx(model, info), info, {})}, info
 
 
 def csv_batch(frame: pd.DataFrame, info, first_line: int = 2) -> Batch:
