@@ -16,6 +16,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+import redis
 from click.testing import CliRunner
 from harness import ROOT, free_port, register, submit, unique, wait_job
 
@@ -143,6 +144,9 @@ def test_up_takes_a_redis_url_and_its_banner_names_the_console_and_the_redis(tmp
     assert f"no Redis at {redis_url}: starting a private one" in lines[0]
     assert f"the API and the web console at http://127.0.0.1:{port}/" in lines[-1]
     assert f"a private Redis at {redis_url}, started here" in lines[-1]
+    # And that Redis stopped with it (nothing of `up` is left running)
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis.from_url(redis_url, socket_connect_timeout=2).ping()
 
 
 def test_a_bare_up_says_whose_redis_it_uses():

@@ -22,29 +22,37 @@ def run(host: str, port: int, processes: int | None, allow_no_keys: bool = False
     if redis_url:
         os.environ["BATCHSVC_REDIS_URL"] = redis_url  # before the settings are read; the children inherit it
     settings = get_settings()
-    redis_proc = _ensure_redis(settings)
-    cli = [sys.executable, "-m", "batchsvc.cli"]
-    api = [*cli, "api", "--host", host, "--port", str(port), *(["--allow-no-keys"] if allow_no_keys else [])]
-    children = [subprocess.Popen(api),
-                subprocess.Popen([*cli, "worker", *(["--processes", str(processes)] if processes else [])]),
-                subprocess.Popen([*cli, "scheduler"])]
-    print(banner(host, port, settings.redis_url, redis_proc is not None, chosen), flush=True)
-    stopping = []
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    stopping: list[bool] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):  # before anything starts: a stop at any moment stops what did
         signal.signal(sig, lambda *_: stopping.append(True))
+    redis_proc = _ensure_redis(settings)
+    children: list[subprocess.Popen] = []
     try:
+        cli = [sys.executable, "-m", "batchsvc.cli"]
+        api = [*cli, "api", "--host", host, "--port", str(port), *(["--allow-no-keys"] if allow_no_keys else [])]
+        for command in (api, [*cli, "worker", *(["--processes", str(processes)] if processes else [])],
+                        [*cli, "scheduler"]):
+            children.append(subprocess.Popen(command))
+        print(banner(host, port, settings.redis_url, redis_proc is not None, chosen), flush=True)
         while not stopping and all(c.poll() is None for c in children):
             time.sleep(POLL_S)
     finally:
+        _stop(children, settings.shutdown_s + STOP_MARGIN_S, redis_proc)
+    return 0 if stopping else 1
+
+
+def _stop(children: list[subprocess.Popen], timeout_s: float, redis_proc: subprocess.Popen | None) -> None:
+    """The children asked to stop and waited for, then the Redis started here, whatever happened before."""
+    try:
         for child in children:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
         for child in children:
-            child.wait(timeout=settings.shutdown_s + STOP_MARGIN_S)
+            child.wait(timeout=timeout_s)
+    finally:
         if redis_proc is not None:
             redis_proc.terminate()
             redis_proc.wait(timeout=10)
-    return 0 if stopping else 1
 
 
 def banner(host: str, port: int, redis_url: str, private: bool, chosen: bool) -> str:
