@@ -56,10 +56,10 @@ def parse() -> argparse.Namespace:
     return p.parse_args()
 
 
-def start_api(tmp: Path) -> tuple[subprocess.Popen, subprocess.Popen, str]:
+def start_api(tmp: Path, appendonly: bool = False) -> tuple[subprocess.Popen, subprocess.Popen, str]:
     """A private redis-server and one API process; returns both and the API's URL once it answers."""
     redis_port, api_port = _free_port(), _free_port()
-    redis = redisproc.start(redis_port, tmp / "redis", appendonly=False)
+    redis = redisproc.start(redis_port, tmp / "redis", appendonly=appendonly)
     env = {**os.environ, "BATCHSVC_REDIS_URL": f"redis://127.0.0.1:{redis_port}/0", "BATCHSVC_DATA_DIR": str(tmp)}
     api = subprocess.Popen([sys.executable, "-m", "batchsvc.cli", "api", "--port", str(api_port)], cwd=ROOT, env=env,
                            stdout=open(tmp / "api.log", "wb"), stderr=subprocess.STDOUT)

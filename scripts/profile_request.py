@@ -14,7 +14,6 @@ kernel.yama.ptrace_scope=0).
 """
 
 import argparse
-import os
 import shutil
 import signal
 import subprocess
@@ -30,15 +29,14 @@ import joblib
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]  # this checkout's batchsvc, and the benches' helpers
 
-from bench_peers import cpu_s, free_port  # noqa: E402
+from bench_peers import cpu_s  # noqa: E402
+from bench_rollout import start_api  # noqa: E402
 
-from batchsvc.cli import redis_server as redisproc  # noqa: E402
 from batchsvc.scoring.sample import FIELDS, WATSON_ROW, make_credit_risk, train_credit_risk  # noqa: E402
 
 BODY = {"input_data": [{"fields": FIELDS, "values": [WATSON_ROW]}]}
 WARM_UP_REQUESTS = 200
 SAMPLES_PER_S = 1000  # py-spy's sampling rate
-START_TIMEOUT_S = 300
 
 
 def parse() -> argparse.Namespace:
@@ -55,24 +53,6 @@ def py_spy() -> str:
     if found is None:
         raise SystemExit("profile_request.py needs py-spy: pip install py-spy")
     return found
-
-
-def serve(tmp: Path) -> tuple[subprocess.Popen, subprocess.Popen, str]:
-    """A private Redis and one API process of this checkout, answering."""
-    port, api_port = free_port(), free_port()
-    redis = redisproc.start(port, tmp / "redis")
-    env = {**os.environ, "BATCHSVC_REDIS_URL": f"redis://127.0.0.1:{port}/0", "BATCHSVC_DATA_DIR": str(tmp / "data")}
-    api = subprocess.Popen([sys.executable, "-m", "batchsvc.cli", "api", "--port", str(api_port), "--workers", "1"],
-                           cwd=ROOT, env=env, stdout=open(tmp / "api.log", "wb"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{api_port}"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline and api.poll() is None:
-        try:
-            if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                return redis, api, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    raise SystemExit(f"the API did not start; see {tmp / 'api.log'}")
 
 
 def deploy(url: str, tmp: Path, engine: str) -> str:
@@ -128,7 +108,7 @@ def main() -> None:
     spy = py_spy()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        redis, api, url = serve(tmp)
+        redis, api, url = start_api(tmp, appendonly=True)  # Redis as `batchsvc up` runs it
         try:
             path = deploy(url, tmp, args.engine)
             send(path, WARM_UP_REQUESTS)
