@@ -91,12 +91,8 @@ def native_body(raw: bytes) -> bytes | None:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return None
-    rows = body.get("data") if isinstance(body, dict) else body
-    if not isinstance(rows, list) or not rows:
-        return None
-    if all(isinstance(row, dict) for row in rows):
-        return orjson.dumps({"records": rows})
-    return orjson.dumps({"input_data": [{"values": rows}]})
+    shape = _native_shape(body)
+    return None if shape is None else orjson.dumps(shape)
 
 
 def translate(raw: bytes) -> PredictionRequest:
@@ -106,12 +102,20 @@ def translate(raw: bytes) -> PredictionRequest:
         body = json.loads(raw)
     except ValueError as exc:
         raise InvalidRequest(f"the body is not valid JSON: {exc}", field="data") from None
+    shape = _native_shape(body)
+    if shape is None:
+        raise InvalidRequest('the body needs "data": a list of rows ([[...]]) or of records ([{...}])', field="data")
+    return PredictionRequest.model_validate(shape)
+
+
+def _native_shape(body) -> dict | None:
+    """Azure's rows in the native body's shape (records, or one table of values); None when it holds no rows."""
     rows = body.get("data") if isinstance(body, dict) else body
     if not isinstance(rows, list) or not rows:
-        raise InvalidRequest('the body needs "data": a list of rows ([[...]]) or of records ([{...}])', field="data")
+        return None
     if all(isinstance(row, dict) for row in rows):
-        return PredictionRequest.model_validate({"records": rows})
-    return PredictionRequest.model_validate({"input_data": [{"values": rows}]})
+        return {"records": rows}
+    return {"input_data": [{"values": rows}]}
 
 
 def _log(svc: Services, deployment: dict, started: float, status: int, error: str | None, trace: str | None,
