@@ -117,6 +117,20 @@ def test_a_job_whose_message_cannot_be_sent_leaves_no_orphan(redis_server, env, 
     svc.store.delete(job["id"])
 
 
+def test_a_job_is_stored_with_its_message_so_it_never_waits_on_the_unsent_list(client, credit_model):
+    # Given a Redis that forgot every script (as after a restart)
+    svc = get_services()
+    svc.redis.script_flush()
+    body = {"model": credit_model, "input": {"fields": FIELDS, "values": [WATSON_ROW]}}
+    # When jobs are submitted
+    jobs = [submit(client, body), submit(client, body)]
+    # Then each was stored with its message in one transaction: it completes, and was never left for the sweeper
+    for job in jobs:
+        assert wait_job(client, job["id"])["status"] == "completed"
+        assert svc.redis.zscore(svc.keys.jobs_unsent(), job["id"]) is None
+        assert [e["event"] for e in svc.store.events(job["id"])][:1] == ["queued"]
+
+
 def test_a_job_stored_but_never_sent_is_swept_and_completes(client, credit_model):
     # Given a job whose record was stored but whose message never left (the API died in between)
     from batchsvc.jobs import sweeper

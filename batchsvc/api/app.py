@@ -72,6 +72,7 @@ from batchsvc.storage.history import HISTORY_ENTRIES
 from batchsvc.storage.local_cache import ChangeListener
 from batchsvc.storage.services import Services, get_services
 from batchsvc.worker.broker import install_broker
+from batchsvc.worker.send_plan import PlanSender
 
 E, R = Endpoint, Role
 JOB_FILTERS: dict[str, str | dict] = {  # GET /v1/jobs and the console's summary filter alike
@@ -215,7 +216,7 @@ def create_app(svc: Services | None = None, *, require_keys: bool = False, allow
         from batchsvc.worker import actors  # declares the actors on the broker, so the API can send messages
 
         app.state.compiler = Compiler(svc.settings)  # registrations compile in its process, never in this one
-        app.state.enqueue = actors.plan_job.send
+        app.state.enqueue = PlanSender(actors.plan_job)  # a job and its message in one transaction
         app.state.aredis = connect_async(svc.settings)
         app.state.job_waits = JobWaits(app.state.aredis, svc.keys)  # long polls: one subscription per process
         app.state.job_waits.start()

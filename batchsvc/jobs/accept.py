@@ -4,7 +4,9 @@ import contextlib
 import hashlib
 import json
 from collections.abc import Callable, Iterator
-from typing import Literal
+from typing import Literal, Protocol, runtime_checkable
+
+from redis.client import Pipeline
 
 from batchsvc.errors import Conflict, InvalidRequest, JobNotFound, SchemaError
 from batchsvc.jobs.limits import check_inline_size
@@ -26,18 +28,30 @@ CLAIM_ATTEMPTS = 3
 UNKNOWN_NAMED = 10  # fields matching no feature named in a lacking-features error, at most
 
 
-def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], None], *,
+@runtime_checkable
+class StoreAndSend(Protocol):
+    """An enqueue that can also queue the job's message on the transaction that stores the job."""
+
+    def __call__(self, job_id: str) -> object: ...
+
+    def queue_on(self, pipe: Pipeline, job_id: str) -> None: ...
+
+
+def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], object], *,
                schedule_id: str | None = None, created_by: str | None = None) -> tuple[dict, bool]:
     """Validate, store and enqueue a job; returns (record, created).
 
-    A repeated idempotency key returns the first job."""
+    A job without an idempotency key is stored with its message in one transaction when `enqueue` can
+    (StoreAndSend); a keyed one is stored, its key claimed, then sent. A repeated key returns the first job."""
     meta, spec = check_request(svc, request)
-    record = svc.store.create({"id": new_job_id(), "name": request.name, "model": {"name": meta["name"],
-                               "version": meta["version"]}, "model_ref": meta["ref"],
-                               "deployment": request.deployment, "engine": choose(meta.get("engine"), spec.engine),
-                               "spec": spec.model_dump(mode="json", exclude_none=True),
-                               "schedule_id": schedule_id, "created_by": created_by,
-                               "notify_on": notify_on(spec)})
+    fields = {"id": new_job_id(), "name": request.name, "model": {"name": meta["name"], "version": meta["version"]},
+              "model_ref": meta["ref"], "deployment": request.deployment,
+              "engine": choose(meta.get("engine"), spec.engine),
+              "spec": spec.model_dump(mode="json", exclude_none=True), "schedule_id": schedule_id,
+              "created_by": created_by, "notify_on": notify_on(spec)}
+    if isinstance(enqueue, StoreAndSend) and not request.idempotency_key:
+        return svc.store.create(fields, then=lambda pipe: enqueue.queue_on(pipe, fields["id"])), True
+    record = svc.store.create(fields)
     job_id = record["id"]
     try:  # the key is claimed after the record exists, so a claimed key always names a job
         key = request.idempotency_key

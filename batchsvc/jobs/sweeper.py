@@ -1,6 +1,8 @@
 """Resend jobs that were stored but whose message never left (the API died between the two writes).
 
-A stored job sits on an "unsent" list until its submission marks it sent; a job still on it after
+Most jobs are stored with their message in one transaction and never need this. A job stored apart from its
+message (one with an idempotency key: its key is claimed in between) sits on an "unsent" list until its
+submission marks it sent; a job still on it after
 BATCHSVC_SWEEP_AFTER_S was never sent (or its marking failed). The worker that holds the maintenance lease
 sweeps (jobs/maintenance.py). plan_job is idempotent, so a resend racing a late original costs nothing but
 a duplicate plan.

@@ -147,8 +147,9 @@ def run() -> None:
     from batchsvc.worker.broker import install_broker
     broker = install_broker(svc.settings)
     from batchsvc.worker import actors  # declares the actors on the broker, so the scheduler can send messages
+    from batchsvc.worker.send_plan import PlanSender
 
-    scheduler = Scheduler(svc, actors.plan_job.send)
+    scheduler = Scheduler(svc, PlanSender(actors.plan_job))
     signal.signal(signal.SIGTERM, scheduler.stop)
     signal.signal(signal.SIGINT, scheduler.stop)
     try:

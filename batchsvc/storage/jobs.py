@@ -10,9 +10,11 @@ import builtins
 import json
 import time
 import uuid
+from collections.abc import Callable
 from typing import cast
 
 import redis
+from redis.client import Pipeline
 
 from batchsvc.clock import iso
 from batchsvc.errors import JobNotFound
@@ -73,9 +75,10 @@ class JobStore:
         self.r, self.keys = client, keys
         self._transition = client.register_script(_TRANSITION)
 
-    def create(self, record: dict) -> dict:
-        """Store a new queued job, index it and log its first event, in one round trip; returns the record as
-        it is stored (decoded from what was written, as a read would return it)."""
+    def create(self, record: dict, then: Callable[[Pipeline], object] | None = None) -> dict:
+        """Store a new queued job, index it and log its first event, in one transaction; returns the record as
+        it is stored (decoded from what was written, as a read would return it). `then` queues the job's message
+        on that transaction; without it the job waits on the unsent list until mark_sent."""
         score = time.time_ns() // 1000
         record = {"status": JobStatus.QUEUED.value, "created_at": iso(), "score": score, "rows_done": 0,
                   "touched_at": int(time.time()),
@@ -84,7 +87,8 @@ class JobStore:
         with self.r.pipeline() as p:
             p.hset(self.keys.job(job_id), mapping=encoded)
             p.zadd(self.keys.jobs_index(), {job_id: score})
-            p.zadd(self.keys.jobs_unsent(), {job_id: score})
+            if then is None:
+                p.zadd(self.keys.jobs_unsent(), {job_id: score})
             p.zadd(self.keys.jobs_by_status(JobStatus.QUEUED.value), {job_id: score})
             p.zadd(self.keys.jobs_by_model(record["model"]["name"]), {job_id: score})
             if record.get("schedule_id"):
@@ -92,6 +96,8 @@ class JobStore:
             if record.get("created_by"):
                 p.zadd(self.keys.jobs_by_owner(record["created_by"]), {job_id: score})
             self._log_event(p, job_id, event_json(JobStatus.QUEUED.value))
+            if then is not None:
+                then(p)
             p.execute()
         return CODEC.decode({k: str(v) for k, v in encoded.items()})  # Redis answers every field as text
 

@@ -5,29 +5,33 @@ again while all its prefetch slots are busy: that sleep is the floor of a small 
 shortening it means more fetches per second per idle consumer. Here an idle consumer waits on a
 pub/sub channel that every enqueue publishes to (and a busy one on its own acks), so a message is
 fetched within a millisecond or two of being sent while an idle worker asks Redis only once per
-worker_timeout.
+worker_timeout. The publish goes in the enqueue's own round trip, or in the transaction that stores
+the job the message is for (enqueue_on).
 """
 
 import threading
-from typing import cast
+from uuid import uuid4
 
 import redis
-from dramatiq import Middleware
-from dramatiq.broker import Broker, MessageProxy
+from dramatiq.broker import MessageProxy
 from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
+from dramatiq.common import current_millis, q_name
 from dramatiq.errors import ConnectionClosed
 from dramatiq.message import Message
+from redis.client import Pipeline
 
 from batchsvc.storage.redis_keys import Keys
 
 
 class WakingRedisBroker(RedisBroker):
-    """A RedisBroker whose consumers sleep on a wake-up channel rather than a timer."""
+    """A RedisBroker whose consumers sleep on a wake-up channel rather than a timer.
+
+    after_enqueue is not emitted for a message sent with enqueue_on: no middleware of this broker listens to it
+    (tests/test_dramatiq_contract.py checks that)."""
 
     def __init__(self, *, keys: Keys, **kwargs):
         super().__init__(**kwargs)
         self.keys = keys
-        self.add_middleware(PublishOnEnqueue())
 
     @property
     def consumer_class(self):
@@ -37,14 +41,33 @@ class WakingRedisBroker(RedisBroker):
         """One channel per queue; the delay queue's consumer keeps its timer (retries are not urgent)."""
         return self.keys.queue_wakeup_channel(queue_name)
 
+    def do_enqueue(self, queue_name: str, message_id: str, data: bytes) -> None:
+        """RedisBroker.enqueue's write, and the wake-up, in one round trip."""
+        with self.client.pipeline(transaction=False) as pipe:
+            self._queue_enqueue(pipe, queue_name, message_id, data)
+            pipe.execute()
 
-class PublishOnEnqueue(Middleware):
-    """After each enqueue, tell idle consumers of that queue to fetch now."""
+    def enqueue_on(self, pipe: Pipeline, message: Message) -> Message:
+        """Queue what enqueue(message) writes, and the wake-up, on `pipe` (a transaction the caller runs), so the
+        message leaves with the rest of it or not at all."""
+        message = message.copy(options={"redis_message_id": str(uuid4())})
+        self.emit_before("enqueue", message, None)
+        self._queue_enqueue(pipe, message.queue_name, message.options["redis_message_id"], message.encode())
+        return message
 
-    def after_enqueue(self, broker: Broker, message, delay) -> None:
-        if delay is None:
-            waking = cast(WakingRedisBroker, broker)  # only WakingRedisBroker adds this middleware
-            waking.client.publish(waking.wakeup_channel(message.queue_name), b"1")
+    def _queue_enqueue(self, pipe: Pipeline, queue_name: str, message_id: str, data: bytes) -> None:
+        """Dramatiq's dispatch script with its enqueue arguments (RedisBroker._dispatch), sent whole (EVAL, 8 KB):
+        Redis runs its cached copy, and a Redis that lost its scripts (restarted) needs no second try, as a call
+        by digest (EVALSHA) would; a pipeline that registered the script would ask whether it exists first."""
+        args = ["enqueue", current_millis(), queue_name, self.broker_id, self.heartbeat_timeout,
+                self.dead_message_ttl, self._should_do_maintenance("enqueue"), self._max_unpack_size(),
+                message_id, data]
+        pipe.eval(self.scripts["dispatch"].script, 1, self.namespace, *args)
+        self._queue_wakeup(pipe, queue_name)
+
+    def _queue_wakeup(self, pipe: Pipeline, queue_name: str) -> None:
+        if queue_name == q_name(queue_name):  # not a delay queue
+            pipe.publish(self.wakeup_channel(queue_name), b"1")
 
 
 class WakingConsumer(_RedisConsumer):

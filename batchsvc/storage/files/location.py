@@ -136,8 +136,9 @@ def atomic_file(final: Location) -> Iterator[BinaryIO]:
         with open(tmp.path, "wb") as f:
             yield f
         os.replace(tmp.path, final.path)
-    finally:
-        tmp.unlink()
+    except BaseException:
+        tmp.unlink()  # a failed write leaves no temporary file (after the replace there is none to delete)
+        raise
 
 
 @contextlib.contextmanager
