@@ -11,6 +11,8 @@ from dramatiq.brokers.redis import RedisBroker, _RedisConsumer
 from dramatiq.message import Message
 
 from batchsvc.storage.redis_keys import Keys
+from batchsvc.storage.services import get_services
+from batchsvc.worker.broker import make_broker
 from batchsvc.worker.wakeup import WakingConsumer, WakingRedisBroker
 
 NEVER_MS = 600_000  # a consumer timeout no test waits out: a wait that ends was ended by an event
@@ -50,7 +52,7 @@ def test_the_broker_hooks_we_override_or_call_are_there():
 
 
 def test_the_dispatch_arguments_enqueue_on_repeats_are_dramatiqs():
-    # WakingRedisBroker._queue_enqueue calls the dispatch script by digest with RedisBroker._dispatch's arguments
+    # WakingRedisBroker._queue_enqueue sends the dispatch script (EVAL) with RedisBroker._dispatch's arguments
     source = inspect.getsource(RedisBroker._dispatch)
     source = source[source.index("args = ["):]
     order = ["command", "timestamp", "queue_name", "self.broker_id", "self.heartbeat_timeout",
@@ -61,9 +63,14 @@ def test_the_dispatch_arguments_enqueue_on_repeats_are_dramatiqs():
     assert params(RedisBroker._max_unpack_size) == ["self"]
 
 
-def test_no_middleware_of_the_broker_listens_to_after_enqueue(broker):
+def test_no_middleware_of_the_service_broker_listens_to_after_enqueue(env):
     # enqueue_on's messages leave when the caller's transaction runs, and no after_enqueue is emitted for them
-    assert all(type(m).after_enqueue is Middleware.after_enqueue for m in broker.middleware)
+    broker = make_broker(get_services().settings)  # the broker every batchsvc process installs
+    try:
+        assert isinstance(broker, WakingRedisBroker)
+        assert all(type(m).after_enqueue is Middleware.after_enqueue for m in broker.middleware)
+    finally:
+        broker.close()
 
 
 @pytest.fixture

@@ -4,17 +4,23 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
 
+import dramatiq
 import numpy as np
 import pandas as pd
+import pytest
+import redis
 from harness import ROOT, register, run_job, submit, wait_for, wait_job
 from slowmodel import SlowSum
 
 from batchsvc.scoring.sample import FIELDS, WATSON_ROW
 from batchsvc.storage.services import get_services
+
+JOIN_S = 30  # how long MONITOR's reader may take to reach the end marker on a loaded machine
 
 
 def test_api_answers_503_while_redis_is_down_and_keeps_every_job(client, redis_server):
@@ -117,18 +123,78 @@ def test_a_job_whose_message_cannot_be_sent_leaves_no_orphan(redis_server, env, 
     svc.store.delete(job["id"])
 
 
-def test_a_job_is_stored_with_its_message_so_it_never_waits_on_the_unsent_list(client, credit_model):
+def test_a_job_is_stored_with_its_message_in_one_transaction_and_never_on_the_unsent_list(client, credit_model,
+                                                                                         redis_server):
     # Given a Redis that forgot every script (as after a restart)
     svc = get_services()
     svc.redis.script_flush()
     body = {"model": credit_model, "input": {"fields": FIELDS, "values": [WATSON_ROW]}}
-    # When jobs are submitted
-    jobs = [submit(client, body), submit(client, body)]
-    # Then each was stored with its message in one transaction: it completes, and was never left for the sweeper
-    for job in jobs:
-        assert wait_job(client, job["id"])["status"] == "completed"
-        assert svc.redis.zscore(svc.keys.jobs_unsent(), job["id"]) is None
-        assert [e["event"] for e in svc.store.events(job["id"])][:1] == ["queued"]
+    # When a job is submitted, with every command Redis runs meanwhile watched (MONITOR)
+    seen = commands_during(redis_server.url, lambda: submit(client, body))
+    job = seen.result
+    # Then its record and its message (Dramatiq's script, sent whole) went in one MULTI/EXEC, it never touched the
+    # unsent list, and it completes
+    sent = next(c for c in seen.commands if c["command"].startswith("EVAL ") and job["id"] in c["command"])
+    api = [c for c in seen.commands if c["client_port"] == sent["client_port"]]  # the connection that sent it
+    at = api.index(sent)
+    multi = max(i for i in range(at) if api[i]["command"] == "MULTI")
+    exec_ = min(i for i in range(at, len(api)) if api[i]["command"] == "EXEC")
+    assert f"HSET {svc.keys.job(job['id'])} " in " ".join(c["command"] for c in api[multi:exec_])
+    assert all(multi < i < exec_ for i, c in enumerate(api) if job["id"] in c["command"])
+    assert not any(svc.keys.jobs_unsent() in c["command"] for c in seen.commands)
+    assert wait_job(client, job["id"])["status"] == "completed"
+
+
+def test_a_job_whose_transaction_fails_inside_redis_is_withdrawn(credit_model, redis_server):
+    # Given a broker whose Dramatiq heartbeats key holds a string, so its enqueue script fails inside the
+    # transaction that stores the job (Redis applies the transaction's other commands all the same)
+    from batchsvc.jobs.accept import submit_job
+    from batchsvc.schemas import JobRequest
+    from batchsvc.storage.redis_keys import Keys
+    from batchsvc.worker.send_plan import PlanSender
+    from batchsvc.worker.wakeup import WakingRedisBroker
+    svc, keys = get_services(), Keys(f"broken-{uuid.uuid4().hex[:8]}")
+    broker = WakingRedisBroker(keys=keys, url=redis_server.url, namespace=keys.dramatiq_namespace)
+    broker.client.set(f"{keys.dramatiq_namespace}:__heartbeats__", "not a sorted set")
+    actor = dramatiq.Actor(lambda job_id: None, broker=broker, actor_name="plan_job", queue_name="default",
+                           priority=0, options={})
+    request = JobRequest.model_validate({"model": credit_model, "input": {"fields": FIELDS, "values": [WATSON_ROW]}})
+    before = svc.redis.zcard(svc.keys.jobs_index())
+    # When a job is submitted through it
+    with pytest.raises(redis.ResponseError):
+        submit_job(svc, request, PlanSender(actor))
+    # Then no job stays behind (none indexed, none unsent) and no message was queued
+    assert svc.redis.zcard(svc.keys.jobs_index()) == before
+    assert broker.client.llen(f"{keys.dramatiq_namespace}:default") == 0
+    broker.client.delete(f"{keys.dramatiq_namespace}:__heartbeats__")
+    broker.close()
+
+
+class Watched:
+    """What commands_during saw: every command Redis ran (MONITOR's dicts, in order), and the action's result."""
+
+    def __init__(self) -> None:
+        self.commands: list[dict] = []
+        self.result = None
+
+
+def commands_during(redis_url: str, action) -> Watched:
+    """Run action() while MONITOR records every command Redis runs; ends with a PING of its own."""
+    watched, marker = Watched(), f"end-{uuid.uuid4().hex}"
+    with redis.Redis.from_url(redis_url, decode_responses=True).monitor() as monitor:
+        def listen() -> None:
+            for command in monitor.listen():
+                if marker in command["command"]:
+                    return
+                watched.commands.append(command)
+
+        listener = threading.Thread(target=listen, daemon=True)
+        listener.start()
+        watched.result = action()
+        redis.Redis.from_url(redis_url).echo(marker)
+        listener.join(JOIN_S)
+    assert not listener.is_alive(), "MONITOR never saw the end marker"
+    return watched
 
 
 def test_a_job_stored_but_never_sent_is_swept_and_completes(client, credit_model):

@@ -50,7 +50,7 @@ def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], obje
               "spec": spec.model_dump(mode="json", exclude_none=True), "schedule_id": schedule_id,
               "created_by": created_by, "notify_on": notify_on(spec)}
     if isinstance(enqueue, StoreAndSend) and not request.idempotency_key:
-        return svc.store.create(fields, then=lambda pipe: enqueue.queue_on(pipe, fields["id"])), True
+        return _store_and_send(svc, fields, enqueue, request), True
     record = svc.store.create(fields)
     job_id = record["id"]
     try:  # the key is claimed after the record exists, so a claimed key always names a job
@@ -66,6 +66,16 @@ def submit_job(svc: Services, request: JobRequest, enqueue: Callable[[str], obje
         return first, False
     svc.store.mark_sent(job_id)  # if this fails, the sweeper sends it again: a harmless duplicate plan
     return record, True
+
+
+def _store_and_send(svc: Services, fields: dict, send: StoreAndSend, request: JobRequest) -> dict:
+    """The job and its message in one transaction. Redis does not roll a transaction back when a command fails
+    in it (the enqueue script), so a job whose transaction failed is withdrawn, as one that could not be sent."""
+    try:
+        return svc.store.create(fields, then=lambda pipe: send.queue_on(pipe, fields["id"]))
+    except Exception:
+        _withdraw(svc, fields["id"], request, None)
+        raise
 
 
 def request_of(job: dict) -> JobRequest:

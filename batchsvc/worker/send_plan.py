@@ -1,5 +1,5 @@
 """A new job's plan message, sent alone or queued on the transaction that stores the job (jobs/accept.py): then
-the job and its message are written in one round trip, and neither exists without the other."""
+the job and its message are written in one round trip (a job whose transaction fails is withdrawn)."""
 
 from dramatiq import Actor
 from redis.client import Pipeline

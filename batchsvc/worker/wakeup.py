@@ -66,6 +66,7 @@ class WakingRedisBroker(RedisBroker):
         self._queue_wakeup(pipe, queue_name)
 
     def _queue_wakeup(self, pipe: Pipeline, queue_name: str) -> None:
+        """Tell the queue's idle consumers to fetch now; a delay queue's consumer keeps its timer."""
         if queue_name == q_name(queue_name):  # not a delay queue
             pipe.publish(self.wakeup_channel(queue_name), b"1")
 

@@ -6,7 +6,7 @@ plain httpx.Client whose transport hands each request to the app's ASGI interfac
 the lifespan and the request path uvicorn would drive; starlette.testclient would do the same but warns,
 with httpx rather than httpx2 installed, that this use is deprecated, and warnings are errors here.
 
-How a job is "enqueued" with no worker: the lifespan sets `app.state.enqueue = actors.plan_job.send` (a
+How a job is "enqueued" with no worker: the lifespan sets `app.state.enqueue = PlanSender(actors.plan_job)` (a
 Redis broker); after startup the fixture replaces it with `InProcessAPI.enqueued.append`, so a submitted
 job is stored, marked sent and stays `queued`, and a test can see the ids that would have gone to the
 workers. Dramatiq's StubBroker is not used: the lifespan always installs a Redis broker, and actors stay

@@ -68,7 +68,7 @@ def running(svc: Services, portal: BlockingPortal, **options) -> Iterator[InProc
     app = create_app(svc, **options)
     with portal.wrap_async_context_manager(app.router.lifespan_context(app)):
         api = InProcessAPI(app, portal)
-        app.state.enqueue = api.enqueued.append  # the lifespan set it to actors.plan_job.send
+        app.state.enqueue = api.enqueued.append  # the lifespan set it to PlanSender(actors.plan_job)
         yield api
 
 
