@@ -154,5 +154,5 @@ class Timetable:
             self.revisions.pop(schedule_id, None)
             raise
         following = trigger.get_next_fire_time(run_times[-1], moment) if trigger else None
-        self.svc.schedules.update(schedule_id, if_revision=record["revision"],
-                                  next_run_at=iso(following) if following else None)
+        self.svc.schedules.update(schedule_id, if_revision=record["revision"], handled=iso(run_times[-1]),
+                                  next_run_at=iso(following) if following else None)  # never moved back

@@ -21,12 +21,18 @@ from batchsvc.storage.redis_keys import Keys
 EVENTS_KEPT = 1_000
 CODEC = HashCodec(json_fields=frozenset({"definition", "last_error"}), int_fields=frozenset({"revision"}))
 
-# KEYS: schedule.  ARGV: required revision ('' = any), field, value, ...
-# Returns 1 if written, 0 if the schedule is gone, -1 if its revision moved on.
+# KEYS: schedule.  ARGV: required revision ('' = any), the fire time just handled ('' = none), field, value, ...
+# Returns 1 if written, 0 if the schedule is gone, -1 if its revision moved on, -2 if next_run_at is already past
+# the handled fire time (ended, or advanced by a later fire of the same schedule that finished first).
+# Fire times are UTC ISO texts of one format, so their order is their text's order.
 _UPDATE = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'revision') ~= ARGV[1] then return -1 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+if ARGV[2] ~= '' then
+  local pending = redis.call('HGET', KEYS[1], 'next_run_at')
+  if not pending or pending == '' or pending > ARGV[2] then return -2 end
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 return 1
 """
 
@@ -102,9 +108,10 @@ class ScheduleStore:
         self.announce(schedule_id)
         return self.get(schedule_id)
 
-    def update(self, schedule_id: str, if_revision: int | None = None, **fields) -> int:
-        """Set fields if the schedule exists (and is at if_revision, when given); 1 written, 0 gone, -1 moved on."""
-        args = ["" if if_revision is None else str(if_revision)]
+    def update(self, schedule_id: str, if_revision: int | None = None, handled: str | None = None, **fields) -> int:
+        """Set fields if the schedule exists (and is at if_revision, when given); 1 written, 0 gone, -1 moved on.
+        `handled` (a fire time) writes only while next_run_at is not past it: -2 when a later fire got there first."""
+        args = ["" if if_revision is None else str(if_revision), handled or ""]
         for name, value in CODEC.encode(fields).items():
             args += [name, value]
         return int(self._update(keys=[self.keys.schedule(schedule_id)], args=args))

@@ -167,3 +167,22 @@ def test_a_fire_that_fails_midway_is_freed_and_its_retry_makes_one_job(client, c
     jobs = [firing.fire(svc, record, due, sent.append, holder=h) for h in ("b", "c")]
     # Then exactly one job exists for that fire time
     assert jobs[0] is not None and jobs[1] is None and sent == [jobs[0]["id"]]
+
+
+def test_a_fire_that_finishes_after_a_later_one_does_not_move_next_run_at_back(client, svc, credit_model,
+                                                                                make_schedule):
+    # Given a one-second schedule whose pending fire time is 10:00:02, due with 10:00:03 (its last)
+    schedule = make_schedule({"name": "overlap", "interval_s": 1, "job": inline_job(credit_model)})
+    sid, revision = schedule["id"], svc.schedules.get(schedule["id"])["revision"]
+    t2, t3, t4 = "2030-01-01T10:00:02.000Z", "2030-01-01T10:00:03.000Z", "2030-01-01T10:00:04.000Z"
+    assert svc.schedules.update(sid, if_revision=revision, next_run_at=t2) == 1
+    # When the fire of 10:00:03 finishes first (ending the schedule), then the slower fire of 10:00:02
+    assert svc.schedules.update(sid, if_revision=revision, handled=t3, next_run_at=None) == 1
+    late = svc.schedules.update(sid, if_revision=revision, handled=t2, next_run_at=t3)
+    # Then the late write is refused and the schedule stays ended
+    assert late == -2 and client.get(f"/v1/schedules/{sid}").json()["next_run_at"] is None
+    # And fires that finish in order advance it as before
+    assert svc.schedules.update(sid, if_revision=revision, next_run_at=t2) == 1
+    assert svc.schedules.update(sid, if_revision=revision, handled=t2, next_run_at=t3) == 1
+    assert svc.schedules.update(sid, if_revision=revision, handled=t3, next_run_at=t4) == 1
+    assert client.get(f"/v1/schedules/{sid}").json()["next_run_at"] == t4
