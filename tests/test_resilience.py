@@ -130,18 +130,17 @@ def test_a_job_is_stored_with_its_message_in_one_transaction_and_never_on_the_un
     svc.redis.script_flush()
     body = {"model": credit_model, "input": {"fields": FIELDS, "values": [WATSON_ROW]}}
     # When a job is submitted, with every command Redis runs meanwhile watched (MONITOR)
-    seen = commands_during(redis_server.url, lambda: submit(client, body))
-    job = seen.result
+    job, seen = commands_during(redis_server.url, lambda: submit(client, body))
     # Then its record and its message (Dramatiq's script, sent whole) went in one MULTI/EXEC, it never touched the
     # unsent list, and it completes
-    sent = next(c for c in seen.commands if c["command"].startswith("EVAL ") and job["id"] in c["command"])
-    api = [c for c in seen.commands if c["client_port"] == sent["client_port"]]  # the connection that sent it
+    sent = next(c for c in seen if c["command"].startswith("EVAL ") and job["id"] in c["command"])
+    api = [c for c in seen if c["client_port"] == sent["client_port"]]  # the connection that sent it
     at = api.index(sent)
     multi = max(i for i in range(at) if api[i]["command"] == "MULTI")
     exec_ = min(i for i in range(at, len(api)) if api[i]["command"] == "EXEC")
     assert f"HSET {svc.keys.job(job['id'])} " in " ".join(c["command"] for c in api[multi:exec_])
     assert all(multi < i < exec_ for i, c in enumerate(api) if job["id"] in c["command"])
-    assert not any(svc.keys.jobs_unsent() in c["command"] for c in seen.commands)
+    assert not any(svc.keys.jobs_unsent() in c["command"] for c in seen)
     assert wait_job(client, job["id"])["status"] == "completed"
 
 
@@ -170,31 +169,25 @@ def test_a_job_whose_transaction_fails_inside_redis_is_withdrawn(credit_model, r
     broker.close()
 
 
-class Watched:
-    """What commands_during saw: every command Redis ran (MONITOR's dicts, in order), and the action's result."""
-
-    def __init__(self) -> None:
-        self.commands: list[dict] = []
-        self.result = None
-
-
-def commands_during(redis_url: str, action) -> Watched:
-    """Run action() while MONITOR records every command Redis runs; ends with a PING of its own."""
-    watched, marker = Watched(), f"end-{uuid.uuid4().hex}"
+def commands_during(redis_url: str, action) -> tuple[object, list[dict]]:
+    """action()'s result, and every command Redis ran meanwhile (MONITOR's dicts, in order), up to an ECHO of
+    an end marker sent after it."""
+    commands: list[dict] = []
+    marker = f"end-{uuid.uuid4().hex}"
     with redis.Redis.from_url(redis_url, decode_responses=True).monitor() as monitor:
         def listen() -> None:
             for command in monitor.listen():
                 if marker in command["command"]:
                     return
-                watched.commands.append(command)
+                commands.append(command)
 
         listener = threading.Thread(target=listen, daemon=True)
         listener.start()
-        watched.result = action()
+        result = action()
         redis.Redis.from_url(redis_url).echo(marker)
         listener.join(JOIN_S)
     assert not listener.is_alive(), "MONITOR never saw the end marker"
-    return watched
+    return result, commands
 
 
 def test_a_job_stored_but_never_sent_is_swept_and_completes(client, credit_model):

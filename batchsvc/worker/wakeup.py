@@ -63,11 +63,7 @@ class WakingRedisBroker(RedisBroker):
                 self.dead_message_ttl, self._should_do_maintenance("enqueue"), self._max_unpack_size(),
                 message_id, data]
         pipe.eval(self.scripts["dispatch"].script, 1, self.namespace, *args)
-        self._queue_wakeup(pipe, queue_name)
-
-    def _queue_wakeup(self, pipe: Pipeline, queue_name: str) -> None:
-        """Tell the queue's idle consumers to fetch now; a delay queue's consumer keeps its timer."""
-        if queue_name == q_name(queue_name):  # not a delay queue
+        if queue_name == q_name(queue_name):  # not a delay queue: wake its idle consumers
             pipe.publish(self.wakeup_channel(queue_name), b"1")
 
 
